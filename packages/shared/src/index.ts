@@ -1,1 +1,27 @@
-export {};
+/**
+ * @denoise-sweep/shared: the sweep spec and its expansion into trials, trial ids and the
+ * validation the worker applies to job payloads. No TensorFlow and no heavy dependencies here.
+ */
+export { canonicalJson } from './canonical-json.js';
+export { didYouMean, editDistance } from './did-you-mean.js';
+export { SweepSpecError, renderIssue, type SpecIssue } from './errors.js';
+export { formatKeyPath, type KeyPath } from './key-path.js';
+export { describeBound, type NumberBound } from './number-bounds.js';
+export { SeededRandom } from './seeded-random.js';
+export { distinctValues, expandSweep, searchSpaceSize } from './sweep-expand.js';
+export { firstNonUtf8Line, parseSweepFile } from './sweep-file.js';
+export { MAX_SWEEP_ID_LENGTH, checkSweepName, slugify, sweepId } from './sweep-id.js';
+export { parseSweepText } from './sweep-parse.js';
+export {
+  DEFAULT_METRIC, DEFAULT_METRIC_GOAL, DISTRIBUTION_NAMES, MAX_ALIAS_COUNT, MAX_SWEEP_FILE_BYTES, MAX_TRIALS,
+  METRIC_GOALS, METRIC_NAMES, SAMPLE_SIGNIFICANT_DIGITS, SWEEP_METHODS,
+  type Distribution, type DistributionDomain, type DistributionName, type MetricGoal, type MetricName,
+  type NumericDomain, type SweepMethod, type SweepMetric, type SweepParameters, type SweepSpec, type ValuesDomain,
+} from './sweep-spec.js';
+export {
+  DATASET_BOUNDS, DEFAULT_DATASET_LIMITS, DEFAULT_TRIAL_PARAMS, FILTER_LEVELS, FILTER_WIDTH_BOUND,
+  NUMERIC_PARAM_NAMES, PARAM_BOUNDS, PARAM_NAMES, expandFilterShorthand,
+  type DatasetLimits, type NumericParamName, type ParamName, type Trial, type TrialParams,
+} from './trial.js';
+export { TRIAL_ID_LENGTH, trialId } from './trial-id.js';
+export { validateDatasetLimits, validateTrial, validateTrialParams } from './trial-validate.js';

@@ -1,0 +1,94 @@
+import type { DatasetLimits, NumericParamName } from './trial.js';
+
+/**
+ * A validated sweep.yaml. Field names are the file's own (snake_case, Weights & Biases
+ * conventions), so a spec reads like the file it came from.
+ *
+ * ```yaml
+ * name: example               # required; its slug is the sweep id (see sweepId)
+ * description: optional text
+ * method: grid                # required: grid | random
+ * metric: {name: val_loss, goal: minimize}   # optional, this is the default
+ * run_cap: 20                 # required for random; optional cap for grid
+ * dataset: {train_limit: 60000, test_limit: 10000}  # optional, this is the default
+ * parameters:                 # required; a parameter left out takes its default value
+ *   noise_factor: {values: [0.3, 0.6]}
+ *   filters: {values: [16, [32, 64]]}       # w means [w, 2w, 4w]
+ *   learning_rate: {distribution: log_uniform_values, min: 0.0001, max: 0.01}  # random only
+ * ```
+ */
+export interface SweepSpec {
+  name: string;
+  description?: string;
+  method: SweepMethod;
+  metric: SweepMetric;
+  /** Every parameter, with defaults filled in as one-value lists. */
+  parameters: SweepParameters;
+  /** Number of trials: random samples exactly this many; a grid takes its first run_cap. */
+  run_cap?: number;
+  dataset: DatasetLimits;
+}
+
+export const SWEEP_METHODS = ['grid', 'random'] as const;
+export type SweepMethod = (typeof SWEEP_METHODS)[number];
+
+export const METRIC_NAMES = ['val_loss', 'psnr', 'ssim'] as const;
+export type MetricName = (typeof METRIC_NAMES)[number];
+export const METRIC_GOALS = ['minimize', 'maximize'] as const;
+export type MetricGoal = (typeof METRIC_GOALS)[number];
+
+/** The metric that ranks trials. */
+export interface SweepMetric {
+  name: MetricName;
+  goal: MetricGoal;
+}
+
+/** When `metric.goal` is left out: lower loss is better, higher PSNR/SSIM is better. */
+export const DEFAULT_METRIC_GOAL: Readonly<Record<MetricName, MetricGoal>> = {
+  val_loss: 'minimize',
+  psnr: 'maximize',
+  ssim: 'maximize',
+};
+
+/** @defaultValue val_loss, minimize */
+export const DEFAULT_METRIC: Readonly<SweepMetric> = Object.freeze({ name: 'val_loss', goal: 'minimize' });
+
+/**
+ * Random-search distributions (W&B names and meanings, min/max inclusive):
+ * - uniform: a real number in [min, max];
+ * - log_uniform_values: a real number whose log is uniform in [ln min, ln max] (min > 0);
+ * - int_uniform: an integer in [min, max];
+ * - q_uniform: a multiple of q in [min, max], each equally likely (q defaults to 1).
+ */
+export const DISTRIBUTION_NAMES = ['uniform', 'int_uniform', 'log_uniform_values', 'q_uniform'] as const;
+export type DistributionName = (typeof DISTRIBUTION_NAMES)[number];
+
+export type Distribution =
+  | { distribution: Exclude<DistributionName, 'q_uniform'>; min: number; max: number }
+  | { distribution: 'q_uniform'; min: number; max: number; q: number };
+
+/** A list of settings (from `value` or `values`), in file order, normalised. */
+export interface ValuesDomain<T> {
+  kind: 'values';
+  values: T[];
+}
+
+export type DistributionDomain = { kind: 'distribution' } & Distribution;
+
+export type NumericDomain = ValuesDomain<number> | DistributionDomain;
+
+export type SweepParameters = { filters: ValuesDomain<number[]> } & {
+  [K in NumericParamName]: NumericDomain;
+};
+
+/** Most trials one sweep may hold; a bigger grid needs run_cap (or narrower values). */
+export const MAX_TRIALS = 10_000;
+/** Sweep files are small; anything bigger is a mistake or an attack. */
+export const MAX_SWEEP_FILE_BYTES = 1024 * 1024;
+/** Alias expansions allowed while reading YAML: enough for reuse, too few for a "billion laughs". */
+export const MAX_ALIAS_COUNT = 100;
+/**
+ * Sampled reals (uniform, log_uniform_values) are rounded to this many significant digits,
+ * then clamped into [min, max], so ids are stable and tables readable (0.0003162, 1.234).
+ */
+export const SAMPLE_SIGNIFICANT_DIGITS = 4;

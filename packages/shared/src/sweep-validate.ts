@@ -1,0 +1,105 @@
+import type { IssueList } from './issue-list.js';
+import { checkSweepSize } from './sweep-expand.js';
+import { checkSweepName } from './sweep-id.js';
+import { checkParameters } from './sweep-parameters.js';
+import {
+  DEFAULT_METRIC, DEFAULT_METRIC_GOAL, MAX_TRIALS, METRIC_GOALS, METRIC_NAMES, SWEEP_METHODS,
+  type SweepMetric, type SweepSpec,
+} from './sweep-spec.js';
+import { DATASET_BOUNDS, DEFAULT_DATASET_LIMITS, type DatasetLimits } from './trial.js';
+
+const TOP_LEVEL_KEYS = ['name', 'description', 'method', 'metric', 'parameters', 'run_cap', 'dataset'] as const;
+const REQUIRED_KEYS = ['name', 'method', 'parameters'] as const;
+const MAX_DESCRIPTION_LENGTH = 10_000;
+const UNSUPPORTED = 'is a Weights & Biases key this tool does not use; ';
+const TOP_LEVEL_HINTS: Readonly<Record<string, string>> = {
+  program: UNSUPPORTED,
+  command: UNSUPPORTED,
+  entity: UNSUPPORTED,
+  project: UNSUPPORTED,
+  early_terminate: `${UNSUPPORTED}early termination is not supported yet; `,
+};
+const METHOD_HINTS: Readonly<Record<string, string>> = { bayes: 'bayesian search is not supported' };
+
+/**
+ * Validates a parsed sweep document (plain JSON-like data) and fills in the defaults.
+ * Every problem is recorded in `issues` with its key path; `spec` is set only if there are none.
+ */
+export function checkSweepObject(value: unknown, issues: IssueList): SweepSpec | undefined {
+  const obj = issues.mapping(value, [], `a mapping with at least ${REQUIRED_KEYS.join(', ')}`);
+  if (obj === undefined) return undefined;
+  issues.unknownKeys(obj, [], TOP_LEVEL_KEYS, TOP_LEVEL_HINTS);
+  for (const key of REQUIRED_KEYS) {
+    if (!Object.hasOwn(obj, key)) issues.add([key], 'is required (see examples/sweep.yaml)');
+  }
+  const name = Object.hasOwn(obj, 'name') ? checkName(obj.name, issues) : undefined;
+  const description = Object.hasOwn(obj, 'description') ? checkDescription(obj.description, issues) : undefined;
+  const method = Object.hasOwn(obj, 'method') ? issues.choice(obj.method, ['method'], SWEEP_METHODS, METHOD_HINTS) : undefined;
+  const metric = Object.hasOwn(obj, 'metric') ? checkMetric(obj.metric, issues) : { ...DEFAULT_METRIC };
+  const parameters = Object.hasOwn(obj, 'parameters') ? checkParameters(obj.parameters, method, issues) : undefined;
+  const runCap = Object.hasOwn(obj, 'run_cap')
+    ? issues.number(obj.run_cap, ['run_cap'], { integer: true, min: 1, max: MAX_TRIALS })
+    : undefined;
+  if (method === 'random' && !Object.hasOwn(obj, 'run_cap')) {
+    issues.add(['run_cap'], 'is required with method: random (the number of trials to sample, e.g. run_cap: 20)', false, ['method']);
+  }
+  const dataset = Object.hasOwn(obj, 'dataset') ? checkDataset(obj.dataset, issues) : { ...DEFAULT_DATASET_LIMITS };
+  if (!issues.isEmpty || name === undefined || method === undefined || metric === undefined
+    || parameters === undefined || dataset === undefined) {
+    return undefined;
+  }
+  const spec: SweepSpec = { name, method, metric, parameters, dataset };
+  if (description !== undefined) spec.description = description;
+  if (runCap !== undefined) spec.run_cap = runCap;
+  const sizeProblem = checkSweepSize(spec);
+  if (sizeProblem !== undefined) {
+    issues.add(sizeProblem.path, sizeProblem.message);
+    return undefined;
+  }
+  return spec;
+}
+
+function checkName(value: unknown, issues: IssueList): string | undefined {
+  const name = issues.string(value, ['name']);
+  if (name === undefined) return undefined;
+  const problem = checkSweepName(name);
+  if (problem === undefined) return name;
+  issues.add(['name'], problem);
+  return undefined;
+}
+
+function checkDescription(value: unknown, issues: IssueList): string | undefined {
+  const text = issues.string(value, ['description']);
+  if (text !== undefined && text.length > MAX_DESCRIPTION_LENGTH) {
+    issues.add(['description'], `must be at most ${MAX_DESCRIPTION_LENGTH} characters; found ${text.length}`);
+    return undefined;
+  }
+  return text;
+}
+
+function checkMetric(value: unknown, issues: IssueList): SweepMetric | undefined {
+  const obj = issues.mapping(value, ['metric'], 'a mapping like {name: val_loss, goal: minimize}');
+  if (obj === undefined) return undefined;
+  issues.unknownKeys(obj, ['metric'], ['name', 'goal']);
+  const name = Object.hasOwn(obj, 'name') ? issues.choice(obj.name, ['metric', 'name'], METRIC_NAMES) : DEFAULT_METRIC.name;
+  if (name === undefined) return undefined;
+  if (!Object.hasOwn(obj, 'goal')) return { name, goal: DEFAULT_METRIC_GOAL[name] };
+  const goal = issues.choice(obj.goal, ['metric', 'goal'], METRIC_GOALS);
+  return goal === undefined ? undefined : { name, goal };
+}
+
+function checkDataset(value: unknown, issues: IssueList): DatasetLimits | undefined {
+  const obj = issues.mapping(value, ['dataset'], 'a mapping like {train_limit: 60000, test_limit: 10000}');
+  if (obj === undefined) return undefined;
+  const keys = ['train_limit', 'test_limit'] as const;
+  issues.unknownKeys(obj, ['dataset'], keys);
+  const out = { ...DEFAULT_DATASET_LIMITS };
+  let ok = true;
+  for (const key of keys) {
+    if (!Object.hasOwn(obj, key)) continue;
+    const v = issues.number(obj[key], ['dataset', key], DATASET_BOUNDS[key]);
+    if (v === undefined) ok = false;
+    else out[key] = v;
+  }
+  return ok ? out : undefined;
+}
