@@ -1,0 +1,44 @@
+import { readFileSync } from 'node:fs';
+import { Command } from 'commander';
+import type { CliIo } from './cli-io.js';
+import { sweepCommand } from './commands/sweep.js';
+
+const ABOUT = `
+Terms:
+  sweep   a search over hyperparameters of the denoising autoencoder (noise_factor, filters,
+          epochs, batch_size, learning_rate, seed), described by a sweep.yaml. Its id is the
+          slug of its name: running the same file again resumes the same sweep.
+  trial   one training run with one setting of every parameter. Its id is a hash of its full
+          config (params and dataset limits), so the same config is never trained twice.
+
+Examples:
+  $ orchestrator sweep examples/sweep.yaml --dry-run
+  $ orchestrator sweep examples/sweep.yaml --dry-run --json
+  $ orchestrator help sweep
+
+Exit codes: 0 ok, 1 runtime failure, 2 invalid input or bad usage.`;
+
+function packageVersion(): string {
+  const pkg = JSON.parse(readFileSync(new URL('../package.json', import.meta.url), 'utf8')) as { version?: string };
+  return pkg.version ?? '0.0.0';
+}
+
+/**
+ * The `orchestrator` program. Commander never exits the process itself (exitOverride): its
+ * errors reach the entry point's single catch like every other error.
+ */
+export function createProgram(io: CliIo): Command {
+  const program = new Command('orchestrator')
+    .description('Run hyperparameter sweeps of the Fashion-MNIST denoising autoencoder: expand a sweep into trials, '
+      + 'queue them for workers, and report their results.')
+    .version(packageVersion(), '-V, --version', 'print the version')
+    .helpOption('-h, --help', 'show help')
+    .configureOutput({ writeOut: (s) => io.out(s), writeErr: (s) => io.err(s) })
+    .exitOverride()
+    .showHelpAfterError('(run with --help for usage)')
+    .showSuggestionAfterError(true)
+    .addHelpText('after', ABOUT);
+  // Subcommands built elsewhere get the same output, exit override and error hints.
+  program.addCommand(sweepCommand(io).copyInheritedSettings(program));
+  return program;
+}
