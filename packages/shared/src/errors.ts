@@ -1,5 +1,8 @@
 import { formatKeyPath, type KeyPath } from './key-path.js';
 
+/** Issues listed in an error message; `SweepSpecError.issues` always holds all of them. */
+export const MAX_RENDERED_ISSUES = 50;
+
 /** One problem found in a sweep file or a job payload. */
 export interface SpecIssue {
   /** Where the input came from: a file path as the user gave it, or a label such as `job payload`. */
@@ -36,10 +39,15 @@ export class SweepSpecError extends Error {
     this.issues = issues;
   }
 
-  /** One line per issue, after a summary line naming the source(s). */
+  /**
+   * One line per issue, after a summary line naming the source(s); past MAX_RENDERED_ISSUES
+   * the rest are counted, not listed (a file of 100,000 bad values should not flood a terminal).
+   */
   static render(issues: readonly SpecIssue[]): string {
     const sources = [...new Set(issues.map((i) => i.source))].join(', ');
     const count = issues.length === 1 ? '1 problem' : `${issues.length} problems`;
-    return [`Invalid sweep input (${count} in ${sources}):`, ...issues.map(renderIssue)].join('\n');
+    const shown = issues.slice(0, MAX_RENDERED_ISSUES).map(renderIssue);
+    if (issues.length > MAX_RENDERED_ISSUES) shown.push(`... and ${issues.length - MAX_RENDERED_ISSUES} more`);
+    return [`Invalid sweep input (${count} in ${sources}):`, ...shown].join('\n');
   }
 }

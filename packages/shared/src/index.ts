@@ -4,7 +4,7 @@
  */
 export { canonicalJson } from './canonical-json.js';
 export { didYouMean, editDistance } from './did-you-mean.js';
-export { SweepSpecError, renderIssue, type SpecIssue } from './errors.js';
+export { MAX_RENDERED_ISSUES, SweepSpecError, renderIssue, type SpecIssue } from './errors.js';
 export { formatKeyPath, type KeyPath } from './key-path.js';
 export { describeBound, type NumberBound } from './number-bounds.js';
 export { SeededRandom } from './seeded-random.js';

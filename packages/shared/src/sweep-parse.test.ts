@@ -250,6 +250,23 @@ describe('parseSweepText: YAML-level problems', () => {
     expect(spec.parameters.seed).toEqual({ kind: 'values', values: [1, 2] });
   });
 
+  it('lists at most 50 problems in the message but keeps them all', () => {
+    const bad = `{values: [${Array(120).fill('0').join(', ')}]}`;
+    let error: unknown;
+    try {
+      parseSweepText(`${head}parameters:\n  epochs: ${bad}\n`, 'sweep.yaml');
+    } catch (e) {
+      error = e;
+    }
+    expect(error).toBeInstanceOf(SweepSpecError);
+    const e = error as SweepSpecError;
+    expect(e.issues).toHaveLength(120);
+    const lines = e.message.split('\n');
+    expect(lines[0]).toBe('Invalid sweep input (120 problems in sweep.yaml):');
+    expect(lines).toHaveLength(52);
+    expect(lines.at(-1)).toBe('... and 70 more');
+  });
+
   it('refuses documents over 1 MiB', () => {
     expect(problems(`${head}parameters: {}\n${'#'.repeat(1024 * 1024)}\n`)).toEqual([
       'sweep.yaml: is too big: sweep files are limited to 1 MiB',
