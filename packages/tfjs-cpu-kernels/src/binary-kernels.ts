@@ -1,0 +1,100 @@
+/**
+ * Add, Sub, Multiply and RealDiv for float32 operands when one operand is the full result
+ * and the other is either the same shape, a scalar, or broadcast along leading axes only
+ * (`[C]` against `[N,H,W,C]`, a bias). Other broadcasts and dtypes run the stock kernel,
+ * whose generic path converts every index to coordinates and back.
+ */
+import { backend_util } from '@tensorflow/tfjs-core';
+import type { KernelFunc } from '@tensorflow/tfjs-core';
+import { float32Values, output, type FastKernelSpec } from './cpu-backend.js';
+
+const enum Op {
+  Add,
+  Sub,
+  Mul,
+  Div,
+}
+
+/** True when `shape`, once leading 1s are dropped, equals the trailing axes of `full`. */
+function isTrailingBroadcast(shape: readonly number[], full: readonly number[]): boolean {
+  let start = 0;
+  while (start < shape.length && shape[start] === 1) start++;
+  const tail = shape.length - start;
+  if (tail > full.length) return false;
+  for (let i = 0; i < tail; i++) {
+    if (shape[start + i] !== full[full.length - tail + i]) return false;
+  }
+  return true;
+}
+
+/** `out[i] = a[i] op b[i % bn]`: b repeats along leading axes (bn = 1: scalar). */
+function fullWithRow(op: Op, a: Float32Array, b: Float32Array, out: Float32Array): void {
+  const n = out.length;
+  const bn = b.length;
+  if (bn === 1) {
+    const s = b[0]!;
+    switch (op) {
+      case Op.Add: for (let i = 0; i < n; i++) out[i] = a[i]! + s; return;
+      case Op.Sub: for (let i = 0; i < n; i++) out[i] = a[i]! - s; return;
+      case Op.Mul: for (let i = 0; i < n; i++) out[i] = a[i]! * s; return;
+      case Op.Div: for (let i = 0; i < n; i++) out[i] = a[i]! / s; return;
+    }
+  }
+  for (let base = 0; base < n; base += bn) {
+    switch (op) {
+      case Op.Add: for (let j = 0; j < bn; j++) out[base + j] = a[base + j]! + b[j]!; break;
+      case Op.Sub: for (let j = 0; j < bn; j++) out[base + j] = a[base + j]! - b[j]!; break;
+      case Op.Mul: for (let j = 0; j < bn; j++) out[base + j] = a[base + j]! * b[j]!; break;
+      case Op.Div: for (let j = 0; j < bn; j++) out[base + j] = a[base + j]! / b[j]!; break;
+    }
+  }
+}
+
+/** `out[i] = a[i % an] op b[i]`: a repeats along leading axes. */
+function rowWithFull(op: Op, a: Float32Array, b: Float32Array, out: Float32Array): void {
+  if (op === Op.Add || op === Op.Mul) {
+    fullWithRow(op, b, a, out);
+    return;
+  }
+  const n = out.length;
+  const an = a.length;
+  for (let base = 0; base < n; base += an) {
+    if (op === Op.Sub) {
+      for (let j = 0; j < an; j++) out[base + j] = a[j]! - b[base + j]!;
+    } else {
+      for (let j = 0; j < an; j++) out[base + j] = a[j]! / b[base + j]!;
+    }
+  }
+}
+
+function binaryKernel(kernelName: string, op: Op): FastKernelSpec {
+  return {
+    kernelName,
+    create: (stock: KernelFunc): KernelFunc => (args) => {
+      const { a, b } = args.inputs;
+      const av = float32Values(args, a);
+      const bv = float32Values(args, b);
+      if (a === undefined || b === undefined || av === undefined || bv === undefined) return stock(args);
+      const shape = backend_util.assertAndGetBroadcastShape(a.shape, b.shape);
+      const size = shape.reduce((x, y) => x * y, 1);
+      if (size === 0) return stock(args);
+      const out = new Float32Array(size);
+      if (av.length === size && a.shape.length === shape.length && isTrailingBroadcast(b.shape, shape)) {
+        fullWithRow(op, av, bv, out);
+      } else if (bv.length === size && b.shape.length === shape.length && isTrailingBroadcast(a.shape, shape)) {
+        rowWithFull(op, av, bv, out);
+      } else {
+        return stock(args);
+      }
+      return output(args, shape, out);
+    },
+  };
+}
+
+/** The binary arithmetic kernels of this package. */
+export const binaryKernels: readonly FastKernelSpec[] = [
+  binaryKernel('Add', Op.Add),
+  binaryKernel('Sub', Op.Sub),
+  binaryKernel('Multiply', Op.Mul),
+  binaryKernel('RealDiv', Op.Div),
+];

@@ -1,0 +1,175 @@
+/**
+ * Stride-1, dilation-1 NHWC convolution by im2col + packed GEMM, forward and both gradients.
+ *
+ * Pixels are processed in blocks so the im2col matrix of one block stays in cache and the
+ * scratch memory is small whatever the batch. Filters are `[fh, fw, inC, outC]` as in tfjs,
+ * so the reduction index of the im2col matrix is `k = (fy * fw + fx) * inC + ci`.
+ */
+import { gemmPacked, packColumns, packedLength, PANEL } from './gemm.js';
+import { scratch } from './scratch-buffers.js';
+
+/** Shape of one stride-1 convolution. Padding may be negative-free asymmetric ('same', explicit). */
+export interface ConvGeometry {
+  batch: number;
+  inH: number;
+  inW: number;
+  inC: number;
+  outH: number;
+  outW: number;
+  outC: number;
+  fh: number;
+  fw: number;
+  padTop: number;
+  padLeft: number;
+}
+
+/** Elements of the im2col block aimed at: about 256 KB of float32, a slice of L2. */
+const BLOCK_ELEMENTS = 64 * 1024;
+
+function pixelBlock(k: number, max: number): number {
+  const rows = Math.max(PANEL * 4, Math.floor(BLOCK_ELEMENTS / Math.max(1, k) / PANEL) * PANEL);
+  return Math.min(rows, Math.ceil(max / PANEL) * PANEL);
+}
+
+/**
+ * Writes the im2col rows of pixels `[m0, m0 + mb)` into `ap` so that the pixel index is the
+ * GEMM's P dimension: `ap[((p >> 2) * K + k) * 4 + (p & 3)]`.
+ */
+function packPixelsAsP(x: Float32Array, g: ConvGeometry, m0: number, mb: number, ap: Float32Array): void {
+  const { inH, inW, inC, outH, outW, fh, fw, padTop, padLeft } = g;
+  const K = fh * fw * inC;
+  const perImage = outH * outW;
+  for (let p = 0; p < mb; p++) {
+    const m = m0 + p;
+    const b = Math.floor(m / perImage);
+    const rem = m - b * perImage;
+    const oy = Math.floor(rem / outW);
+    const ox = rem - oy * outW;
+    let o = (p >> 2) * K * PANEL + (p & 3);
+    for (let fy = 0; fy < fh; fy++) {
+      const iy = oy - padTop + fy;
+      const rowInside = iy >= 0 && iy < inH;
+      for (let fx = 0; fx < fw; fx++) {
+        const ix = ox - padLeft + fx;
+        if (rowInside && ix >= 0 && ix < inW) {
+          let src = ((b * inH + iy) * inW + ix) * inC;
+          const end = src + inC;
+          while (src < end) {
+            ap[o] = x[src++]!;
+            o += PANEL;
+          }
+        } else {
+          for (let ci = 0; ci < inC; ci++, o += PANEL) ap[o] = 0;
+        }
+      }
+    }
+  }
+}
+
+/**
+ * Writes the im2col rows of pixels `[m0, m0 + mb)` into `ap` so that the pixel index is the
+ * GEMM's reduction dimension: `ap[((k >> 2) * mb + s) * 4 + (k & 3)]`.
+ */
+function packPixelsAsS(x: Float32Array, g: ConvGeometry, m0: number, mb: number, ap: Float32Array): void {
+  const { inH, inW, inC, outH, outW, fh, fw, padTop, padLeft } = g;
+  const perImage = outH * outW;
+  const panelStride = mb * PANEL;
+  for (let s = 0; s < mb; s++) {
+    const m = m0 + s;
+    const b = Math.floor(m / perImage);
+    const rem = m - b * perImage;
+    const oy = Math.floor(rem / outW);
+    const ox = rem - oy * outW;
+    const sBase = s * PANEL;
+    let k = 0;
+    for (let fy = 0; fy < fh; fy++) {
+      const iy = oy - padTop + fy;
+      const rowInside = iy >= 0 && iy < inH;
+      for (let fx = 0; fx < fw; fx++) {
+        const ix = ox - padLeft + fx;
+        if (rowInside && ix >= 0 && ix < inW) {
+          const src = ((b * inH + iy) * inW + ix) * inC;
+          for (let ci = 0; ci < inC; ci++, k++) ap[(k >> 2) * panelStride + sBase + (k & 3)] = x[src + ci]!;
+        } else {
+          for (let ci = 0; ci < inC; ci++, k++) ap[(k >> 2) * panelStride + sBase + (k & 3)] = 0;
+        }
+      }
+    }
+  }
+}
+
+/**
+ * Forward convolution: `y[m, co] = sum_k im2col(x)[m, k] * filter[k, co]`, written to `y`
+ * (`[batch, outH, outW, outC]`, fully overwritten).
+ */
+export function convForward(x: Float32Array, filter: Float32Array, g: ConvGeometry, y: Float32Array): void {
+  const K = g.fh * g.fw * g.inC;
+  const M = g.batch * g.outH * g.outW;
+  if (M === 0) return;
+  if (K === 0) {
+    y.fill(0, 0, M * g.outC);
+    return;
+  }
+  const bp = scratch('conv.filter', packedLength(K, g.outC));
+  packColumns(filter, 0, g.outC, K, g.outC, bp);
+  const mbMax = pixelBlock(K, M);
+  const ap = scratch('conv.im2col', packedLength(K, mbMax));
+  for (let m0 = 0; m0 < M; m0 += mbMax) {
+    const mb = Math.min(mbMax, M - m0);
+    packPixelsAsP(x, g, m0, mb, ap);
+    gemmPacked(ap, bp, K, mb, g.outC, y, m0 * g.outC, g.outC, false);
+  }
+}
+
+/**
+ * Filter gradient: `dW[k, co] = sum_m im2col(x)[m, k] * dy[m, co]`, returned as a new
+ * `[fh, fw, inC, outC]` array.
+ */
+export function convFilterGradient(x: Float32Array, dy: Float32Array, g: ConvGeometry): Float32Array {
+  const K = g.fh * g.fw * g.inC;
+  const M = g.batch * g.outH * g.outW;
+  const dw = new Float32Array(K * g.outC);
+  if (M === 0 || K === 0 || g.outC === 0) return dw;
+  const mbMax = Math.min(256, Math.ceil(M / PANEL) * PANEL);
+  const ap = scratch('conv.im2col', packedLength(mbMax, K));
+  const bp = scratch('conv.dy', packedLength(mbMax, g.outC));
+  for (let m0 = 0; m0 < M; m0 += mbMax) {
+    const mb = Math.min(mbMax, M - m0);
+    packPixelsAsS(x, g, m0, mb, ap);
+    packColumns(dy, m0 * g.outC, g.outC, mb, g.outC, bp);
+    gemmPacked(ap, bp, mb, K, g.outC, dw, 0, g.outC, true);
+  }
+  return dw;
+}
+
+/**
+ * Input gradient, as the forward convolution of `dy` with the filter rotated by 180 degrees
+ * and its channel axes swapped, padded by `f - 1 - pad`. Writes `dx` (`[batch, inH, inW, inC]`).
+ */
+export function convInputGradient(dy: Float32Array, filter: Float32Array, g: ConvGeometry, dx: Float32Array): void {
+  const { fh, fw, inC, outC } = g;
+  const flipped = scratch('conv.flipped', fh * fw * inC * outC);
+  for (let fy = 0; fy < fh; fy++) {
+    for (let fx = 0; fx < fw; fx++) {
+      const src = ((fh - 1 - fy) * fw + (fw - 1 - fx)) * inC * outC;
+      const dst = (fy * fw + fx) * outC * inC;
+      for (let ci = 0; ci < inC; ci++) {
+        for (let co = 0; co < outC; co++) flipped[dst + co * inC + ci] = filter[src + ci * outC + co]!;
+      }
+    }
+  }
+  const transposed: ConvGeometry = {
+    batch: g.batch,
+    inH: g.outH,
+    inW: g.outW,
+    inC: outC,
+    outH: g.inH,
+    outW: g.inW,
+    outC: inC,
+    fh,
+    fw,
+    padTop: fh - 1 - g.padTop,
+    padLeft: fw - 1 - g.padLeft,
+  };
+  convForward(dy, flipped, transposed, dx);
+}

@@ -1,0 +1,146 @@
+/**
+ * Conv2D, FusedConv2D, Conv2DBackpropInput and Conv2DBackpropFilter on im2col + GEMM, for
+ * NHWC float32 with stride 1 and dilation 1 (any filter size, any padding tfjs accepts).
+ * Every other combination runs the stock kernel.
+ */
+import { backend_util } from '@tensorflow/tfjs-core';
+import type { KernelFunc, TensorInfo } from '@tensorflow/tfjs-core';
+import { convFilterGradient, convForward, convInputGradient, type ConvGeometry } from './conv-core.js';
+import {
+  float32Values,
+  isChannelsLast,
+  isUnitPair,
+  output,
+  type FastKernelSpec,
+  type KernelArgs,
+} from './cpu-backend.js';
+import { applyBiasActivation, asFusedActivation } from './fused-activation.js';
+
+type PadAttr = Parameters<typeof backend_util.computeConv2DInfo>[4];
+type RoundingAttr = Parameters<typeof backend_util.computeConv2DInfo>[5];
+
+/** Geometry of a supported convolution, or undefined when the attributes need the stock kernel. */
+function geometry(
+  xShape: number[],
+  filterShape: number[],
+  attrs: KernelArgs['attrs'],
+): ConvGeometry | undefined {
+  if (attrs === undefined) return undefined;
+  if (!isChannelsLast(attrs['dataFormat']) || !isUnitPair(attrs['strides']) || !isUnitPair(attrs['dilations'])) {
+    return undefined;
+  }
+  if (xShape.length !== 4 || filterShape.length !== 4) return undefined;
+  const info = backend_util.computeConv2DInfo(
+    xShape as [number, number, number, number],
+    filterShape as [number, number, number, number],
+    1,
+    1,
+    attrs['pad'] as PadAttr,
+    attrs['dimRoundingMode'] as RoundingAttr,
+  );
+  if (info.strideHeight !== 1 || info.strideWidth !== 1 || info.dilationHeight !== 1 || info.dilationWidth !== 1) {
+    return undefined;
+  }
+  return {
+    batch: info.batchSize,
+    inH: info.inHeight,
+    inW: info.inWidth,
+    inC: info.inChannels,
+    outH: info.outHeight,
+    outW: info.outWidth,
+    outC: info.outChannels,
+    fh: info.filterHeight,
+    fw: info.filterWidth,
+    padTop: info.padInfo.top,
+    padLeft: info.padInfo.left,
+  };
+}
+
+function outShape(g: ConvGeometry): number[] {
+  return [g.batch, g.outH, g.outW, g.outC];
+}
+
+function convolve(args: KernelArgs, x: TensorInfo | undefined, filter: TensorInfo | undefined) {
+  const xv = float32Values(args, x);
+  const fv = float32Values(args, filter);
+  if (x === undefined || filter === undefined || xv === undefined || fv === undefined) return undefined;
+  const g = geometry(x.shape, filter.shape, args.attrs);
+  if (g === undefined || g.inC !== filter.shape[2]) return undefined;
+  const y = new Float32Array(g.batch * g.outH * g.outW * g.outC);
+  convForward(xv, fv, g, y);
+  return { g, y };
+}
+
+/** Conv2D: `x [N,H,W,Ci]`, `filter [fh,fw,Ci,Co]`. */
+export const conv2dKernel: FastKernelSpec = {
+  kernelName: 'Conv2D',
+  create: (stock: KernelFunc): KernelFunc => (args) => {
+    const r = convolve(args, args.inputs['x'], args.inputs['filter']);
+    return r === undefined ? stock(args) : output(args, outShape(r.g), r.y);
+  },
+};
+
+/** FusedConv2D: convolution, then optional bias (`[Co]` or scalar) and activation (not prelu). */
+export const fusedConv2dKernel: FastKernelSpec = {
+  kernelName: 'FusedConv2D',
+  create: (stock: KernelFunc): KernelFunc => (args) => {
+    const activation = asFusedActivation(args.attrs?.['activation']);
+    const bias = args.inputs['bias'];
+    const biasValues = bias === undefined || bias === null ? undefined : float32Values(args, bias);
+    const biasUsable = bias === undefined || bias === null || biasValues !== undefined;
+    const filter = args.inputs['filter'];
+    const outC = filter?.shape[3] ?? -1;
+    if (activation === undefined || !biasUsable || (biasValues !== undefined && biasValues.length !== 1 && (bias!.shape.length !== 1 || biasValues.length !== outC))) {
+      return stock(args);
+    }
+    const r = convolve(args, args.inputs['x'], filter);
+    if (r === undefined) return stock(args);
+    const alpha = args.attrs?.['leakyreluAlpha'];
+    applyBiasActivation(r.y, r.g.outC, biasValues, activation, typeof alpha === 'number' ? alpha : 0.2);
+    return output(args, outShape(r.g), r.y);
+  },
+};
+
+/** Conv2DBackpropInput: `dy [N,Ho,Wo,Co]`, `filter [fh,fw,Ci,Co]` -> `dx` of attribute `inputShape`. */
+export const conv2dBackpropInputKernel: FastKernelSpec = {
+  kernelName: 'Conv2DBackpropInput',
+  create: (stock: KernelFunc): KernelFunc => (args) => {
+    const { dy, filter } = args.inputs;
+    const inputShape = args.attrs?.['inputShape'];
+    const dyv = float32Values(args, dy);
+    const fv = float32Values(args, filter);
+    if (dy === undefined || filter === undefined || dyv === undefined || fv === undefined || !Array.isArray(inputShape)) {
+      return stock(args);
+    }
+    const g = geometry(inputShape as number[], filter.shape, args.attrs);
+    if (g === undefined || dy.shape.join() !== outShape(g).join()) return stock(args);
+    const dx = new Float32Array(g.batch * g.inH * g.inW * g.inC);
+    convInputGradient(dyv, fv, g, dx);
+    return output(args, [g.batch, g.inH, g.inW, g.inC], dx);
+  },
+};
+
+/** Conv2DBackpropFilter: `x [N,H,W,Ci]`, `dy [N,Ho,Wo,Co]` -> `dW` of attribute `filterShape`. */
+export const conv2dBackpropFilterKernel: FastKernelSpec = {
+  kernelName: 'Conv2DBackpropFilter',
+  create: (stock: KernelFunc): KernelFunc => (args) => {
+    const { x, dy } = args.inputs;
+    const filterShape = args.attrs?.['filterShape'];
+    const xv = float32Values(args, x);
+    const dyv = float32Values(args, dy);
+    if (x === undefined || dy === undefined || xv === undefined || dyv === undefined || !Array.isArray(filterShape)) {
+      return stock(args);
+    }
+    const g = geometry(x.shape, filterShape as number[], args.attrs);
+    if (g === undefined || dy.shape.join() !== outShape(g).join()) return stock(args);
+    return output(args, [g.fh, g.fw, g.inC, g.outC], convFilterGradient(xv, dyv, g));
+  },
+};
+
+/** The convolution kernels of this package. */
+export const convKernels: readonly FastKernelSpec[] = [
+  conv2dKernel,
+  fusedConv2dKernel,
+  conv2dBackpropInputKernel,
+  conv2dBackpropFilterKernel,
+];

@@ -1,0 +1,50 @@
+/**
+ * Sum of a float32 tensor over leading axes (bias gradients: `[N,H,W,C]` -> `[C]`) or
+ * trailing axes, without the transpose the stock kernel does first. Partial sums are kept
+ * in float64. Other axis sets and dtypes run the stock kernel.
+ */
+import { util } from '@tensorflow/tfjs-core';
+import type { KernelFunc } from '@tensorflow/tfjs-core';
+import { float32Values, output, type FastKernelSpec } from './cpu-backend.js';
+
+/** Sums `rows` rows of length `cols` column-wise. */
+function sumLeading(x: Float32Array, rows: number, cols: number): Float32Array {
+  const acc = new Float64Array(cols);
+  for (let r = 0, base = 0; r < rows; r++, base += cols) {
+    for (let j = 0; j < cols; j++) acc[j] = acc[j]! + x[base + j]!;
+  }
+  return Float32Array.from(acc);
+}
+
+/** Sums each of `rows` rows of length `cols`. */
+function sumTrailing(x: Float32Array, rows: number, cols: number): Float32Array {
+  const out = new Float32Array(rows);
+  for (let r = 0, base = 0; r < rows; r++, base += cols) {
+    let s = 0;
+    for (let j = 0; j < cols; j++) s += x[base + j]!;
+    out[r] = s;
+  }
+  return out;
+}
+
+/** Sum: attrs `axis` (number or list, negative allowed) and `keepDims`. */
+export const sumKernel: FastKernelSpec = {
+  kernelName: 'Sum',
+  create: (stock: KernelFunc): KernelFunc => (args) => {
+    const x = args.inputs['x'];
+    const xv = float32Values(args, x);
+    if (x === undefined || xv === undefined || xv.length === 0) return stock(args);
+    const shape = x.shape;
+    const axes = [...new Set(util.parseAxisParam(args.attrs?.['axis'] as number | number[], shape))].sort((p, q) => p - q);
+    const k = axes.length;
+    const leading = axes.every((a, i) => a === i);
+    const trailing = axes.every((a, i) => a === shape.length - k + i);
+    if (!leading && !trailing) return stock(args);
+    const reduced = axes.reduce((p, a) => p * shape[a]!, 1);
+    const kept = xv.length / reduced;
+    const values = leading ? sumLeading(xv, reduced, kept) : sumTrailing(xv, kept, reduced);
+    const keepDims = args.attrs?.['keepDims'] === true;
+    const outShape = keepDims ? shape.map((n, d) => (axes.includes(d) ? 1 : n)) : shape.filter((_, d) => !axes.includes(d));
+    return output(args, outShape, values);
+  },
+};
