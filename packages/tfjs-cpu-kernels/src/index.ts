@@ -17,3 +17,4 @@ export {
   unregisterFastCpuKernels,
   type RegisterFastCpuKernelsOptions,
 } from './register.js';
+export { KernelTimer, type KernelTiming } from './kernel-timer.js';
