@@ -2,7 +2,7 @@ import { SweepSpecError } from '@denoise-sweep/shared';
 import { CommanderError } from 'commander';
 import { describe, expect, it } from 'vitest';
 import { describeError, exitCodeFor } from './exit-codes.js';
-import { UsageError } from './usage-error.js';
+import { UsageError } from '@denoise-sweep/shared';
 
 describe('exitCodeFor', () => {
   it('maps help to 0, usage and invalid input to 2, the rest to 1', () => {

@@ -4,4 +4,3 @@ export { runSweep, sweepCommand, type SweepCommandOptions } from './commands/swe
 export { EXIT_INVALID_INPUT, EXIT_OK, EXIT_RUNTIME_FAILURE, describeError, exitCodeFor } from './exit-codes.js';
 export { createProgram } from './program.js';
 export { formatTrialTable } from './trial-table.js';
-export { UsageError } from './usage-error.js';

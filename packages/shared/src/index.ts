@@ -25,3 +25,6 @@ export {
 } from './trial.js';
 export { TRIAL_ID_LENGTH, trialId } from './trial-id.js';
 export { validateDatasetLimits, validateTrial, validateTrialParams } from './trial-validate.js';
+export { ArtifactKeys } from './artifact-keys.js';
+export type { EpochRecord, TrialResult } from './trial-result.js';
+export { EXIT_INVALID_INPUT, EXIT_OK, EXIT_RUNTIME_FAILURE, UsageError, describeError, exitCodeFor } from './cli-errors.js';

@@ -1,8 +1,8 @@
-import { expandSweep, parseSweepFile, sweepId, type SweepSpec, type Trial } from '@denoise-sweep/shared';
+import { expandSweep, parseSweepFile, sweepId, UsageError, type SweepSpec, type Trial } from '@denoise-sweep/shared';
 import { Command } from 'commander';
 import type { CliIo } from '../cli-io.js';
 import { formatTrialTable } from '../trial-table.js';
-import { UsageError } from '../usage-error.js';
+
 
 /**
  * Options of `orchestrator sweep FILE`. Enqueueing arrives with the queue: its flags

@@ -1,0 +1,58 @@
+/**
+ * Where a sweep's artifacts live in the object store (DESIGN.md). S3 is the source of truth:
+ * a trial whose result.json exists is done, whatever the queue says. Keys are built only from
+ * validated slugs (sweep ids) and hashes (trial ids), never from free text.
+ */
+const SLUG = /^[a-z0-9](?:[a-z0-9-]{0,62}[a-z0-9])?$/;
+const HASH = /^[0-9a-f]{6,64}$/;
+
+function checkSegment(value: string, pattern: RegExp, what: string): string {
+  if (!pattern.test(value)) throw new Error(`invalid ${what} '${value}' in an object key`);
+  return value;
+}
+
+/** Joins a configurable prefix (may be empty) and a key. */
+function withPrefix(prefix: string, key: string): string {
+  const clean = prefix.replace(/^\/+|\/+$/g, '');
+  return clean ? `${clean}/${key}` : key;
+}
+
+export class ArtifactKeys {
+  constructor(readonly prefix = '') {}
+
+  sweepDir(sweep: string): string {
+    return withPrefix(this.prefix, `sweeps/${checkSegment(sweep, SLUG, 'sweep id')}`);
+  }
+
+  sweepJson(sweep: string): string {
+    return `${this.sweepDir(sweep)}/sweep.json`;
+  }
+
+  trialDir(sweep: string, trial: string): string {
+    return `${this.sweepDir(sweep)}/trials/${checkSegment(trial, HASH, 'trial id')}`;
+  }
+
+  trialConfig(sweep: string, trial: string): string {
+    return `${this.trialDir(sweep, trial)}/config.json`;
+  }
+
+  checkpoints(sweep: string, trial: string): string {
+    return `${this.trialDir(sweep, trial)}/checkpoints`;
+  }
+
+  metrics(sweep: string, trial: string): string {
+    return `${this.trialDir(sweep, trial)}/metrics.jsonl`;
+  }
+
+  result(sweep: string, trial: string): string {
+    return `${this.trialDir(sweep, trial)}/result.json`;
+  }
+
+  samples(sweep: string, trial: string): string {
+    return `${this.trialDir(sweep, trial)}/samples.png`;
+  }
+
+  dataset(name: string, sha256: string): string {
+    return withPrefix(this.prefix, `datasets/${checkSegment(name, SLUG, 'dataset name')}/${checkSegment(sha256, HASH, 'dataset digest')}`);
+  }
+}

@@ -1,0 +1,79 @@
+import { existsSync, readdirSync } from 'node:fs';
+import * as tf from '@tensorflow/tfjs';
+import { registerFastCpuKernels } from '@denoise-sweep/tfjs-cpu-kernels';
+
+/**
+ * Training engines, fastest first:
+ * - `tensorflow-gpu`: @tensorflow/tfjs-node-gpu (libtensorflow with CUDA), production GPU workers;
+ * - `tensorflow`: @tensorflow/tfjs-node (libtensorflow on CPU);
+ * - `cpu`: the pure-JS backend of @tensorflow/tfjs with this project's corrected, faster kernels.
+ * The native packages are optionalDependencies: their install downloads libtensorflow, and
+ * where that fails npm leaves them out, so the pure-JS tier always exists.
+ */
+export type EngineName = 'tensorflow-gpu' | 'tensorflow' | 'cpu';
+export const ENGINE_NAMES: readonly EngineName[] = ['tensorflow-gpu', 'tensorflow', 'cpu'];
+
+export interface SelectedEngine {
+  engine: EngineName;
+  /** The tfjs backend name now active. */
+  backend: string;
+  /** Which kernels run, for logs and the info metric (e.g. 'libtensorflow', 'js-fast'). */
+  kernels: string;
+  /** Why faster tiers were passed over, for the log. */
+  skipped: string[];
+}
+
+/** True when this machine exposes an NVIDIA GPU to the process. */
+export function nvidiaGpuPresent(): boolean {
+  if (process.env.CUDA_VISIBLE_DEVICES === '' || process.env.CUDA_VISIBLE_DEVICES === '-1') return false;
+  const dir = '/proc/driver/nvidia/gpus';
+  return existsSync(dir) && readdirSync(dir).length > 0;
+}
+
+async function loadNative(moduleName: string): Promise<void> {
+  // A variable specifier: the module may be absent, and TypeScript must not require it.
+  await import(moduleName);
+  await tf.setBackend('tensorflow');
+  await tf.ready();
+}
+
+function parseEngine(value: string | undefined): EngineName | undefined {
+  if (value === undefined || value === '' || value === 'auto') return undefined;
+  if ((ENGINE_NAMES as readonly string[]).includes(value)) return value as EngineName;
+  throw new Error(`unknown training engine '${value}': use one of ${ENGINE_NAMES.join(', ')} or auto (set by TFJS_BACKEND or --engine)`);
+}
+
+/**
+ * Picks and activates the training engine: the one asked for (TFJS_BACKEND or `prefer`;
+ * failing if it cannot load), else the fastest that loads.
+ */
+export async function selectEngine(prefer: string | undefined = process.env.TFJS_BACKEND): Promise<SelectedEngine> {
+  const forced = parseEngine(prefer);
+  const skipped: string[] = [];
+  const tiers: EngineName[] = forced ? [forced] : [...ENGINE_NAMES];
+  for (const engine of tiers) {
+    try {
+      if (engine === 'tensorflow-gpu') {
+        if (!forced && !nvidiaGpuPresent()) throw new Error('no NVIDIA GPU visible');
+        await loadNative('@tensorflow/tfjs-node-gpu');
+        return { engine, backend: tf.getBackend(), kernels: 'libtensorflow-cuda', skipped };
+      }
+      if (engine === 'tensorflow') {
+        await loadNative('@tensorflow/tfjs-node');
+        return { engine, backend: tf.getBackend(), kernels: 'libtensorflow', skipped };
+      }
+      // Prod mode skips debug-only checks and the cpu backend's "install tfjs-node" banner:
+      // the engine choice is logged by the caller, with the reason.
+      tf.enableProdMode();
+      await tf.setBackend('cpu');
+      await tf.ready();
+      registerFastCpuKernels();
+      return { engine, backend: tf.getBackend(), kernels: 'js-fast', skipped };
+    } catch (err) {
+      const reason = (err as Error).message.split('\n')[0] ?? String(err);
+      if (forced) throw new Error(`training engine '${engine}' is not available: ${reason}`, { cause: err });
+      skipped.push(`${engine}: ${reason}`);
+    }
+  }
+  throw new Error(`no training engine could start: ${skipped.join('; ')}`);
+}

@@ -1,0 +1,46 @@
+#!/usr/bin/env node
+import { readFileSync } from 'node:fs';
+import { describeError, EXIT_OK, exitCodeFor } from '@denoise-sweep/shared';
+import { Command } from 'commander';
+import { trainCommand } from './commands/train.js';
+
+const ABOUT = `
+Engines (fastest first): tensorflow-gpu (@tensorflow/tfjs-node-gpu), tensorflow
+(@tensorflow/tfjs-node), cpu (pure JS with this project's kernels). TFJS_BACKEND or --engine
+forces one. Fashion-MNIST is read from FASHION_MNIST_DIR, else /usr/share/datasets/fashion-mnist
+(Debian package dataset-fashion-mnist).
+
+Exit codes: 0 ok, 1 runtime failure, 2 invalid input or bad usage.`;
+
+function packageVersion(): string {
+  const pkg = JSON.parse(readFileSync(new URL('../package.json', import.meta.url), 'utf8')) as { version?: string };
+  return pkg.version ?? '0.0.0';
+}
+
+function createProgram(): Command {
+  const program = new Command('worker')
+    .description('Train trials of the Fashion-MNIST denoising autoencoder with TensorFlow.js.')
+    .version(packageVersion(), '-V, --version', 'print the version')
+    .exitOverride()
+    .showHelpAfterError('(run with --help for usage)')
+    .showSuggestionAfterError(true)
+    .addHelpText('after', ABOUT);
+  program.addCommand(trainCommand().copyInheritedSettings(program));
+  return program;
+}
+
+// The only place that ends the process: commands throw, this maps errors to exit codes.
+async function main(argv: readonly string[]): Promise<number> {
+  try {
+    await createProgram().parseAsync([...argv], { from: 'node' });
+    return EXIT_OK;
+  } catch (error) {
+    const message = describeError('worker', error);
+    if (message !== undefined) process.stderr.write(`${message}\n`);
+    return exitCodeFor(error);
+  }
+}
+
+const code = await main(process.argv);
+await new Promise<void>((resolve) => process.stdout.write('', () => resolve()));
+process.exit(code);

@@ -1,0 +1,60 @@
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { afterAll, describe, expect, it } from 'vitest';
+import { CheckpointStore, checkpointName } from './checkpoint-store.js';
+import { LocalDirObjectStore } from './object-store.js';
+
+const root = mkdtempSync(join(tmpdir(), 'ckpt-'));
+afterAll(() => rmSync(root, { recursive: true, force: true }));
+
+const bytes = (s: string) => new Uint8Array(Buffer.from(s));
+
+describe('CheckpointStore', () => {
+  it('names sort in training order', () => {
+    const names = [checkpointName(2), checkpointName(1, 17), checkpointName(1), checkpointName(10), checkpointName(1, 3)];
+    expect([...names].sort()).toEqual(['epoch-0001', 'epoch-0001-batch-000003', 'epoch-0001-batch-000017', 'epoch-0002', 'epoch-0010']);
+  });
+
+  it('round-trips files and finds the newest', async () => {
+    const store = new CheckpointStore(new LocalDirObjectStore(join(root, 'a')), 'trials/t1/checkpoints');
+    await store.save('epoch-0001', { 'weights.bin': bytes('one'), 'state.json': bytes('{}') });
+    await store.save('epoch-0002', { 'weights.bin': bytes('two'), 'state.json': bytes('{}') });
+    const latest = await store.latest();
+    expect(latest?.name).toBe('epoch-0002');
+    expect(Buffer.from(latest!.files['weights.bin']!).toString()).toBe('two');
+  });
+
+  it('skips incomplete and corrupt checkpoints with a warning and uses the previous one', async () => {
+    const objects = new LocalDirObjectStore(join(root, 'b'));
+    const warnings: string[] = [];
+    const store = new CheckpointStore(objects, 'ck', { onWarning: (m) => warnings.push(m) });
+    await store.save('epoch-0001', { 'weights.bin': bytes('good weights') });
+    await store.save('epoch-0002', { 'weights.bin': bytes('truncated later') });
+    await objects.put('ck/epoch-0002/weights.bin', bytes('trunc'));
+    await store.save('epoch-0003', { 'weights.bin': bytes('missing later') });
+    await objects.delete('ck/epoch-0003/weights.bin');
+    await store.save('epoch-0004', { 'weights.bin': bytes('bad manifest') });
+    await objects.put('ck/epoch-0004/manifest.json', '{not json');
+    await objects.put('ck/epoch-0005/weights.bin', bytes('no manifest: written last, never got there'));
+
+    const latest = await store.latest();
+    expect(latest?.name).toBe('epoch-0001');
+    expect(Buffer.from(latest!.files['weights.bin']!).toString()).toBe('good weights');
+    expect(warnings).toEqual([
+      expect.stringMatching(/epoch-0004: .*unreadable manifest/),
+      expect.stringMatching(/epoch-0003: .*missing weights.bin/),
+      expect.stringMatching(/epoch-0002: .*weights.bin does not match its manifest/),
+    ]);
+  });
+
+  it('has nothing to resume from in an empty store', async () => {
+    expect(await new CheckpointStore(new LocalDirObjectStore(join(root, 'empty')), 'x').latest()).toBeUndefined();
+  });
+
+  it('refuses unsafe keys', async () => {
+    const objects = new LocalDirObjectStore(join(root, 'c'));
+    await expect(objects.put('../escape', 'x')).rejects.toThrow(/unsafe object key/);
+    await expect(objects.put('/abs', 'x')).rejects.toThrow(/unsafe object key/);
+  });
+});

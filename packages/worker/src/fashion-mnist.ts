@@ -1,0 +1,90 @@
+import { existsSync } from 'node:fs';
+import { readFile } from 'node:fs/promises';
+import { join } from 'node:path';
+import { DatasetError, parseIdxImages, parseIdxLabels } from './idx-file.js';
+
+/** Where Debian's `dataset-fashion-mnist` package installs the original IDX files. */
+export const DEBIAN_FASHION_MNIST_DIR = '/usr/share/datasets/fashion-mnist';
+
+export const FASHION_MNIST_FILES = {
+  trainImages: 'train-images-idx3-ubyte',
+  trainLabels: 'train-labels-idx1-ubyte',
+  testImages: 't10k-images-idx3-ubyte',
+  testLabels: 't10k-labels-idx1-ubyte',
+} as const;
+
+export const FASHION_MNIST_SIZES = { train: 60_000, test: 10_000, side: 28 } as const;
+
+/** Images scaled to [0, 1], as the seed does (x / 255). */
+export interface ImageSet {
+  count: number;
+  side: number;
+  /** count * side * side floats in [0, 1]. */
+  images: Float32Array;
+  labels: Uint8Array;
+}
+
+export interface FashionMnist {
+  train: ImageSet;
+  test: ImageSet;
+  /** The directory the files were read from. */
+  dir: string;
+}
+
+export interface LoadFashionMnistOptions {
+  /** @defaultValue FASHION_MNIST_DIR, else Debian's /usr/share/datasets/fashion-mnist */
+  dir?: string;
+  /** First N training images. @defaultValue 60000 */
+  trainLimit?: number;
+  /** First N test images. @defaultValue 10000 */
+  testLimit?: number;
+}
+
+export function fashionMnistDir(env: NodeJS.ProcessEnv = process.env): string {
+  return env.FASHION_MNIST_DIR || DEBIAN_FASHION_MNIST_DIR;
+}
+
+/** Finds `<name>.gz` or `<name>` in dir. */
+function locate(dir: string, name: string): string {
+  for (const candidate of [join(dir, `${name}.gz`), join(dir, name)]) {
+    if (existsSync(candidate)) return candidate;
+  }
+  throw new DatasetError(
+    `Fashion-MNIST file ${name}(.gz) not found in ${dir}: install it with 'apt-get install dataset-fashion-mnist' or set FASHION_MNIST_DIR to a directory holding the original IDX files`,
+  );
+}
+
+async function loadSplit(dir: string, images: string, labels: string, limit: number): Promise<ImageSet> {
+  const imagesFile = locate(dir, images);
+  const labelsFile = locate(dir, labels);
+  const idx = parseIdxImages(await readFile(imagesFile), imagesFile);
+  const labelBytes = parseIdxLabels(await readFile(labelsFile), labelsFile);
+  if (idx.rows !== FASHION_MNIST_SIZES.side || idx.cols !== FASHION_MNIST_SIZES.side) {
+    throw new DatasetError(`${imagesFile}: images are ${idx.rows}x${idx.cols}, expected 28x28`);
+  }
+  if (labelBytes.length !== idx.count) {
+    throw new DatasetError(`${labelsFile}: ${labelBytes.length} labels for ${idx.count} images in ${imagesFile}`);
+  }
+  if (limit > idx.count) {
+    throw new DatasetError(`asked for ${limit} images but ${imagesFile} has ${idx.count}`);
+  }
+  const pixels = limit * idx.rows * idx.cols;
+  const out = new Float32Array(pixels);
+  for (let i = 0; i < pixels; i++) out[i] = idx.pixels[i]! / 255;
+  return { count: limit, side: idx.rows, images: out, labels: labelBytes.slice(0, limit) };
+}
+
+/** Reads the original Fashion-MNIST IDX files (gzipped or not), verifying headers and sizes. */
+export async function loadFashionMnist(options: LoadFashionMnistOptions = {}): Promise<FashionMnist> {
+  const dir = options.dir ?? fashionMnistDir();
+  const trainLimit = options.trainLimit ?? FASHION_MNIST_SIZES.train;
+  const testLimit = options.testLimit ?? FASHION_MNIST_SIZES.test;
+  for (const [what, n] of [['trainLimit', trainLimit], ['testLimit', testLimit]] as const) {
+    if (!Number.isInteger(n) || n < 1) throw new RangeError(`${what} must be a positive integer, got ${n}`);
+  }
+  const [train, test] = await Promise.all([
+    loadSplit(dir, FASHION_MNIST_FILES.trainImages, FASHION_MNIST_FILES.trainLabels, trainLimit),
+    loadSplit(dir, FASHION_MNIST_FILES.testImages, FASHION_MNIST_FILES.testLabels, testLimit),
+  ]);
+  return { train, test, dir };
+}

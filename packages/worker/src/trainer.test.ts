@@ -1,0 +1,130 @@
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import * as tf from '@tensorflow/tfjs';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { selectEngine } from './backend.js';
+import { CheckpointStore } from './checkpoint-store.js';
+import type { FashionMnist } from './fashion-mnist.js';
+import { DEBIAN_FASHION_MNIST_DIR, loadFashionMnist } from './fashion-mnist.js';
+import { LocalDirObjectStore } from './object-store.js';
+import { trainTrial } from './trainer.js';
+import type { TrainingParams } from './trainer-state.js';
+
+const root = mkdtempSync(join(tmpdir(), 'trainer-'));
+let small: FashionMnist;
+const params: TrainingParams = {
+  noiseFactor: 0.5,
+  filters: [4, 8],
+  epochs: 3,
+  batchSize: 32,
+  learningRate: 0.002,
+  seed: 11,
+  trainLimit: 256,
+  testLimit: 64,
+};
+
+beforeAll(async () => {
+  await selectEngine('cpu');
+  small = await loadFashionMnist({ dir: DEBIAN_FASHION_MNIST_DIR, trainLimit: params.trainLimit, testLimit: params.testLimit });
+});
+afterAll(() => rmSync(root, { recursive: true, force: true }));
+
+function storeAt(name: string): { objects: LocalDirObjectStore; checkpoints: CheckpointStore } {
+  const objects = new LocalDirObjectStore(join(root, name));
+  return { objects, checkpoints: new CheckpointStore(objects, 'checkpoints') };
+}
+
+async function finalFiles(objects: LocalDirObjectStore, epoch = 'epoch-0003') {
+  return {
+    weights: Buffer.from((await objects.get(`checkpoints/${epoch}/weights.bin`))!),
+    optimizer: Buffer.from((await objects.get(`checkpoints/${epoch}/optimizer.bin`))!),
+  };
+}
+
+describe('trainTrial', () => {
+  it('resumes exactly: 3 epochs straight = 1 epoch, stop, resume for 2 more', async () => {
+    const straight = storeAt('straight');
+    const full = await trainTrial({ params, data: small, checkpoints: straight.checkpoints });
+    expect(full.status).toBe('completed');
+    expect(full.history.map((h) => h.epoch)).toEqual([1, 2, 3]);
+
+    const interrupted = storeAt('interrupted');
+    let epochs = 0;
+    const first = await trainTrial({
+      params,
+      data: small,
+      checkpoints: interrupted.checkpoints,
+      onEpoch: () => void (epochs += 1),
+      shouldStop: () => epochs >= 1,
+    });
+    expect(first).toMatchObject({ status: 'stopped', epochsDone: 1 });
+    const second = await trainTrial({ params, data: small, checkpoints: interrupted.checkpoints });
+    expect(second).toMatchObject({ status: 'completed', epochsDone: 3, resumedFrom: 'epoch-0001' });
+
+    const a = await finalFiles(straight.objects);
+    const b = await finalFiles(interrupted.objects);
+    expect(a.weights.length).toBeGreaterThan(0);
+    expect(b.weights.equals(a.weights)).toBe(true);
+    expect(b.optimizer.equals(a.optimizer)).toBe(true);
+    expect(second.history.map((h) => h.valLoss)).toEqual(full.history.map((h) => h.valLoss));
+  });
+
+  it('resumes exactly from a checkpoint taken in the middle of an epoch', async () => {
+    const straight = storeAt('straight'); // trained by the previous test
+    const mid = storeAt('mid');
+    let batches = 0;
+    const stopped = await trainTrial({
+      params,
+      data: small,
+      checkpoints: mid.checkpoints,
+      onBatch: () => void (batches += 1),
+      shouldStop: () => batches >= 8 + 3, // 8 batches an epoch: 3 batches into epoch 2
+    });
+    expect(stopped.status).toBe('stopped');
+    expect(await mid.checkpoints.names()).toContain('epoch-0001-batch-000003');
+    const resumed = await trainTrial({ params, data: small, checkpoints: mid.checkpoints });
+    expect(resumed.resumedFrom).toBe('epoch-0001-batch-000003');
+    const a = await finalFiles(straight.objects);
+    const b = await finalFiles(mid.objects);
+    expect(b.weights.equals(a.weights)).toBe(true);
+    expect(resumed.history[1]!.trainLoss).toBe((await trainTrialHistory(straight))[1]!.trainLoss);
+  });
+
+  it('leaks no tensors across epochs or trials', async () => {
+    const before = tf.memory().numTensors;
+    await trainTrial({ params: { ...params, epochs: 2 }, data: small });
+    const afterOne = tf.memory().numTensors;
+    await trainTrial({ params: { ...params, epochs: 1, seed: 5 }, data: small });
+    expect(afterOne).toBe(before);
+    expect(tf.memory().numTensors).toBe(before);
+  });
+
+  it('refuses a checkpoint of other params', async () => {
+    const straight = storeAt('straight');
+    await expect(trainTrial({ params: { ...params, learningRate: 0.01 }, data: small, checkpoints: straight.checkpoints })).rejects.toThrow(
+      /belongs to other params/,
+    );
+  });
+});
+
+async function trainTrialHistory(s: { objects: LocalDirObjectStore }) {
+  const state = JSON.parse(Buffer.from((await s.objects.get('checkpoints/epoch-0003/trainer-state.json'))!).toString()) as {
+    history: { trainLoss: number }[];
+  };
+  return state.history;
+}
+
+describe('denoising on real Fashion-MNIST', () => {
+  it('beats the noisy input PSNR by at least 3 dB', async () => {
+    const data = await loadFashionMnist({ dir: DEBIAN_FASHION_MNIST_DIR, trainLimit: 2000, testLimit: 200 });
+    const outcome = await trainTrial({
+      params: { noiseFactor: 0.5, filters: [8, 16], epochs: 2, batchSize: 32, learningRate: 0.002, seed: 1, trainLimit: 2000, testLimit: 200 },
+      data,
+    });
+    const last = outcome.history.at(-1)!;
+    expect(last.psnr - last.noisyPsnr).toBeGreaterThanOrEqual(3);
+    expect(last.ssim).toBeGreaterThan(0.3);
+    expect(outcome.samples?.count).toBe(10);
+  });
+});

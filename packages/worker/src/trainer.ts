@@ -1,0 +1,224 @@
+import * as tf from '@tensorflow/tfjs';
+import type { CheckpointStore } from './checkpoint-store.js';
+import { checkpointName } from './checkpoint-store.js';
+import type { FashionMnist } from './fashion-mnist.js';
+import { imageQuality } from './image-quality.js';
+import { buildAutoencoder } from './model.js';
+import { restoreWeights, serializeModel, WEIGHTS_FILE } from './model-io.js';
+import { addGaussianNoise } from './noise.js';
+import type { AdamStateHeader } from './resumable-adam.js';
+import { ResumableAdam } from './resumable-adam.js';
+import { Rng } from './rng.js';
+import type { EpochMetrics, TrainerState, TrainingParams } from './trainer-state.js';
+import { MODEL_FILE, OPTIMIZER_DATA_FILE, OPTIMIZER_STATE_FILE, paramsKey, TRAINER_STATE_FILE } from './trainer-state.js';
+
+export interface BatchProgress {
+  /** 1-based epoch being trained. */
+  epoch: number;
+  /** Batches done in this epoch, and how many it has. */
+  batch: number;
+  batches: number;
+  loss: number;
+}
+
+export interface TrainOptions {
+  params: TrainingParams;
+  /** The data, already limited to params.trainLimit / testLimit images. */
+  data: FashionMnist;
+  /** Where checkpoints go and resume comes from; none: train from scratch, keep nothing. */
+  checkpoints?: CheckpointStore;
+  /** After each epoch's checkpoint is saved. */
+  onEpoch?: (metrics: EpochMetrics) => void | Promise<void>;
+  onBatch?: (progress: BatchProgress) => void;
+  /** Asked at every batch boundary; true: checkpoint where we are and return 'stopped'. */
+  shouldStop?: () => boolean;
+  log?: (message: string) => void;
+  /** Images per forward pass when evaluating. @defaultValue 500 */
+  evalBatchSize?: number;
+  /** How many test images go into the samples picture. @defaultValue 10 */
+  sampleCount?: number;
+}
+
+export interface TrainOutcome {
+  status: 'completed' | 'stopped';
+  epochsDone: number;
+  history: EpochMetrics[];
+  /** The checkpoint training resumed from, if any. */
+  resumedFrom?: string;
+  paramCount: number;
+  /** The first sampleCount test images: noisy input, model output, clean target (completed runs). */
+  samples?: { noisy: Float32Array; denoised: Float32Array; clean: Float32Array; count: number };
+}
+
+const PIXELS = 28 * 28;
+
+/** Copies rows `order[from..to)` of src (rows of `PIXELS` floats) into dst. */
+function gather(src: Float32Array, order: Uint32Array, from: number, to: number, dst: Float32Array): void {
+  for (let i = from; i < to; i++) {
+    const row = order[i]!;
+    dst.set(src.subarray(row * PIXELS, (row + 1) * PIXELS), (i - from) * PIXELS);
+  }
+}
+
+/** Runs the model over images in chunks, in inference mode, and returns all outputs. */
+function predictAll(model: tf.LayersModel, images: Float32Array, count: number, chunk: number): Float32Array {
+  const out = new Float32Array(count * PIXELS);
+  for (let start = 0; start < count; start += chunk) {
+    const n = Math.min(chunk, count - start);
+    const values = tf.tidy(() => {
+      const x = tf.tensor4d(images.subarray(start * PIXELS, (start + n) * PIXELS), [n, 28, 28, 1]);
+      return (model.predict(x, { batchSize: n }) as tf.Tensor).dataSync();
+    });
+    out.set(values, start * PIXELS);
+  }
+  return out;
+}
+
+function decodeJson<T>(bytes: Uint8Array | undefined, what: string): T {
+  if (!bytes) throw new Error(`checkpoint has no ${what}`);
+  return JSON.parse(Buffer.from(bytes).toString('utf8')) as T;
+}
+
+/**
+ * Trains one trial: the seed's autoencoder on noisy Fashion-MNIST, Adam on MSE, evaluating
+ * val MSE, PSNR and SSIM on the test subset after every epoch and checkpointing it.
+ *
+ * Everything random (initial weights, the noisy copies of train and test, each epoch's
+ * shuffle) comes from params.seed, so a trial that is stopped and resumed from a checkpoint
+ * ends with the same weights as one that never stopped (on the CPU backends).
+ */
+export async function trainTrial(options: TrainOptions): Promise<TrainOutcome> {
+  const { params, data } = options;
+  const log = options.log ?? (() => {});
+  const tensorsBefore = tf.memory().numTensors;
+  if (data.train.count !== params.trainLimit || data.test.count !== params.testLimit) {
+    throw new Error(`data has ${data.train.count}/${data.test.count} images, params ask for ${params.trainLimit}/${params.testLimit}`);
+  }
+  const model = buildAutoencoder({ filters: params.filters, seed: params.seed });
+  // LayerVariable.read() is the tf.Variable itself: gradients and updates go straight to it.
+  const named = model.trainableWeights.map((w) => ({ name: w.originalName, variable: w.read() as tf.Variable }));
+  const variables = named.map((v) => v.variable);
+  const adam = new ResumableAdam(named, { learningRate: params.learningRate });
+  try {
+    const trainNoisy = addGaussianNoise(data.train.images, params.noiseFactor, Rng.from(params.seed, 'noise', 'train'));
+    const testNoisy = addGaussianNoise(data.test.images, params.noiseFactor, Rng.from(params.seed, 'noise', 'test'));
+    const noisyQuality = imageQuality(testNoisy, data.test.images, data.test.count, 28);
+
+    let state: TrainerState = {
+      format: 1,
+      params,
+      epochsDone: 0,
+      batchesIntoEpoch: 0,
+      lossSumIntoEpoch: 0,
+      secondsIntoEpoch: 0,
+      shuffleRng: Rng.from(params.seed, 'shuffle', 0).save(),
+      history: [],
+    };
+    let resumedFrom: string | undefined;
+    const latest = await options.checkpoints?.latest();
+    if (latest) {
+      const saved = decodeJson<TrainerState>(latest.files[TRAINER_STATE_FILE], TRAINER_STATE_FILE);
+      if (paramsKey(saved.params) !== paramsKey(params)) {
+        throw new Error(`checkpoint ${latest.name} belongs to other params (${paramsKey(saved.params)}) than this trial (${paramsKey(params)})`);
+      }
+      restoreWeights(model, { modelJson: latest.files[MODEL_FILE]!, weightsBin: latest.files[WEIGHTS_FILE]! });
+      const optimizerBytes = latest.files[OPTIMIZER_DATA_FILE];
+      if (!optimizerBytes) throw new Error(`checkpoint ${latest.name} has no ${OPTIMIZER_DATA_FILE}`);
+      const aligned = new Float32Array(new Uint8Array(optimizerBytes).buffer);
+      adam.restore(decodeJson<AdamStateHeader>(latest.files[OPTIMIZER_STATE_FILE], OPTIMIZER_STATE_FILE), aligned);
+      state = saved;
+      resumedFrom = latest.name;
+      log(`resuming from checkpoint ${latest.name}: ${saved.epochsDone} epochs and ${saved.batchesIntoEpoch} batches done`);
+    }
+
+    const saveCheckpoint = async () => {
+      if (!options.checkpoints) return;
+      const serialized = await serializeModel(model);
+      const optimizer = adam.save();
+      await options.checkpoints.save(checkpointName(state.epochsDone, state.batchesIntoEpoch), {
+        [MODEL_FILE]: serialized.modelJson,
+        [WEIGHTS_FILE]: serialized.weightsBin,
+        [OPTIMIZER_STATE_FILE]: Buffer.from(JSON.stringify(optimizer.header)),
+        [OPTIMIZER_DATA_FILE]: new Uint8Array(optimizer.data.buffer, optimizer.data.byteOffset, optimizer.data.byteLength),
+        [TRAINER_STATE_FILE]: Buffer.from(JSON.stringify(state)),
+      });
+    };
+
+    const n = data.train.count;
+    const batchSize = Math.min(params.batchSize, n);
+    const batches = Math.ceil(n / batchSize);
+    const xBuffer = new Float32Array(batchSize * PIXELS);
+    const yBuffer = new Float32Array(batchSize * PIXELS);
+    const lossOf = (x: tf.Tensor4D, y: tf.Tensor4D) => () =>
+      tf.mean(tf.squaredDifference(model.apply(x, { training: true }) as tf.Tensor, y)) as tf.Scalar;
+
+    while (state.epochsDone < params.epochs) {
+      const epoch = state.epochsDone + 1;
+      // The permutation is a pure function of (seed, epoch): a resumed epoch replays it.
+      const shuffle = Rng.from(params.seed, 'shuffle', epoch);
+      const order = shuffle.permutation(n);
+      state.shuffleRng = shuffle.save();
+      let started = performance.now() - state.secondsIntoEpoch * 1000;
+      for (let b = state.batchesIntoEpoch; b < batches; b++) {
+        if (options.shouldStop?.()) {
+          state.secondsIntoEpoch = (performance.now() - started) / 1000;
+          await saveCheckpoint();
+          log(`stopped at epoch ${epoch}, batch ${b} of ${batches}; checkpoint saved`);
+          return { status: 'stopped', epochsDone: state.epochsDone, history: state.history, resumedFrom, paramCount: model.countParams() };
+        }
+        const from = b * batchSize;
+        const to = Math.min(n, from + batchSize);
+        const size = to - from;
+        gather(trainNoisy, order, from, to, xBuffer);
+        gather(data.train.images, order, from, to, yBuffer);
+        const loss = tf.tidy(() => {
+          const x = tf.tensor4d(xBuffer.subarray(0, size * PIXELS), [size, 28, 28, 1]);
+          const y = tf.tensor4d(yBuffer.subarray(0, size * PIXELS), [size, 28, 28, 1]);
+          const { value, grads } = tf.variableGrads(lossOf(x, y), variables);
+          adam.applyGradients(grads);
+          return value;
+        });
+        const lossValue = (await loss.data())[0]!;
+        loss.dispose();
+        if (!Number.isFinite(lossValue)) throw new Error(`training diverged: loss is ${lossValue} at epoch ${epoch}, batch ${b + 1}`);
+        state.lossSumIntoEpoch += lossValue * size;
+        state.batchesIntoEpoch = b + 1;
+        options.onBatch?.({ epoch, batch: b + 1, batches, loss: lossValue });
+      }
+      const trainSeconds = (performance.now() - started) / 1000;
+      started = performance.now();
+      const denoised = predictAll(model, testNoisy, data.test.count, options.evalBatchSize ?? 500);
+      const quality = imageQuality(denoised, data.test.images, data.test.count, 28);
+      const metrics: EpochMetrics = {
+        epoch,
+        trainLoss: state.lossSumIntoEpoch / n,
+        valLoss: quality.mse,
+        psnr: quality.psnr,
+        ssim: quality.ssim,
+        noisyPsnr: noisyQuality.psnr,
+        trainSeconds,
+        evalSeconds: (performance.now() - started) / 1000,
+        imagesPerSec: n / trainSeconds,
+      };
+      state = { ...state, epochsDone: epoch, batchesIntoEpoch: 0, lossSumIntoEpoch: 0, secondsIntoEpoch: 0, history: [...state.history, metrics] };
+      await saveCheckpoint();
+      await options.onEpoch?.(metrics);
+    }
+
+    const count = Math.min(options.sampleCount ?? 10, data.test.count);
+    const noisy = testNoisy.slice(0, count * PIXELS);
+    return {
+      status: 'completed',
+      epochsDone: state.epochsDone,
+      history: state.history,
+      resumedFrom,
+      paramCount: model.countParams(),
+      samples: { noisy, denoised: predictAll(model, noisy, count, count), clean: data.test.images.slice(0, count * PIXELS), count },
+    };
+  } finally {
+    adam.dispose();
+    model.dispose();
+    const leaked = tf.memory().numTensors - tensorsBefore;
+    if (leaked !== 0) log(`warning: ${leaked} tensors leaked by this trial`);
+  }
+}
