@@ -5,23 +5,13 @@
  * scratch memory is small whatever the batch. Filters are `[fh, fw, inC, outC]` as in tfjs,
  * so the reduction index of the im2col matrix is `k = (fy * fw + fx) * inC + ci`.
  */
+import { directConvFilterGradient, directConvForward } from './conv-direct.js';
 import { gemmPacked, packColumns, packedLength, PANEL } from './gemm.js';
+import type { ConvGeometry } from './conv-geometry.js';
 import { scratch } from './scratch-buffers.js';
 
-/** Shape of one stride-1 convolution. Padding may be negative-free asymmetric ('same', explicit). */
-export interface ConvGeometry {
-  batch: number;
-  inH: number;
-  inW: number;
-  inC: number;
-  outH: number;
-  outW: number;
-  outC: number;
-  fh: number;
-  fw: number;
-  padTop: number;
-  padLeft: number;
-}
+export type { ConvGeometry } from './conv-geometry.js';
+
 
 /** Elements of the im2col block aimed at: about 256 KB of float32, a slice of L2. */
 const BLOCK_ELEMENTS = 64 * 1024;
@@ -110,6 +100,10 @@ export function convForward(x: Float32Array, filter: Float32Array, g: ConvGeomet
     y.fill(0, 0, M * g.outC);
     return;
   }
+  if (g.outC < PANEL) {
+    directConvForward(x, filter, g, y);
+    return;
+  }
   const bp = scratch('conv.filter', packedLength(K, g.outC));
   packColumns(filter, 0, g.outC, K, g.outC, bp);
   const mbMax = pixelBlock(K, M);
@@ -130,6 +124,7 @@ export function convFilterGradient(x: Float32Array, dy: Float32Array, g: ConvGeo
   const M = g.batch * g.outH * g.outW;
   const dw = new Float32Array(K * g.outC);
   if (M === 0 || K === 0 || g.outC === 0) return dw;
+  if (g.outC < PANEL) return directConvFilterGradient(x, dy, g);
   const mbMax = Math.min(256, Math.ceil(M / PANEL) * PANEL);
   const ap = scratch('conv.im2col', packedLength(mbMax, K));
   const bp = scratch('conv.dy', packedLength(mbMax, g.outC));

@@ -52,10 +52,13 @@ describe('convolutions beyond 3x3 same', () => {
     const cases: [number, number, 'valid' | 'same' | [[number, number], [number, number], [number, number], [number, number]]][] = [
       [3, 3, 'valid'], [5, 5, 'same'], [2, 2, 'same'], [1, 1, 'same'], [3, 2, [[0, 0], [2, 0], [1, 3], [0, 0]]],
     ];
-    for (const [fh, fw, pad] of cases) {
-      const w = () => rand([fh, fw, 4, 6], fh * 10 + fw) as tf.Tensor4D;
-      expectSameOnBothTiers(() => tf.conv2d(x(), w(), 1, pad));
-      expectSameOnBothTiers(() => tf.grads((a: tf.Tensor, b: tf.Tensor) => tf.conv2d(a as tf.Tensor4D, b as tf.Tensor4D, 1, pad).square().sum())([x(), w()]));
+    // 6 output channels take the GEMM path, 2 the direct one.
+    for (const outC of [6, 2]) {
+      for (const [fh, fw, pad] of cases) {
+        const w = () => rand([fh, fw, 4, outC], fh * 10 + fw) as tf.Tensor4D;
+        expectSameOnBothTiers(() => tf.conv2d(x(), w(), 1, pad));
+        expectSameOnBothTiers(() => tf.grads((a: tf.Tensor, b: tf.Tensor) => tf.conv2d(a as tf.Tensor4D, b as tf.Tensor4D, 1, pad).square().sum())([x(), w()]));
+      }
     }
   });
 
