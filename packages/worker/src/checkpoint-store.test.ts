@@ -3,7 +3,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
 import { CheckpointStore, checkpointName } from './checkpoint-store.js';
-import { LocalDirObjectStore } from './object-store.js';
+import { LocalDirObjectStore } from '@denoise-sweep/shared';
 
 const root = mkdtempSync(join(tmpdir(), 'ckpt-'));
 afterAll(() => rmSync(root, { recursive: true, force: true }));

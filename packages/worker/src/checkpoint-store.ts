@@ -1,5 +1,5 @@
 import { createHash } from 'node:crypto';
-import type { ObjectStore } from './object-store.js';
+import type { ObjectStore } from '@denoise-sweep/shared';
 
 /** The manifest is written last: a checkpoint without one, or whose files do not match it, does not count. */
 export const MANIFEST_FILE = 'manifest.json';

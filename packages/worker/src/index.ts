@@ -13,7 +13,6 @@ export { imageQuality, psnr, ssim, type QualitySummary } from './image-quality.j
 export { buildAutoencoder, IMAGE_SIZE, type AutoencoderOptions } from './model.js';
 export { restoreWeights, serializeModel, type SerializedModel } from './model-io.js';
 export { addGaussianNoise } from './noise.js';
-export { assertSafeKey, LocalDirObjectStore, type ObjectStore } from './object-store.js';
 export { ResumableAdam, type AdamOptions } from './resumable-adam.js';
 export { Rng, type RngState } from './rng.js';
 export { renderSampleGrid, sampleGridSize } from './samples-png.js';

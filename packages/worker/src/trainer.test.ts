@@ -7,7 +7,7 @@ import { selectEngine } from './backend.js';
 import { CheckpointStore } from './checkpoint-store.js';
 import type { FashionMnist } from './fashion-mnist.js';
 import { DEBIAN_FASHION_MNIST_DIR, loadFashionMnist } from './fashion-mnist.js';
-import { LocalDirObjectStore } from './object-store.js';
+import { LocalDirObjectStore } from '@denoise-sweep/shared';
 import { trainTrial } from './trainer.js';
 import type { TrainingParams } from './trainer-state.js';
 

@@ -8,7 +8,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { SelectedEngine } from './backend.js';
 import { selectEngine } from './backend.js';
 import { DEBIAN_FASHION_MNIST_DIR } from './fashion-mnist.js';
-import { LocalDirObjectStore } from './object-store.js';
+import { LocalDirObjectStore } from '@denoise-sweep/shared';
 import { runTrial } from './trial-runner.js';
 
 const root = mkdtempSync(join(tmpdir(), 'runner-'));

@@ -1,8 +1,7 @@
-import type { ArtifactKeys, EpochRecord, Trial, TrialResult } from '@denoise-sweep/shared';
+import type { ArtifactKeys, EpochRecord, ObjectStore, Trial, TrialResult } from '@denoise-sweep/shared';
 import type { SelectedEngine } from './backend.js';
 import { CheckpointStore, checkpointName } from './checkpoint-store.js';
 import { loadFashionMnist } from './fashion-mnist.js';
-import type { ObjectStore } from './object-store.js';
 import { renderSampleGrid } from './samples-png.js';
 import type { BatchProgress, TrainOutcome } from './trainer.js';
 import { trainTrial } from './trainer.js';

@@ -1,10 +1,9 @@
 import { resolve } from 'node:path';
 import type { EpochRecord, Trial, TrialResult } from '@denoise-sweep/shared';
-import { ArtifactKeys, DEFAULT_DATASET_LIMITS, DEFAULT_TRIAL_PARAMS, UsageError, trialId, validateDatasetLimits, validateTrialParams } from '@denoise-sweep/shared';
+import { ArtifactKeys, DEFAULT_DATASET_LIMITS, LocalDirObjectStore, DEFAULT_TRIAL_PARAMS, UsageError, trialId, validateDatasetLimits, validateTrialParams } from '@denoise-sweep/shared';
 import { Command, Option } from 'commander';
 import { ENGINE_NAMES, selectEngine } from '../backend.js';
 import { fashionMnistDir } from '../fashion-mnist.js';
-import { LocalDirObjectStore } from '../object-store.js';
 import { ProgressBar } from '../progress-bar.js';
 import { runTrial } from '../trial-runner.js';
 

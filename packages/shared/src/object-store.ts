@@ -1,16 +1,28 @@
-import { mkdir, readdir, readFile, rename, rm, writeFile } from 'node:fs/promises';
+import { createWriteStream } from 'node:fs';
+import { mkdir, readdir, readFile, rename, rm, stat, writeFile } from 'node:fs/promises';
 import { dirname, join, relative, sep } from 'node:path';
+import type { Readable } from 'node:stream';
+import { pipeline } from 'node:stream/promises';
 
 /**
- * The few object-store verbs training needs. S3 is the production implementation; a local
- * directory serves single-machine use and tests. Keys are '/'-separated relative paths.
+ * The few object-store verbs training and the orchestrator need. S3 is the production
+ * implementation (`@denoise-sweep/shared/s3`); a local directory serves single-machine use and
+ * tests. Keys are '/'-separated relative paths.
  */
 export interface ObjectStore {
   put(key: string, body: Uint8Array | string): Promise<void>;
+  /**
+   * Uploads a stream without holding it in memory (large checkpoints, datasets).
+   * contentLength, when known, lets S3 use a single PutObject instead of a multipart upload.
+   */
+  putStream(key: string, body: Readable, contentLength?: number): Promise<void>;
   /** The object's bytes, or undefined when there is no such key. */
   get(key: string): Promise<Uint8Array | undefined>;
+  /** Whether the key exists (S3: HEAD), without reading the body. */
+  exists(key: string): Promise<boolean>;
   /** Every key that starts with prefix, sorted. */
   list(prefix: string): Promise<string[]>;
+  /** Deletes the key; deleting a missing key is not an error. */
   delete(key: string): Promise<void>;
   /** A URI people can use to find the object (s3://bucket/key, file:///path). */
   uri(key: string): string;
@@ -21,6 +33,19 @@ export function assertSafeKey(key: string): void {
   if (key === '' || key.startsWith('/') || key.endsWith('/') || key.split('/').some((part) => part === '' || part === '.' || part === '..')) {
     throw new Error(`unsafe object key '${key}': keys are relative paths without empty, '.' or '..' segments`);
   }
+}
+
+let tmpCounter = 0;
+
+/** A name beside path that no other writer (process or concurrent call) uses. */
+function tmpName(path: string): string {
+  tmpCounter += 1;
+  return `${path}.${process.pid}.${Date.now()}.${tmpCounter}.tmp`;
+}
+
+function isNotFound(err: unknown): boolean {
+  const code = (err as NodeJS.ErrnoException).code;
+  return code === 'ENOENT' || code === 'ENOTDIR';
 }
 
 /** An ObjectStore in a local directory; writes are atomic (temporary file, then rename). */
@@ -35,16 +60,47 @@ export class LocalDirObjectStore implements ObjectStore {
   async put(key: string, body: Uint8Array | string): Promise<void> {
     const path = this.path(key);
     await mkdir(dirname(path), { recursive: true });
-    const tmp = `${path}.${process.pid}.${Date.now()}.tmp`;
-    await writeFile(tmp, body);
-    await rename(tmp, path);
+    const tmp = tmpName(path);
+    try {
+      await writeFile(tmp, body);
+      await rename(tmp, path);
+    } catch (err) {
+      await rm(tmp, { force: true });
+      throw err;
+    }
+  }
+
+  async putStream(key: string, body: Readable, contentLength?: number): Promise<void> {
+    const path = this.path(key);
+    await mkdir(dirname(path), { recursive: true });
+    const tmp = tmpName(path);
+    try {
+      await pipeline(body, createWriteStream(tmp));
+      if (contentLength !== undefined) {
+        const { size } = await stat(tmp);
+        if (size !== contentLength) throw new Error(`stream for ${key} gave ${size} bytes, expected ${contentLength}`);
+      }
+      await rename(tmp, path);
+    } catch (err) {
+      await rm(tmp, { force: true });
+      throw err;
+    }
   }
 
   async get(key: string): Promise<Uint8Array | undefined> {
     try {
       return new Uint8Array(await readFile(this.path(key)));
     } catch (err) {
-      if ((err as NodeJS.ErrnoException).code === 'ENOENT') return undefined;
+      if (isNotFound(err)) return undefined;
+      throw err;
+    }
+  }
+
+  async exists(key: string): Promise<boolean> {
+    try {
+      return (await stat(this.path(key))).isFile();
+    } catch (err) {
+      if (isNotFound(err)) return false;
       throw err;
     }
   }
@@ -56,7 +112,7 @@ export class LocalDirObjectStore implements ObjectStore {
       try {
         entries = await readdir(dir, { withFileTypes: true });
       } catch (err) {
-        if ((err as NodeJS.ErrnoException).code === 'ENOENT') return;
+        if (isNotFound(err)) return;
         throw err;
       }
       for (const entry of entries) {
