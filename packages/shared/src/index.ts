@@ -29,11 +29,3 @@ export { ArtifactKeys } from './artifact-keys.js';
 export { assertSafeKey, LocalDirObjectStore, type ObjectStore } from './object-store.js';
 export type { EpochRecord, TrialResult } from './trial-result.js';
 export { EXIT_INVALID_INPUT, EXIT_OK, EXIT_RUNTIME_FAILURE, UsageError, describeError, exitCodeFor } from './cli-errors.js';
-export {
-  CANCELLED_REASON, JOB_NAME, QUEUE_NAME, QUEUE_PREFIX, cancelKey, jobIdFor,
-  type DatasetRef, type TrainJobData, type TrainJobResult, type TrainProgress,
-} from './queue-contract.js';
-export {
-  DEFAULT_BUCKET, DEFAULT_REGION, readRuntimeConfig, redactUrl,
-  type RuntimeConfig, type RuntimeConfigFlags, type S3Location,
-} from './runtime-config.js';
