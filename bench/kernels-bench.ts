@@ -2,10 +2,11 @@
  * Training-step throughput of the default autoencoder on the pure-JS cpu backend, stock
  * kernels vs @denoise-sweep/tfjs-cpu-kernels.
  *
- *   npx tsx bench/kernels-bench.ts [--batch 256] [--steps 5] [--stock-batch 8] [--filters 32,64,128]
+ *   npx tsx bench/kernels-bench.ts [--batch 256] [--steps 5] [--stock-batch 8] [--filters 32,64,128] [--threads 2]
  *
  * A step is forward (`model.apply(x, { training: true })`), MSE, backward and an Adam update.
- * The stock tier runs one step at a small batch (it does ~0.4 images/s). The last line of
+ * The stock tier runs one step at a small batch (it does ~0.4 images/s). The fast tier runs
+ * single-threaded, then again with `--threads` convolution threads (skipped when 1). The last line of
  * output is one JSON object for the `npm run bench` driver.
  */
 import { pathToFileURL } from 'node:url';
@@ -23,6 +24,8 @@ export interface KernelsBenchOptions {
   steps: number;
   /** Batch of the single timed stock step (after a warm-up step at batch 2). @defaultValue 8 */
   stockBatch: number;
+  /** Convolution threads of the second fast run; 1 skips it. @defaultValue 2 */
+  threads: number;
 }
 
 export interface KernelsBenchResult {
@@ -35,6 +38,8 @@ export interface KernelsBenchResult {
   fastStepMs: number[];
   speedup: number;
   kernelMs: Record<string, number>;
+  threads: number;
+  fastThreadedImagesPerSec: number | null;
   peakRssMb: number;
 }
 
@@ -82,24 +87,28 @@ export async function runKernelsBench(options: KernelsBenchOptions, log: (line: 
   const stockImagesPerSec = options.stockBatch / (stockMs! / 1000);
   log(`  ${stockMs!.toFixed(0)} ms -> ${stockImagesPerSec.toFixed(2)} images/s`);
 
-  registerFastCpuKernels();
-  log(`fast kernels: 2 warm-up steps, then ${options.steps} steps at batch ${options.batch}`);
+  registerFastCpuKernels({ threads: 1 });
+  log(`fast kernels, 1 thread: 2 warm-up steps, then ${options.steps} steps at batch ${options.batch}`);
   const fast = makeStep(options.filters, options.batch);
-  timeSteps(fast.step, 2);
-  const fastStepMs = timeSteps(fast.step, options.steps);
-  const fastMs = fastStepMs.reduce((a, b) => a + b, 0);
-  const fastImagesPerSec = (options.batch * options.steps) / (fastMs / 1000);
-  log(`  steps ${fastStepMs.map((m) => m.toFixed(0)).join(', ')} ms -> ${fastImagesPerSec.toFixed(2)} images/s`);
+  const fastStepMs = timeFastSteps(fast.step, options, log);
+  const fastImagesPerSec = imagesPerSec(fastStepMs, options.batch);
 
   const timer = new KernelTimer('cpu');
   timer.start();
   const [profiledMs] = timeSteps(fast.step, 1);
   timer.stop();
-  fast.dispose();
-  unregisterFastCpuKernels();
   const timings = timer.timings();
   log(`per-kernel time of one fast step (${profiledMs!.toFixed(0)} ms wall):`);
   log(formatTimings(timings, profiledMs!));
+
+  let fastThreadedImagesPerSec: number | null = null;
+  if (options.threads > 1) {
+    registerFastCpuKernels({ threads: options.threads });
+    log(`fast kernels, ${options.threads} convolution threads: 2 warm-up steps, then ${options.steps} steps`);
+    fastThreadedImagesPerSec = round(imagesPerSec(timeFastSteps(fast.step, options, log), options.batch));
+  }
+  fast.dispose();
+  unregisterFastCpuKernels();
 
   const result: KernelsBenchResult = {
     filters: options.filters,
@@ -111,10 +120,25 @@ export async function runKernelsBench(options: KernelsBenchOptions, log: (line: 
     fastStepMs: fastStepMs.map((m) => Math.round(m)),
     speedup: round(fastImagesPerSec / stockImagesPerSec),
     kernelMs: Object.fromEntries(timings.map((t) => [t.kernelName, Math.round(t.totalMs * 10) / 10])),
+    threads: options.threads,
+    fastThreadedImagesPerSec,
     peakRssMb: Math.round(process.resourceUsage().maxRSS / 1024),
   };
-  log(`stock ${result.stockImagesPerSec} images/s (batch ${options.stockBatch}), fast ${result.fastImagesPerSec} images/s (batch ${options.batch}): x${result.speedup}; peak RSS ${result.peakRssMb} MB`);
+  const threaded = fastThreadedImagesPerSec === null ? '' : `, ${fastThreadedImagesPerSec} images/s with ${options.threads} threads`;
+  log(`stock ${result.stockImagesPerSec} images/s (batch ${options.stockBatch}), fast ${result.fastImagesPerSec} images/s (batch ${options.batch}, 1 thread): x${result.speedup}${threaded}; peak RSS ${result.peakRssMb} MB`);
   return result;
+}
+
+/** Two warm-up steps, then `options.steps` timed ones. */
+function timeFastSteps(step: () => void, options: KernelsBenchOptions, log: (line: string) => void): number[] {
+  timeSteps(step, 2);
+  const ms = timeSteps(step, options.steps);
+  log(`  steps ${ms.map((m) => m.toFixed(0)).join(', ')} ms -> ${imagesPerSec(ms, options.batch).toFixed(2)} images/s`);
+  return ms;
+}
+
+function imagesPerSec(stepMs: readonly number[], batch: number): number {
+  return (batch * stepMs.length) / (stepMs.reduce((a, b) => a + b, 0) / 1000);
 }
 
 function formatTimings(timings: readonly KernelTiming[], wallMs: number): string {
@@ -135,6 +159,7 @@ function parseOptions(argv: string[]): KernelsBenchOptions {
       steps: { type: 'string', default: '5' },
       'stock-batch': { type: 'string', default: '8' },
       filters: { type: 'string', default: '32,64,128' },
+      threads: { type: 'string', default: '2' },
     },
   });
   const positive = (name: string, v: string): number => {
@@ -147,6 +172,7 @@ function parseOptions(argv: string[]): KernelsBenchOptions {
     steps: positive('steps', values.steps),
     stockBatch: positive('stock-batch', values['stock-batch']),
     filters: values.filters.split(',').map((w) => positive('filters', w)),
+    threads: positive('threads', values.threads),
   };
 }
 

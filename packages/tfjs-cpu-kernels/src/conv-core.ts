@@ -88,28 +88,45 @@ function packPixelsAsS(x: Float32Array, g: ConvGeometry, m0: number, mb: number,
   }
 }
 
+/** Number of output pixels (GEMM rows) of a convolution. */
+export function pixelCount(g: ConvGeometry): number {
+  return g.batch * g.outH * g.outW;
+}
+
 /**
  * Forward convolution: `y[m, co] = sum_k im2col(x)[m, k] * filter[k, co]`, written to `y`
  * (`[batch, outH, outW, outC]`, fully overwritten).
  */
 export function convForward(x: Float32Array, filter: Float32Array, g: ConvGeometry, y: Float32Array): void {
-  const K = g.fh * g.fw * g.inC;
-  const M = g.batch * g.outH * g.outW;
-  if (M === 0) return;
-  if (K === 0) {
-    y.fill(0, 0, M * g.outC);
+  const M = pixelCount(g);
+  if (M > 0 && g.outC > 0 && g.outC < PANEL && g.fh * g.fw * g.inC > 0) {
+    directConvForward(x, filter, g, y);
     return;
   }
-  if (g.outC < PANEL) {
-    directConvForward(x, filter, g, y);
+  convForwardRows(x, filter, g, y, 0, M);
+}
+
+/** {@link convForward} for output pixels `[mStart, mEnd)` only, by packed GEMM. */
+export function convForwardRows(
+  x: Float32Array,
+  filter: Float32Array,
+  g: ConvGeometry,
+  y: Float32Array,
+  mStart: number,
+  mEnd: number,
+): void {
+  const K = g.fh * g.fw * g.inC;
+  if (mEnd <= mStart || g.outC === 0) return;
+  if (K === 0) {
+    y.fill(0, mStart * g.outC, mEnd * g.outC);
     return;
   }
   const bp = scratch('conv.filter', packedLength(K, g.outC));
   packColumns(filter, 0, g.outC, K, g.outC, bp);
-  const mbMax = pixelBlock(K, M);
+  const mbMax = pixelBlock(K, mEnd - mStart);
   const ap = scratch('conv.im2col', packedLength(K, mbMax));
-  for (let m0 = 0; m0 < M; m0 += mbMax) {
-    const mb = Math.min(mbMax, M - m0);
+  for (let m0 = mStart; m0 < mEnd; m0 += mbMax) {
+    const mb = Math.min(mbMax, mEnd - m0);
     packPixelsAsP(x, g, m0, mb, ap);
     gemmPacked(ap, bp, K, mb, g.outC, y, m0 * g.outC, g.outC, false);
   }
@@ -120,30 +137,42 @@ export function convForward(x: Float32Array, filter: Float32Array, g: ConvGeomet
  * `[fh, fw, inC, outC]` array.
  */
 export function convFilterGradient(x: Float32Array, dy: Float32Array, g: ConvGeometry): Float32Array {
+  const M = pixelCount(g);
+  if (M > 0 && g.outC > 0 && g.outC < PANEL) return directConvFilterGradient(x, dy, g);
+  const dw = new Float32Array(g.fh * g.fw * g.inC * g.outC);
+  convFilterGradientRows(x, dy, g, 0, M, dw);
+  return dw;
+}
+
+/** Adds the filter gradient of output pixels `[mStart, mEnd)` to `dw`, by packed GEMM. */
+export function convFilterGradientRows(
+  x: Float32Array,
+  dy: Float32Array,
+  g: ConvGeometry,
+  mStart: number,
+  mEnd: number,
+  dw: Float32Array,
+): void {
   const K = g.fh * g.fw * g.inC;
-  const M = g.batch * g.outH * g.outW;
-  const dw = new Float32Array(K * g.outC);
-  if (M === 0 || K === 0 || g.outC === 0) return dw;
-  if (g.outC < PANEL) return directConvFilterGradient(x, dy, g);
-  const mbMax = Math.min(256, Math.ceil(M / PANEL) * PANEL);
+  if (mEnd <= mStart || K === 0 || g.outC === 0) return;
+  const mbMax = Math.min(256, Math.ceil((mEnd - mStart) / PANEL) * PANEL);
   const ap = scratch('conv.im2col', packedLength(mbMax, K));
   const bp = scratch('conv.dy', packedLength(mbMax, g.outC));
-  for (let m0 = 0; m0 < M; m0 += mbMax) {
-    const mb = Math.min(mbMax, M - m0);
+  for (let m0 = mStart; m0 < mEnd; m0 += mbMax) {
+    const mb = Math.min(mbMax, mEnd - m0);
     packPixelsAsS(x, g, m0, mb, ap);
     packColumns(dy, m0 * g.outC, g.outC, mb, g.outC, bp);
     gemmPacked(ap, bp, mb, K, g.outC, dw, 0, g.outC, true);
   }
-  return dw;
 }
 
 /**
- * Input gradient, as the forward convolution of `dy` with the filter rotated by 180 degrees
- * and its channel axes swapped, padded by `f - 1 - pad`. Writes `dx` (`[batch, inH, inW, inC]`).
+ * The input gradient as a forward convolution: of `dy` with the filter rotated by 180
+ * degrees and its channel axes swapped (written to `flipped`), padded by `f - 1 - pad`.
+ * Returns the geometry of that convolution.
  */
-export function convInputGradient(dy: Float32Array, filter: Float32Array, g: ConvGeometry, dx: Float32Array): void {
+export function transposedConvolution(filter: Float32Array, g: ConvGeometry, flipped: Float32Array): ConvGeometry {
   const { fh, fw, inC, outC } = g;
-  const flipped = scratch('conv.flipped', fh * fw * inC * outC);
   for (let fy = 0; fy < fh; fy++) {
     for (let fx = 0; fx < fw; fx++) {
       const src = ((fh - 1 - fy) * fw + (fw - 1 - fx)) * inC * outC;
@@ -153,7 +182,7 @@ export function convInputGradient(dy: Float32Array, filter: Float32Array, g: Con
       }
     }
   }
-  const transposed: ConvGeometry = {
+  return {
     batch: g.batch,
     inH: g.outH,
     inW: g.outW,
@@ -166,5 +195,10 @@ export function convInputGradient(dy: Float32Array, filter: Float32Array, g: Con
     padTop: fh - 1 - g.padTop,
     padLeft: fw - 1 - g.padLeft,
   };
-  convForward(dy, flipped, transposed, dx);
+}
+
+/** Input gradient `dx` (`[batch, inH, inW, inC]`), see {@link transposedConvolution}. */
+export function convInputGradient(dy: Float32Array, filter: Float32Array, g: ConvGeometry, dx: Float32Array): void {
+  const flipped = scratch('conv.flipped', g.fh * g.fw * g.inC * g.outC);
+  convForward(dy, flipped, transposedConvolution(filter, g, flipped), dx);
 }

@@ -5,7 +5,8 @@
  */
 import { backend_util } from '@tensorflow/tfjs-core';
 import type { KernelFunc, TensorInfo } from '@tensorflow/tfjs-core';
-import { convFilterGradient, convForward, convInputGradient, type ConvGeometry } from './conv-core.js';
+import type { ConvGeometry } from './conv-geometry.js';
+import { parallelConvFilterGradient, parallelConvForward, parallelConvInputGradient } from './conv-parallel.js';
 import {
   float32Values,
   isChannelsLast,
@@ -67,7 +68,7 @@ function convolve(args: KernelArgs, x: TensorInfo | undefined, filter: TensorInf
   const g = geometry(x.shape, filter.shape, args.attrs);
   if (g === undefined || g.inC !== filter.shape[2]) return undefined;
   const y = new Float32Array(g.batch * g.outH * g.outW * g.outC);
-  convForward(xv, fv, g, y);
+  parallelConvForward(xv, fv, g, y);
   return { g, y };
 }
 
@@ -115,7 +116,7 @@ export const conv2dBackpropInputKernel: FastKernelSpec = {
     const g = geometry(inputShape as number[], filter.shape, args.attrs);
     if (g === undefined || dy.shape.join() !== outShape(g).join()) return stock(args);
     const dx = new Float32Array(g.batch * g.inH * g.inW * g.inC);
-    convInputGradient(dyv, fv, g, dx);
+    parallelConvInputGradient(dyv, fv, g, dx);
     return output(args, [g.batch, g.inH, g.inW, g.inC], dx);
   },
 };
@@ -133,7 +134,7 @@ export const conv2dBackpropFilterKernel: FastKernelSpec = {
     }
     const g = geometry(x.shape, filterShape as number[], args.attrs);
     if (g === undefined || dy.shape.join() !== outShape(g).join()) return stock(args);
-    return output(args, [g.fh, g.fw, g.inC, g.outC], convFilterGradient(xv, dyv, g));
+    return output(args, [g.fh, g.fw, g.inC, g.outC], parallelConvFilterGradient(xv, dyv, g));
   },
 };
 

@@ -7,6 +7,7 @@
 import { getKernel, registerKernel, unregisterKernel } from '@tensorflow/tfjs-core';
 import type { KernelConfig } from '@tensorflow/tfjs-core';
 import { allFastKernels } from './all-kernels.js';
+import { setConvThreads, stopConvThreads } from './conv-parallel.js';
 import { releaseScratch } from './scratch-buffers.js';
 
 const BACKEND = 'cpu';
@@ -21,6 +22,15 @@ export interface RegisterFastCpuKernelsOptions {
    * @defaultValue every kernel of {@link fastCpuKernelNames}
    */
   kernels?: readonly string[];
+  /**
+   * Threads the convolutions use, the caller's included. Above 1, large convolutions are
+   * split across `worker_threads` helpers sharing memory through SharedArrayBuffers (the
+   * calling thread blocks until they finish, since kernels are synchronous). Worth it when
+   * the process has that many otherwise idle cores; helpers start on the first large
+   * convolution and stop with {@link unregisterFastCpuKernels}.
+   * @defaultValue 1
+   */
+  threads?: number;
 }
 
 /** Stock configs of the kernels currently replaced, by name. */
@@ -36,6 +46,7 @@ const replaced = new Map<string, KernelConfig>();
  */
 export function registerFastCpuKernels(options: RegisterFastCpuKernelsOptions = {}): string[] {
   const wanted = options.kernels ?? fastCpuKernelNames;
+  if (options.threads !== undefined) setConvThreads(options.threads);
   const unknown = wanted.filter((name) => !fastCpuKernelNames.includes(name));
   if (unknown.length > 0) {
     throw new RangeError(
@@ -55,8 +66,8 @@ export function registerFastCpuKernels(options: RegisterFastCpuKernelsOptions = 
 }
 
 /**
- * Restores the stock `cpu` kernels replaced by {@link registerFastCpuKernels} and frees the
- * scratch memory. Safe to call when nothing is registered.
+ * Restores the stock `cpu` kernels replaced by {@link registerFastCpuKernels}, stops helper
+ * threads and frees the scratch memory. Safe to call when nothing is registered.
  *
  * @returns the names of the kernels restored (sorted).
  */
@@ -68,6 +79,8 @@ export function unregisterFastCpuKernels(): string[] {
     restored.push(name);
   }
   replaced.clear();
+  stopConvThreads();
+  setConvThreads(1);
   releaseScratch();
   return restored.sort();
 }

@@ -4,15 +4,18 @@
  */
 import * as tf from '@tensorflow/tfjs';
 import { expect } from 'vitest';
+import { convThreads } from '../conv-parallel.js';
 import { registerFastCpuKernels, unregisterFastCpuKernels } from '../register.js';
 
-/** Runs `fn` with the stock cpu kernels, then restores the fast ones. */
+/** Runs `fn` with the stock cpu kernels, then restores the fast ones (same thread count). */
 export function withStock<T>(fn: () => T): T {
+  const threads = convThreads();
   unregisterFastCpuKernels();
   try {
     return fn();
   } finally {
-    registerFastCpuKernels();
+    unregisterFastCpuKernels();
+    registerFastCpuKernels({ threads });
   }
 }
 
