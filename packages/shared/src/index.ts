@@ -26,6 +26,11 @@ export {
 export { TRIAL_ID_LENGTH, trialId } from './trial-id.js';
 export { validateDatasetLimits, validateTrial, validateTrialParams } from './trial-validate.js';
 export { ArtifactKeys } from './artifact-keys.js';
-export { assertSafeKey, LocalDirObjectStore, type ObjectStore } from './object-store.js';
+export { assertSafeKey, LocalDirObjectStore, openStreamSource, type ObjectStore, type StreamSource } from './object-store.js';
+export { ObjectStoreError } from './object-store-error.js';
+export {
+  DEFAULT_RETRY_OPTIONS, RetryExhaustedError, maxRetryWaitMs, resolveRetryOptions, retryDelayMs, withRetry,
+  type RetryOptions, type RetryState,
+} from './retry-policy.js';
 export type { EpochRecord, TrialResult } from './trial-result.js';
 export { EXIT_INVALID_INPUT, EXIT_OK, EXIT_RUNTIME_FAILURE, UsageError, describeError, exitCodeFor } from './cli-errors.js';

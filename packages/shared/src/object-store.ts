@@ -13,9 +13,12 @@ export interface ObjectStore {
   put(key: string, body: Uint8Array | string): Promise<void>;
   /**
    * Uploads a stream without holding it in memory (large checkpoints, datasets).
-   * contentLength, when known, lets S3 use a single PutObject instead of a multipart upload.
+   * contentLength, when known, lets S3 use a single streamed PutObject instead of a multipart
+   * upload. Pass a function that opens the stream (`() => createReadStream(path)`) to let a
+   * remote store retry the whole upload after a transient failure; a bare stream can be
+   * retried only while nothing has been read from it.
    */
-  putStream(key: string, body: Readable, contentLength?: number): Promise<void>;
+  putStream(key: string, body: StreamSource, contentLength?: number): Promise<void>;
   /** The object's bytes, or undefined when there is no such key. */
   get(key: string): Promise<Uint8Array | undefined>;
   /** Whether the key exists (S3: HEAD), without reading the body. */
@@ -26,6 +29,13 @@ export interface ObjectStore {
   delete(key: string): Promise<void>;
   /** A URI people can use to find the object (s3://bucket/key, file:///path). */
   uri(key: string): string;
+}
+
+/** A stream, or a function that opens a fresh one for each attempt. */
+export type StreamSource = Readable | (() => Readable);
+
+export function openStreamSource(source: StreamSource): Readable {
+  return typeof source === 'function' ? source() : source;
 }
 
 /** Rejects keys that could escape the store's root or collide with directory entries. */
@@ -70,12 +80,12 @@ export class LocalDirObjectStore implements ObjectStore {
     }
   }
 
-  async putStream(key: string, body: Readable, contentLength?: number): Promise<void> {
+  async putStream(key: string, body: StreamSource, contentLength?: number): Promise<void> {
     const path = this.path(key);
     await mkdir(dirname(path), { recursive: true });
     const tmp = tmpName(path);
     try {
-      await pipeline(body, createWriteStream(tmp));
+      await pipeline(openStreamSource(body), createWriteStream(tmp));
       if (contentLength !== undefined) {
         const { size } = await stat(tmp);
         if (size !== contentLength) throw new Error(`stream for ${key} gave ${size} bytes, expected ${contentLength}`);
