@@ -1,7 +1,8 @@
 import * as tf from '@tensorflow/tfjs';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { registerFastCpuKernels, unregisterFastCpuKernels } from './register.js';
-import { trainLosses } from './testing/autoencoder.js';
+import { buildTestAutoencoder, trainLosses } from './testing/autoencoder.js';
+import { expectClose } from './testing/compare.js';
 
 beforeAll(async () => {
   await tf.setBackend('cpu');
@@ -11,7 +12,7 @@ afterAll(() => {
 });
 
 /** Losses with stock kernels, except the fixed ResizeNearestNeighborGrad (stock is wrong). */
-function referenceLosses(run: () => number[]): number[] {
+function withReferenceKernels<T>(run: () => T): T {
   unregisterFastCpuKernels();
   registerFastCpuKernels({ kernels: ['ResizeNearestNeighborGrad'] });
   try {
@@ -21,7 +22,7 @@ function referenceLosses(run: () => number[]): number[] {
   }
 }
 
-function fastLosses(run: () => number[]): number[] {
+function withFastKernels<T>(run: () => T): T {
   registerFastCpuKernels();
   try {
     return run();
@@ -29,6 +30,30 @@ function fastLosses(run: () => number[]): number[] {
     unregisterFastCpuKernels();
   }
 }
+
+describe('the default net [32, 64, 128] at batch 2', () => {
+  it('has the same loss and weight gradients with stock and fast kernels (every kernel, every shape)', () => {
+    const gradients = (): Float32Array[] => {
+      const model = buildTestAutoencoder([32, 64, 128], 3);
+      const clean = tf.randomUniform([2, 28, 28, 1], 0, 1, 'float32', 21);
+      const noisy = tf.randomUniform([2, 28, 28, 1], 0, 1, 'float32', 22);
+      const variables = model.trainableWeights.map((w) => w.read() as tf.Variable);
+      const { value, grads } = tf.variableGrads(
+        () => tf.losses.meanSquaredError(clean, model.apply(noisy, { training: true }) as tf.Tensor) as tf.Scalar,
+        variables,
+      );
+      const names = variables.map((v) => v.name);
+      const out = [value.dataSync() as Float32Array, ...names.map((n) => grads[n]!.dataSync() as Float32Array)];
+      tf.dispose([value, clean, noisy, ...Object.values(grads)]);
+      model.dispose();
+      return out;
+    };
+    const stock = withReferenceKernels(gradients);
+    const fast = withFastKernels(gradients);
+    expect(fast).toHaveLength(stock.length);
+    fast.forEach((g, i) => expectClose(g, stock[i]!, 1e-4));
+  });
+});
 
 describe('training a small autoencoder', () => {
   const cases: [string, readonly number[], () => tf.Optimizer][] = [
@@ -38,8 +63,8 @@ describe('training a small autoencoder', () => {
   ];
   it.each(cases)('%s: same loss trajectory with stock and fast kernels', (_name, filters, optimizer) => {
     const run = () => trainLosses(filters, optimizer, 4, 3);
-    const stock = referenceLosses(run);
-    const fast = fastLosses(run);
+    const stock = withReferenceKernels(run);
+    const fast = withFastKernels(run);
     expect(fast).toHaveLength(stock.length);
     fast.forEach((loss, i) => expect(loss).toBeCloseTo(stock[i]!, 5));
     expect(stock[stock.length - 1]).toBeLessThan(stock[0]!);
