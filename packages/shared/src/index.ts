@@ -29,8 +29,15 @@ export { ArtifactKeys } from './artifact-keys.js';
 export { assertSafeKey, LocalDirObjectStore, openStreamSource, type ObjectStore, type StreamSource } from './object-store.js';
 export { ObjectStoreError } from './object-store-error.js';
 export {
+  DATASET_MANIFEST_FILE, DatasetDistributionError, FASHION_MNIST_GZ_FILES, fetchDataset, manifestBytes, publishDataset,
+  type DatasetFile, type DatasetManifest,
+} from './dataset-distribution.js';
+export {
   DEFAULT_RETRY_OPTIONS, RetryExhaustedError, maxRetryWaitMs, resolveRetryOptions, retryDelayMs, withRetry,
   type RetryOptions, type RetryState,
 } from './retry-policy.js';
 export type { EpochRecord, TrialResult } from './trial-result.js';
 export { EXIT_INVALID_INPUT, EXIT_OK, EXIT_RUNTIME_FAILURE, UsageError, describeError, exitCodeFor } from './cli-errors.js';
+export {
+  DEBIAN_FASHION_MNIST_DIR, FASHION_MNIST_DATASET, FASHION_MNIST_FILES, FASHION_MNIST_SIZES, fashionMnistDir,
+} from './fashion-mnist-files.js';

@@ -1,19 +1,10 @@
 import { existsSync } from 'node:fs';
 import { readFile } from 'node:fs/promises';
 import { join } from 'node:path';
+import { FASHION_MNIST_FILES, FASHION_MNIST_SIZES, fashionMnistDir } from '@denoise-sweep/shared';
 import { DatasetError, parseIdxImages, parseIdxLabels } from './idx-file.js';
 
-/** Where Debian's `dataset-fashion-mnist` package installs the original IDX files. */
-export const DEBIAN_FASHION_MNIST_DIR = '/usr/share/datasets/fashion-mnist';
-
-export const FASHION_MNIST_FILES = {
-  trainImages: 'train-images-idx3-ubyte',
-  trainLabels: 'train-labels-idx1-ubyte',
-  testImages: 't10k-images-idx3-ubyte',
-  testLabels: 't10k-labels-idx1-ubyte',
-} as const;
-
-export const FASHION_MNIST_SIZES = { train: 60_000, test: 10_000, side: 28 } as const;
+export { DEBIAN_FASHION_MNIST_DIR, FASHION_MNIST_FILES, fashionMnistDir } from '@denoise-sweep/shared';
 
 /** Images scaled to [0, 1], as the seed does (x / 255). */
 export interface ImageSet {
@@ -38,10 +29,6 @@ export interface LoadFashionMnistOptions {
   trainLimit?: number;
   /** First N test images. @defaultValue 10000 */
   testLimit?: number;
-}
-
-export function fashionMnistDir(env: NodeJS.ProcessEnv = process.env): string {
-  return env.FASHION_MNIST_DIR || DEBIAN_FASHION_MNIST_DIR;
 }
 
 /** Finds `<name>.gz` or `<name>` in dir. */
