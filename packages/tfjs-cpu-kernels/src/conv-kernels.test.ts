@@ -71,6 +71,9 @@ describe('convolutions beyond 3x3 same', () => {
     expectSameOnBothTiers(() =>
       tf.fused.conv2d({ x: x(), filter: w(), strides: 1, pad: 'same', activation: 'prelu', preluActivationWeights: rand([4], 13) }),
     );
+    // Bias of another shape, leakyrelu without alpha (stock: NaN).
+    expectSameOnBothTiers(() => tf.fused.conv2d({ x: x(), filter: w(), strides: 1, pad: 'same', bias: rand([8, 8, 4], 14) }));
+    expectSameOnBothTiers(() => tf.fused.conv2d({ x: x(), filter: w(), strides: 1, pad: 'same', activation: 'leakyrelu' }));
     const nchw = tf.tidy(() => tf.conv2d(x().transpose([0, 3, 1, 2]) as tf.Tensor4D, w(), 1, 'same', 'NCHW').shape);
     expect(nchw).toEqual([2, 4, 8, 8]);
   });

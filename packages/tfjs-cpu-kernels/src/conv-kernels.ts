@@ -86,21 +86,29 @@ export const fusedConv2dKernel: FastKernelSpec = {
   kernelName: 'FusedConv2D',
   create: (stock: KernelFunc): KernelFunc => (args) => {
     const activation = asFusedActivation(args.attrs?.['activation']);
-    const bias = args.inputs['bias'];
-    const biasValues = bias === undefined || bias === null ? undefined : float32Values(args, bias);
-    const biasUsable = bias === undefined || bias === null || biasValues !== undefined;
+    const alpha = args.attrs?.['leakyreluAlpha'];
     const filter = args.inputs['filter'];
-    const outC = filter?.shape[3] ?? -1;
-    if (activation === undefined || !biasUsable || (biasValues !== undefined && biasValues.length !== 1 && (bias!.shape.length !== 1 || biasValues.length !== outC))) {
+    const bias = fusedBias(args, filter?.shape[3] ?? -1);
+    // Without an alpha the stock leakyrelu yields NaN for negative inputs: leave that to it.
+    if (activation === undefined || bias === false || (activation === 'leakyrelu' && typeof alpha !== 'number')) {
       return stock(args);
     }
     const r = convolve(args, args.inputs['x'], filter);
     if (r === undefined) return stock(args);
-    const alpha = args.attrs?.['leakyreluAlpha'];
-    applyBiasActivation(r.y, r.g.outC, biasValues, activation, typeof alpha === 'number' ? alpha : 0.2);
+    applyBiasActivation(r.y, r.g.outC, bias, activation, typeof alpha === 'number' ? alpha : 0);
     return output(args, outShape(r.g), r.y);
   },
 };
+
+/** The bias values of a FusedConv2D (undefined: no bias), or false when not `[outC]` or scalar float32. */
+function fusedBias(args: KernelArgs, outC: number): Float32Array | undefined | false {
+  const bias = args.inputs['bias'];
+  if (bias === undefined || bias === null) return undefined;
+  const values = float32Values(args, bias);
+  if (values === undefined) return false;
+  if (values.length === 1 || (bias.shape.length === 1 && values.length === outC)) return values;
+  return false;
+}
 
 /** Conv2DBackpropInput: `dy [N,Ho,Wo,Co]`, `filter [fh,fw,Ci,Co]` -> `dx` of attribute `inputShape`. */
 export const conv2dBackpropInputKernel: FastKernelSpec = {
