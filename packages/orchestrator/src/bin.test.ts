@@ -67,11 +67,16 @@ describe('orchestrator sweep --dry-run', () => {
 });
 
 describe('orchestrator exit codes', () => {
-  it('exits 2 when --dry-run is missing, saying only --dry-run is available', async () => {
-    const { code, stdout, stderr } = await run('sweep', 'examples/sweep.yaml');
-    expect(code).toBe(2);
-    expect(stdout).toBe('');
-    expect(stderr).toContain('only --dry-run is available yet');
+  it('exits 2 for flag combinations that cannot work, before touching anything', async () => {
+    const json = await run('sweep', 'examples/sweep.yaml', '--json');
+    expect(json).toMatchObject({ code: 2, stdout: '' });
+    expect(json.stderr).toContain('--json goes with --dry-run');
+    const detach = await run('sweep', 'examples/sweep.yaml', '--detach', '--state-dir', '/nonexistent/never-created');
+    expect(detach.code).toBe(2);
+    expect(detach.stderr).toContain('--detach needs a deployment');
+    const workers = await run('sweep', 'examples/sweep.yaml', '--workers', '0');
+    expect(workers.code).toBe(2);
+    expect(workers.stderr).toContain('--workers must be an integer');
   });
 
   it('exits 2 for a missing file and for a directory', async () => {

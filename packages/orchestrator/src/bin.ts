@@ -20,6 +20,9 @@ process.stdout.on('error', (error: NodeJS.ErrnoException) => {
   process.exit(error.code === 'EPIPE' ? EXIT_OK : 1);
 });
 
+// The AWS SDK warns on every run that its releases from 2027 on need Node 22; this project
+// pins an SDK that supports Node 20, so the warning says nothing actionable to users.
+process.env.AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED ??= 'true';
 const code = await main(process.argv);
 // Let buffered output reach its pipe before exiting.
 await new Promise<void>((resolve) => process.stdout.write('', () => resolve()));

@@ -1,6 +1,9 @@
 import { readFileSync } from 'node:fs';
 import { Command } from 'commander';
 import type { CliIo } from './cli-io.js';
+import { cancelCommand } from './commands/cancel.js';
+import { resultsCommand } from './commands/results.js';
+import { statusCommand } from './commands/status.js';
 import { sweepCommand } from './commands/sweep.js';
 
 const ABOUT = `
@@ -12,6 +15,10 @@ Terms:
           config (params and dataset limits), so the same config is never trained twice.
 
 Examples:
+  $ orchestrator sweep examples/sweep.yaml             # run it here (local mode) and print results
+  $ orchestrator status example                        # the state of every trial
+  $ orchestrator results example --format csv          # final metrics, best first
+  $ orchestrator cancel example                        # stop it; 'sweep' again continues it
   $ orchestrator sweep examples/sweep.yaml --dry-run
   $ orchestrator sweep examples/sweep.yaml --dry-run --json
   $ orchestrator help sweep
@@ -39,6 +46,8 @@ export function createProgram(io: CliIo): Command {
     .showSuggestionAfterError(true)
     .addHelpText('after', ABOUT);
   // Subcommands built elsewhere get the same output, exit override and error hints.
-  program.addCommand(sweepCommand(io).copyInheritedSettings(program));
+  for (const command of [sweepCommand(io), statusCommand(io), resultsCommand(io), cancelCommand(io)]) {
+    program.addCommand(command.copyInheritedSettings(program));
+  }
   return program;
 }

@@ -30,7 +30,7 @@ export { assertSafeKey, LocalDirObjectStore, openStreamSource, type ObjectStore,
 export { ObjectStoreError } from './object-store-error.js';
 export {
   DATASET_MANIFEST_FILE, DatasetDistributionError, FASHION_MNIST_GZ_FILES, fetchDataset, manifestBytes, publishDataset,
-  type DatasetFile, type DatasetManifest,
+  type DatasetFile, type DatasetManifest, type DatasetRef,
 } from './dataset-distribution.js';
 export {
   DEFAULT_RETRY_OPTIONS, RetryExhaustedError, maxRetryWaitMs, resolveRetryOptions, retryDelayMs, withRetry,
@@ -38,6 +38,14 @@ export {
 } from './retry-policy.js';
 export type { EpochRecord, TrialResult } from './trial-result.js';
 export { EXIT_INVALID_INPUT, EXIT_OK, EXIT_RUNTIME_FAILURE, UsageError, describeError, exitCodeFor } from './cli-errors.js';
+export {
+  CANCELLED_REASON, JOB_NAME, QUEUE_NAME, QUEUE_PREFIX, cancelKey, jobIdFor, validateTrainJobData,
+  type TrainJobData, type TrainJobResult, type TrainProgress,
+} from './queue-contract.js';
+export {
+  DEFAULT_BUCKET, DEFAULT_REGION, RUNTIME_FLAGS, readRuntimeConfig, redactUrl,
+  type RuntimeConfig, type RuntimeConfigFlags, type S3Location,
+} from './runtime-config.js';
 export {
   DEBIAN_FASHION_MNIST_DIR, FASHION_MNIST_DATASET, FASHION_MNIST_FILES, FASHION_MNIST_SIZES, fashionMnistDir,
 } from './fashion-mnist-files.js';

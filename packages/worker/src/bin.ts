@@ -2,6 +2,7 @@
 import { readFileSync } from 'node:fs';
 import { describeError, EXIT_OK, exitCodeFor } from '@denoise-sweep/shared';
 import { Command } from 'commander';
+import { runCommand } from './commands/run.js';
 import { trainCommand } from './commands/train.js';
 
 const ABOUT = `
@@ -25,6 +26,7 @@ function createProgram(): Command {
     .showHelpAfterError('(run with --help for usage)')
     .showSuggestionAfterError(true)
     .addHelpText('after', ABOUT);
+  program.addCommand(runCommand().copyInheritedSettings(program), { isDefault: true });
   program.addCommand(trainCommand().copyInheritedSettings(program));
   return program;
 }
@@ -41,6 +43,9 @@ async function main(argv: readonly string[]): Promise<number> {
   }
 }
 
+// The AWS SDK warns on every run that its releases from 2027 on need Node 22; this project
+// pins an SDK that supports Node 20, so the warning says nothing actionable to users.
+process.env.AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED ??= 'true';
 const code = await main(process.argv);
 await new Promise<void>((resolve) => process.stdout.write('', () => resolve()));
 process.exit(code);

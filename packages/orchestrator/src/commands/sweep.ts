@@ -1,62 +1,174 @@
-import { expandSweep, parseSweepFile, sweepId, UsageError, type SweepSpec, type Trial } from '@denoise-sweep/shared';
+import type { SweepSpec, Trial } from '@denoise-sweep/shared';
+import { UsageError, expandSweep, fashionMnistDir, parseSweepFile, publishDataset, readRuntimeConfig, sweepId } from '@denoise-sweep/shared';
 import { Command } from 'commander';
 import type { CliIo } from '../cli-io.js';
+import type { Connections } from '../connections.js';
+import { openConnections } from '../connections.js';
+import type { LocalServices } from '../local-mode.js';
+import { defaultWorkerCount, startLocalServices } from '../local-mode.js';
+import { LiveBlock, renderProgress, sweepFraction } from '../progress-view.js';
+import { enqueueSweep } from '../sweep-enqueue.js';
+import { sweepRecord } from '../sweep-record.js';
+import type { SweepStatus } from '../sweep-state.js';
+import { isSettled, readSweepStatus } from '../sweep-state.js';
 import { formatTrialTable } from '../trial-table.js';
+import { renderResults } from './results.js';
+import type { RuntimeOptions } from './runtime-options.js';
+import { addRuntimeOptions } from './runtime-options.js';
 
-
-/**
- * Options of `orchestrator sweep FILE`. Enqueueing arrives with the queue: its flags
- * (`--redis`, `--s3`, `--state-dir`, ...) go here, and `runSweep` gains a branch for them.
- */
-export interface SweepCommandOptions {
+/** Options of `orchestrator sweep FILE`. */
+export interface SweepCommandOptions extends Partial<RuntimeOptions> {
   /** Validate and expand only; enqueue nothing. @defaultValue false */
   dryRun?: boolean;
-  /** One JSON object per trial on stdout instead of a table. @defaultValue false */
+  /** One JSON object per trial on stdout instead of a table (with --dry-run). @defaultValue false */
   json?: boolean;
+  /** Return right after enqueueing, printing the sweep id. @defaultValue false */
+  detach?: boolean;
+  /** Local mode: how many worker processes to start. @defaultValue one per core */
+  workers?: string;
+  /** Seconds between two refreshes of the progress view. @defaultValue 1 */
+  refresh?: string;
 }
 
 const EXAMPLES = `
 Examples:
-  $ orchestrator sweep examples/sweep.yaml --dry-run          # check the file, list its trials
-  $ orchestrator sweep examples/sweep.yaml --dry-run --json   # one JSON trial per line
+  $ orchestrator sweep examples/sweep.yaml                    # local mode: runs everything here
+  $ orchestrator sweep examples/sweep.yaml --workers 1 --state-dir /tmp/sweeps
+  $ REDIS_URL=redis://queue:6379 S3_ENDPOINT=http://minio:9000 orchestrator sweep sweep.yaml --detach
   $ orchestrator sweep examples/sweep.yaml --dry-run --json | jq -r .id
+
+Running the same file again continues the same sweep: trials with a result are not trained
+again, unfinished ones resume from their checkpoints, new grid values add only new trials.
 
 The file follows Weights & Biases sweep conventions: name, method (grid | random), metric,
 parameters (noise_factor, filters, epochs, batch_size, learning_rate, seed, each with
 value, values, or for random search a distribution with min/max), run_cap, and dataset
 (train_limit, test_limit). See examples/sweep.yaml.
 
-Exit codes: 0 ok, 1 runtime failure, 2 invalid file or bad usage.`;
+Configuration (flags override the environment): REDIS_URL, S3_ENDPOINT, S3_BUCKET, S3_REGION,
+S3_PREFIX; AWS credentials come from the AWS SDK's usual chain. With no REDIS_URL, the
+orchestrator starts its own Redis, S3-protocol store and workers from --state-dir (local mode).
+
+Exit codes: 0 ok, 1 runtime failure or failed trials, 2 invalid file or bad usage.`;
 
 export function sweepCommand(io: CliIo): Command {
-  return new Command('sweep')
-    .summary('expand a sweep file into trials (and, soon, enqueue them)')
+  return addRuntimeOptions(new Command('sweep'))
+    .summary('run a sweep: enqueue its trials, watch them train, print the results')
     .description(
-      'Validate a sweep file and expand it into trials. Every problem in the file is reported with '
-      + 'its line and key path. The sweep id is the slug of the file\'s name; each trial id is a hash '
-      + 'of the trial\'s full config, so running the same file again never trains a config twice.\n\n'
-      + 'For now only --dry-run is available: enqueueing to the work queue is not implemented yet.',
+      'Validate a sweep file, expand it into trials and enqueue one job per unfinished trial; then show live '
+      + 'progress until every trial is done and print the results table. Every problem in the file is '
+      + 'reported with its line and key path. The sweep id is the slug of the file\'s name; each trial id is '
+      + 'a hash of the trial\'s full config, so the same config is never trained twice.',
     )
     .argument('<file>', 'the sweep YAML file, e.g. examples/sweep.yaml')
     .option('--dry-run', 'validate and list the trials; enqueue nothing')
-    .option('--json', 'print one JSON object per trial ({"id", "params", "dataset"}) and nothing else on stdout')
+    .option('--json', 'with --dry-run: one JSON object per trial ({"id", "params", "dataset"}) and nothing else on stdout')
+    .option('--detach', 'return after enqueueing and print the sweep id (not in local mode, whose workers stop with it)')
+    .option('--workers <n>', 'local mode: worker processes to start (default: one per core)')
+    .option('--refresh <seconds>', 'seconds between refreshes of the progress view', '1')
     .addHelpText('after', EXAMPLES)
     .action(async (file: string, options: SweepCommandOptions) => {
       await runSweep(file, options, io);
     });
 }
 
-/** `orchestrator sweep FILE [--dry-run] [--json]`. */
+function positiveInt(text: string | undefined, flag: string, fallback: number, max = 256): number {
+  if (text === undefined) return fallback;
+  const n = Number(text);
+  if (!Number.isInteger(n) || n < 1 || n > max) throw new UsageError(`${flag} must be an integer from 1 to ${max}, got '${text}'`);
+  return n;
+}
+
+/** `orchestrator sweep FILE [--dry-run] [--json] [--detach] ...`. */
 export async function runSweep(file: string, options: SweepCommandOptions, io: CliIo): Promise<void> {
-  if (options.dryRun !== true) {
-    throw new UsageError(
-      'sweep: only --dry-run is available yet (enqueueing to the queue is not implemented); '
-      + `run: orchestrator sweep ${file} --dry-run`,
-    );
-  }
+  if (options.json && !options.dryRun) throw new UsageError('--json goes with --dry-run; for results as JSON use: orchestrator results SWEEP --format json');
   const spec = await parseSweepFile(file);
   const trials = expandSweep(spec);
-  io.out(options.json === true ? formatJsonLines(trials) : formatDryRun(spec, trials));
+  if (options.dryRun === true) {
+    io.out(options.json === true ? formatJsonLines(trials) : formatDryRun(spec, trials));
+    return;
+  }
+  let config = readRuntimeConfig(options);
+  const local = !config.redisUrl;
+  if (local && options.detach) throw new UsageError('--detach needs a deployment (REDIS_URL and S3_ENDPOINT): in local mode the workers stop when the orchestrator does');
+  const workers = positiveInt(options.workers, '--workers', defaultWorkerCount());
+  const refreshMs = 1000 * Number(options.refresh ?? 1) || 1000;
+
+  let services: LocalServices | undefined;
+  let connections: Connections | undefined;
+  const interrupted = new AbortController();
+  const onSigint = () => interrupted.abort();
+  process.once('SIGINT', onSigint);
+  process.once('SIGTERM', onSigint);
+  try {
+    if (local) {
+      io.err(`local mode: starting Redis and the S3-protocol store in ${options.stateDir ?? '.denoise-sweep'}\n`);
+      services = await startLocalServices(options.stateDir ?? '.denoise-sweep');
+      config = services.config;
+    }
+    connections = await openConnections(config, { queue: true });
+    const { store, keys, queue, redis } = connections;
+    if (local) await store.ensureBucket();
+    const dataset = await publishDataset(store, keys, fashionMnistDir());
+    const sweep = sweepId(spec);
+    const outcome = await enqueueSweep({ spec, trials, store, keys, queue: queue!, redis: redis!, dataset });
+    io.err(`Sweep ${sweep}: ${outcome.total} trials: ${outcome.done} already done, ${outcome.enqueued} enqueued, `
+      + `${outcome.retried} retried, ${outcome.alreadyQueued} already queued\n`);
+    if (options.detach) {
+      io.out(`${sweep}\n`);
+      return;
+    }
+    if (services && outcome.done < outcome.total) {
+      io.err(`local mode: starting ${workers} worker process${workers === 1 ? '' : 'es'} (logs in ${services.stateDir}/logs)\n`);
+      services.startWorkers(workers);
+    }
+    const status = await watch(sweepRecord(spec, trials, dataset), connections, refreshMs, interrupted.signal);
+    if (interrupted.signal.aborted) {
+      io.err(local
+        ? `\ninterrupted: workers checkpoint and stop; run the same command to continue the sweep.\n`
+        : `\nstopped watching: the sweep goes on in the cluster; see 'orchestrator status ${sweep}'.\n`);
+      process.exitCode = 130;
+      return;
+    }
+    io.out(`\n${renderResults(status, store, keys, 'table')}`);
+    const failed = status.counts.failed + status.counts.cancelled;
+    if (failed > 0) {
+      io.err(`${failed} trial${failed === 1 ? '' : 's'} did not finish; run the same command to retry ${failed === 1 ? 'it' : 'them'}.\n`);
+      process.exitCode = 1;
+    }
+  } finally {
+    process.off('SIGINT', onSigint);
+    process.off('SIGTERM', onSigint);
+    await connections?.close();
+    if (services) {
+      io.err('local mode: stopping workers and services\n');
+      await services.stop();
+    }
+  }
+}
+
+async function watch(record: ReturnType<typeof sweepRecord>, c: Connections, refreshMs: number, signal: AbortSignal): Promise<SweepStatus> {
+  const view = new LiveBlock();
+  const started = performance.now();
+  let status = await readSweepStatus(record, c.store, c.keys, c.queue);
+  const startFraction = sweepFraction(status);
+  for (;;) {
+    view.draw(renderProgress(status, (performance.now() - started) / 1000, startFraction));
+    if (isSettled(status) || signal.aborted) return status;
+    await new Promise<void>((resolve) => {
+      const onAbort = () => {
+        clearTimeout(timer);
+        resolve();
+      };
+      const timer = setTimeout(() => {
+        signal.removeEventListener('abort', onAbort);
+        resolve();
+      }, refreshMs);
+      signal.addEventListener('abort', onAbort, { once: true });
+    });
+    if (signal.aborted) return status;
+    status = await readSweepStatus(record, c.store, c.keys, c.queue);
+  }
 }
 
 function formatJsonLines(trials: readonly Trial[]): string {

@@ -1,0 +1,43 @@
+import type { SweepStatus } from '../sweep-state.js';
+import { expandSweep, UsageError } from '@denoise-sweep/shared';
+import type { ArtifactKeys, ObjectStore } from '@denoise-sweep/shared';
+import { Command, Option } from 'commander';
+import type { CliIo } from '../cli-io.js';
+import type { ResultFormat } from '../results-report.js';
+import { formatResults, RESULT_FORMATS, resultRows } from '../results-report.js';
+import { loadSweepRecord } from '../sweep-record.js';
+import { readSweepStatus } from '../sweep-state.js';
+import type { RuntimeOptions } from './runtime-options.js';
+import { addRuntimeOptions, RUNTIME_HELP, withConnections } from './runtime-options.js';
+
+interface ResultsOptions extends RuntimeOptions {
+  format: ResultFormat;
+  top?: string;
+}
+
+/** The results of a sweep in a format, best first. */
+export function renderResults(status: SweepStatus, store: ObjectStore, keys: ArtifactKeys, format: ResultFormat, top?: number): string {
+  const params = new Map(expandSweep(status.record.spec).map((t) => [t.id, t.params]));
+  const rows = resultRows(status, store, keys, params);
+  return formatResults(top === undefined ? rows : rows.slice(0, top), format, status);
+}
+
+export function resultsCommand(io: CliIo): Command {
+  return addRuntimeOptions(new Command('results'))
+    .summary('list a sweep\'s trials with their final metrics, best first')
+    .description('Every trial with its params, state, final val_loss, PSNR, SSIM, noisy-input PSNR, epochs completed, '
+      + 'parameter count and the URIs of its final checkpoint and sample picture, sorted by the sweep\'s metric; * marks the best.')
+    .argument('<sweep>', 'the sweep id')
+    .addOption(new Option('--format <format>', 'output format').choices(RESULT_FORMATS).default('table'))
+    .option('--top <n>', 'only the best N trials')
+    .addHelpText('after', RUNTIME_HELP)
+    .action(async (sweep: string, options: ResultsOptions) => {
+      const top = options.top === undefined ? undefined : Number(options.top);
+      if (top !== undefined && (!Number.isInteger(top) || top < 1)) throw new UsageError(`--top must be a positive integer, got '${options.top}'`);
+      await withConnections(options, true, async ({ store, keys, queue }) => {
+        const record = await loadSweepRecord(store, keys, sweep);
+        const status = await readSweepStatus(record, store, keys, queue);
+        io.out(renderResults(status, store, keys, options.format, top));
+      });
+    });
+}

@@ -1,0 +1,60 @@
+import type { RuntimeConfig, TrainJobData } from '@denoise-sweep/shared';
+import { ArtifactKeys, QUEUE_NAME, QUEUE_PREFIX, redactUrl } from '@denoise-sweep/shared';
+import { S3ObjectStore } from '@denoise-sweep/shared/s3';
+import { Queue } from 'bullmq';
+import { Redis } from 'ioredis';
+
+/** The queue and the store, opened from a RuntimeConfig; close() releases them. */
+export interface Connections {
+  store: S3ObjectStore;
+  keys: ArtifactKeys;
+  redis?: Redis;
+  queue?: Queue<TrainJobData>;
+  close(): Promise<void>;
+}
+
+/** Connects to Redis, failing within seconds with a clear message when it is unreachable. */
+export async function connectRedis(url: string): Promise<Redis> {
+  const redis = new Redis(url, {
+    lazyConnect: true,
+    maxRetriesPerRequest: null,
+    connectTimeout: 5000,
+    // Reconnect during a run (a restarted Redis), but not forever at start-up: see below.
+    retryStrategy: (times) => Math.min(times * 200, 2000),
+  });
+  redis.on('error', () => {}); // reported through the failing command below
+  try {
+    await Promise.race([
+      redis.connect(),
+      new Promise((_, reject) => setTimeout(() => reject(new Error('no answer within 5 s')), 5000)),
+    ]);
+    await redis.ping();
+  } catch (error) {
+    redis.disconnect();
+    throw new Error(`cannot reach Redis at ${redactUrl(url)} (${(error as Error).message}): check REDIS_URL / --redis and that the server runs`, { cause: error });
+  }
+  return redis;
+}
+
+export async function openConnections(config: RuntimeConfig, options: { queue: boolean }): Promise<Connections> {
+  const store = new S3ObjectStore({ ...config.s3, forcePathStyle: true });
+  const keys = new ArtifactKeys(config.s3.prefix);
+  let redis: Redis | undefined;
+  let queue: Queue<TrainJobData> | undefined;
+  if (options.queue) {
+    if (!config.redisUrl) throw new Error('no Redis configured: set REDIS_URL or pass --redis');
+    redis = await connectRedis(config.redisUrl);
+    queue = new Queue<TrainJobData>(QUEUE_NAME, { connection: redis, prefix: QUEUE_PREFIX });
+    queue.on('error', () => {});
+  }
+  return {
+    store,
+    keys,
+    redis,
+    queue,
+    close: async () => {
+      await queue?.close();
+      redis?.disconnect();
+    },
+  };
+}

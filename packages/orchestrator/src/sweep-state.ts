@@ -1,0 +1,76 @@
+import type { ArtifactKeys, ObjectStore, TrainJobData, TrainProgress, TrialResult } from '@denoise-sweep/shared';
+import { CANCELLED_REASON, jobIdFor } from '@denoise-sweep/shared';
+import type { Queue } from 'bullmq';
+import type { SweepRecord } from './sweep-record.js';
+import { mapLimit, readJson } from './sweep-record.js';
+
+/**
+ * What a trial is doing. `done` comes from the store (result.json exists), the rest from the
+ * queue: S3 is the source of truth for results, Redis for work in flight.
+ */
+export type TrialState = 'done' | 'running' | 'waiting' | 'retrying' | 'failed' | 'cancelled' | 'missing';
+export const TRIAL_STATES: readonly TrialState[] = ['done', 'running', 'waiting', 'retrying', 'failed', 'cancelled', 'missing'];
+
+export interface TrialStatus {
+  id: string;
+  state: TrialState;
+  result?: TrialResult;
+  progress?: TrainProgress;
+  /** Why the last attempt failed. */
+  failedReason?: string;
+  attempts: number;
+}
+
+export interface SweepStatus {
+  sweep: string;
+  record: SweepRecord;
+  trials: TrialStatus[];
+  counts: Record<TrialState, number>;
+}
+
+function isProgress(value: unknown): value is TrainProgress {
+  return typeof value === 'object' && value !== null && 'phase' in value && 'epochs' in value;
+}
+
+/** Reads every trial's state from the store and, when given, the queue. */
+export async function readSweepStatus(
+  record: SweepRecord,
+  store: ObjectStore,
+  keys: ArtifactKeys,
+  queue: Queue<TrainJobData> | undefined,
+): Promise<SweepStatus> {
+  const sweep = record.id;
+  const trials = await mapLimit(record.trial_ids, 16, async (id): Promise<TrialStatus> => {
+    const result = await readJson<TrialResult>(store, keys.result(sweep, id));
+    if (result) return { id, state: 'done', result, attempts: 0 };
+    const job = queue ? await queue.getJob(jobIdFor(sweep, id)) : undefined;
+    if (!job) return { id, state: 'missing', attempts: 0 };
+    const jobState = await job.getState();
+    const progress = isProgress(job.progress) ? job.progress : undefined;
+    const base = { id, progress, attempts: job.attemptsMade, failedReason: job.failedReason || undefined };
+    switch (jobState) {
+      case 'active':
+        return { ...base, state: 'running' };
+      case 'failed':
+        return { ...base, state: job.failedReason === CANCELLED_REASON ? 'cancelled' : 'failed' };
+      case 'delayed':
+        return { ...base, state: 'retrying' };
+      case 'completed':
+        // Completed in the queue but no result in the store: the store lost it; `sweep` re-runs it.
+        return { ...base, state: 'missing' };
+      case 'unknown':
+        return { id, state: 'missing', attempts: 0 };
+      default:
+        return { ...base, state: 'waiting' };
+    }
+  });
+  const counts = Object.fromEntries(TRIAL_STATES.map((s) => [s, 0])) as Record<TrialState, number>;
+  for (const t of trials) counts[t.state] += 1;
+  return { sweep, record, trials, counts };
+}
+
+/** True when nothing of the sweep is left to run: every trial done, failed or cancelled. */
+export function isSettled(status: SweepStatus): boolean {
+  const c = status.counts;
+  return c.running + c.waiting + c.retrying + c.missing === 0;
+}

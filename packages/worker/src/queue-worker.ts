@@ -1,0 +1,190 @@
+import { hostname } from 'node:os';
+import type { S3Location, TrainJobData, TrainJobResult, TrialResult } from '@denoise-sweep/shared';
+import { ArtifactKeys, CANCELLED_REASON, QUEUE_NAME, QUEUE_PREFIX, cancelKey, validateTrainJobData } from '@denoise-sweep/shared';
+import type { ObjectStore, TrainProgress } from '@denoise-sweep/shared';
+import type { Job } from 'bullmq';
+import { UnrecoverableError, WaitingError, Worker } from 'bullmq';
+import { Redis } from 'ioredis';
+import type { Logger } from './logger.js';
+import type { TrainingOutcome } from './trainer-process.js';
+import { TrainerProcess, UnrecoverableTrainingError } from './trainer-process.js';
+
+export interface QueueWorkerOptions {
+  redisUrl: string;
+  s3: S3Location;
+  /** The object store the trials write to (S3 in production). */
+  store: ObjectStore;
+  /** Trials trained at once, each in its own child process (one per GPU). @defaultValue 1 */
+  concurrency: number;
+  /** Local dataset cache. */
+  cacheDir: string;
+  log: Logger;
+  /** How long a job lock lasts without renewal; a dead worker's trial is taken over after it. @defaultValue 30000 */
+  lockDurationMs?: number;
+  /** How often stalled jobs (of dead workers) are looked for. @defaultValue 30000 */
+  stalledIntervalMs?: number;
+  /** How often running trials check whether their sweep was cancelled. @defaultValue 2000 */
+  cancelPollMs?: number;
+  /** Called as trials start and end, for metrics. */
+  onTrialEvent?: (event: TrialEvent) => void;
+}
+
+export type TrialEvent =
+  | { type: 'started'; job: Job<TrainJobData>; resumed: boolean }
+  | { type: 'progress'; job: Job<TrainJobData>; progress: TrainProgress }
+  | { type: 'completed'; job: Job<TrainJobData>; result: TrialResult }
+  | { type: 'stopped'; job: Job<TrainJobData>; reason: 'shutdown' | 'cancel' }
+  | { type: 'failed'; job: Job<TrainJobData>; error: Error };
+
+/**
+ * Pulls training jobs from the queue and trains each in a child process. The parent only
+ * renews locks, relays progress, and watches for cancellation and shutdown, so its event
+ * loop is never blocked by training.
+ */
+export class QueueWorker {
+  private readonly workerName = `${hostname()}-${process.pid}`;
+  private readonly keys: ArtifactKeys;
+  private readonly processes: TrainerProcess[];
+  private readonly connection: Redis;
+  private readonly control: Redis;
+  private worker: Worker<TrainJobData, TrainJobResult> | undefined;
+  private closing = false;
+
+  constructor(private readonly options: QueueWorkerOptions) {
+    this.keys = new ArtifactKeys(options.s3.prefix);
+    this.processes = Array.from({ length: options.concurrency }, () => new TrainerProcess(options.log));
+    this.connection = new Redis(options.redisUrl, { maxRetriesPerRequest: null, lazyConnect: true });
+    this.control = new Redis(options.redisUrl, { maxRetriesPerRequest: 3, lazyConnect: true });
+    for (const redis of [this.connection, this.control]) {
+      redis.on('error', (err: Error) => options.log.warn('redis connection error', { error: err.message }));
+    }
+  }
+
+  get name(): string {
+    return this.workerName;
+  }
+
+  async start(): Promise<void> {
+    await Promise.all([this.connection.connect(), this.control.connect()]);
+    this.worker = new Worker<TrainJobData, TrainJobResult>(QUEUE_NAME, (job, token) => this.process(job, token), {
+      connection: this.connection,
+      prefix: QUEUE_PREFIX,
+      concurrency: this.options.concurrency,
+      lockDuration: this.options.lockDurationMs ?? 30_000,
+      stalledInterval: this.options.stalledIntervalMs ?? 30_000,
+      // A trial whose worker died is resumed from its checkpoint; a few deaths are no reason to give up.
+      maxStalledCount: 5,
+      autorun: true,
+    });
+    this.worker.on('error', (err) => this.options.log.warn('queue worker error', { error: err.message }));
+  }
+
+  private idleProcess(): TrainerProcess {
+    const idle = this.processes.find((p) => !p.busy);
+    if (!idle) throw new Error('no idle training process: concurrency mismatch');
+    return idle;
+  }
+
+  private async process(job: Job<TrainJobData, TrainJobResult>, token: string | undefined): Promise<TrainJobResult> {
+    let data: TrainJobData;
+    try {
+      data = validateTrainJobData(job.data, `job ${job.id}`);
+    } catch (error) {
+      this.options.log.error('invalid job payload: failing it without retry', { job: job.id, error: (error as Error).message });
+      throw new UnrecoverableError(`invalid job payload: ${(error as Error).message}`);
+    }
+    const log = this.options.log.child({ sweep: data.sweep, trial: data.trial.id, attempt: job.attemptsMade + 1, job: job.id });
+    if (this.closing) {
+      await job.moveToWait(token);
+      throw new WaitingError();
+    }
+    const resultKey = this.keys.result(data.sweep, data.trial.id);
+    const existing = await this.options.store.get(resultKey);
+    if (existing) {
+      // S3 is the source of truth: a trial with a result is done, whatever the queue says.
+      const result = JSON.parse(Buffer.from(existing).toString('utf8')) as TrialResult;
+      log.info('trial already has a result; not training it again');
+      return summary(result, resultKey);
+    }
+
+    const trainer = this.idleProcess();
+    let stopReason: 'shutdown' | 'cancel' | undefined;
+    const poll = setInterval(() => {
+      if (this.closing && !stopReason) {
+        stopReason = 'shutdown';
+        trainer.stop('shutdown');
+        return;
+      }
+      this.control.exists(cancelKey(QUEUE_PREFIX, data.sweep)).then((n) => {
+        if (n > 0 && !stopReason) {
+          stopReason = 'cancel';
+          log.info('sweep cancelled: stopping the trial after a checkpoint');
+          trainer.stop('cancel');
+        }
+      }, () => {});
+    }, this.options.cancelPollMs ?? 2000);
+
+    log.info('training trial', { params: data.trial.params, dataset: data.trial.dataset });
+    this.options.onTrialEvent?.({ type: 'started', job, resumed: job.attemptsStarted > 1 });
+    let outcome: TrainingOutcome;
+    try {
+      outcome = await trainer.train({
+        jobId: job.id ?? '',
+        data,
+        s3: this.options.s3,
+        cacheDir: this.options.cacheDir,
+        worker: this.workerName,
+        onProgress: (progress) => {
+          this.options.onTrialEvent?.({ type: 'progress', job, progress });
+          job.updateProgress(progress).catch((err: Error) => log.warn('could not report progress', { error: err.message }));
+        },
+      });
+    } catch (error) {
+      this.options.onTrialEvent?.({ type: 'failed', job, error: error as Error });
+      log.error('trial failed', { error: (error as Error).message });
+      if (error instanceof UnrecoverableTrainingError) throw new UnrecoverableError((error as Error).message);
+      throw error;
+    } finally {
+      clearInterval(poll);
+    }
+
+    if (outcome.status === 'stopped') {
+      this.options.onTrialEvent?.({ type: 'stopped', job, reason: stopReason ?? 'shutdown' });
+      if (stopReason === 'cancel') throw new UnrecoverableError(CANCELLED_REASON);
+      // Hand the trial back at once, without spending an attempt: another worker resumes it.
+      log.info('trial checkpointed and handed back to the queue', { epochsDone: outcome.epochsDone });
+      await job.moveToWait(token);
+      throw new WaitingError();
+    }
+    this.options.onTrialEvent?.({ type: 'completed', job, result: outcome.result });
+    log.info('trial completed', { val_loss: outcome.result.final.val_loss, psnr: outcome.result.final.psnr });
+    return summary(outcome.result, resultKey);
+  }
+
+  /**
+   * Graceful: running trials checkpoint at their next batch and go back to the queue, then the
+   * worker exits. Forced: children are killed; their trials are taken over after the lock expires.
+   */
+  async close(force = false): Promise<void> {
+    this.closing = true;
+    if (force) {
+      await Promise.all(this.processes.map((p) => p.close(true)));
+    } else {
+      for (const p of this.processes) if (p.busy) p.stop('shutdown');
+    }
+    await this.worker?.close(force);
+    await Promise.all(this.processes.map((p) => p.close(force)));
+    this.control.disconnect();
+    this.connection.disconnect();
+  }
+}
+
+function summary(result: TrialResult, resultKey: string): TrainJobResult {
+  return {
+    result_key: resultKey,
+    val_loss: result.final.val_loss,
+    psnr: result.final.psnr,
+    ssim: result.final.ssim,
+    epochs_completed: result.epochs_completed,
+  };
+}

@@ -1,0 +1,95 @@
+/**
+ * The training child process: one per concurrency slot, reused across jobs. Training is
+ * CPU/GPU-bound for hours; running it here keeps the parent's event loop free to renew the
+ * BullMQ job lock (a job trained in the parent's loop stalls after 30 s and runs twice).
+ * The parent talks to it over the IPC channel (child-messages.ts); 'stop' makes training
+ * checkpoint at the next batch boundary and return 'stopped'.
+ */
+import * as tf from '@tensorflow/tfjs';
+import { ArtifactKeys, fetchDataset, validateTrial } from '@denoise-sweep/shared';
+import { S3ObjectStore } from '@denoise-sweep/shared/s3';
+import { selectEngine } from './backend.js';
+import type { FromChild, ToChild } from './child-messages.js';
+import { runTrial } from './trial-runner.js';
+
+const send = (message: FromChild) => {
+  if (process.connected) process.send?.(message);
+};
+const log = (level: 'info' | 'warn' | 'error', message: string) => send({ type: 'log', level, message });
+
+let stopRequested = false;
+let busy = false;
+
+async function train(message: Extract<ToChild, { type: 'train' }>, engine: Awaited<ReturnType<typeof selectEngine>>): Promise<void> {
+  busy = true;
+  stopRequested = false;
+  try {
+    const { data } = message;
+    const trial = validateTrial(data.trial, `job ${message.jobId}`);
+    const store = new S3ObjectStore({ ...message.s3, forcePathStyle: true });
+    const keys = new ArtifactKeys(message.s3.prefix);
+    const base = { worker: message.worker, epochs: trial.params.epochs, updated_at: Date.now() };
+    send({ type: 'progress', progress: { ...base, phase: 'starting', epoch: 0, batch: 0, batches: 0 } });
+    const datasetDir = await fetchDataset(store, keys, data.dataset, message.cacheDir);
+    let last: { val_loss?: number; psnr?: number; epoch: number } = { epoch: 0 };
+    let lastSent = 0;
+    const outcome = await runTrial({
+      store,
+      keys,
+      sweep: data.sweep,
+      trial,
+      engine,
+      datasetDir,
+      log: (m) => log('info', m),
+      shouldStop: () => stopRequested,
+      onBatch: (p) => {
+        const now = Date.now();
+        if (now - lastSent < 1000 && p.batch < p.batches) return;
+        lastSent = now;
+        send({ type: 'progress', progress: { ...base, ...last, phase: 'training', epoch: p.epoch - 1, batch: p.batch, batches: p.batches, updated_at: now } });
+      },
+      onEpoch: (r) => {
+        last = { val_loss: r.val_loss, psnr: r.psnr, epoch: r.epoch };
+        send({ type: 'progress', progress: { ...base, ...last, phase: 'uploading', batch: 0, batches: 0, updated_at: Date.now() } });
+      },
+    });
+    const tensors = tf.memory().numTensors;
+    if (outcome.status === 'completed' && outcome.result) send({ type: 'done', status: 'completed', result: outcome.result, tensors });
+    else send({ type: 'done', status: 'stopped', epochsDone: outcome.epochsDone, tensors });
+  } catch (error) {
+    const err = error as Error;
+    // Invalid payloads and diverged training fail for good; anything else (store down, crash) is retried.
+    const unrecoverable = err.name === 'SweepSpecError' || /training diverged/.test(err.message);
+    send({ type: 'failed', message: err.message, unrecoverable });
+  } finally {
+    busy = false;
+  }
+}
+
+async function main(): Promise<void> {
+  const engine = await selectEngine(process.env.TFJS_BACKEND);
+  send({ type: 'ready', engine: engine.engine, kernels: engine.kernels, skipped: engine.skipped });
+  process.on('message', (message: ToChild) => {
+    if (message.type === 'stop') {
+      stopRequested = true;
+      return;
+    }
+    if (busy) {
+      send({ type: 'failed', message: 'training child is busy', unrecoverable: false });
+      return;
+    }
+    void train(message, engine);
+  });
+}
+
+// Without a parent there is nobody to report to: exit rather than linger as an orphan.
+process.on('disconnect', () => process.exit(0));
+// Signals go to the whole process group on Ctrl-C: the parent decides when training stops.
+process.on('SIGINT', () => {});
+process.on('SIGTERM', () => {
+  stopRequested = true;
+});
+main().catch((error: unknown) => {
+  send({ type: 'failed', message: `training child could not start: ${(error as Error).message}`, unrecoverable: false });
+  process.exit(1);
+});

@@ -1,0 +1,7 @@
+#!/usr/bin/env bash
+# The main job: installs what it needs, then runs the example sweep (4 small trials) on this
+# machine in local mode (its own Redis, S3-protocol store and workers) and prints the results.
+set -euo pipefail
+cd "$(dirname "$0")/.."
+bash scripts/setup.sh
+node packages/orchestrator/dist/bin.js sweep examples/sweep.yaml "$@"

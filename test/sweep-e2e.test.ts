@@ -1,0 +1,126 @@
+/**
+ * End to end, with real processes: the orchestrator in local mode starts its own redis-server,
+ * s3rver and two worker processes, runs a sweep of small real trials on Fashion-MNIST, and
+ * stops everything. The store is then read back through the S3 protocol.
+ */
+import { spawn } from 'node:child_process';
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import type { ResultRow } from '@denoise-sweep/orchestrator';
+import { startS3Server } from '@denoise-sweep/orchestrator/local';
+import { ArtifactKeys, DEFAULT_BUCKET } from '@denoise-sweep/shared';
+import { S3ObjectStore } from '@denoise-sweep/shared/s3';
+import { PNG } from 'pngjs';
+import { afterAll, describe, expect, it } from 'vitest';
+
+const orchestrator = fileURLToPath(new URL('../packages/orchestrator/dist/bin.js', import.meta.url));
+const dir = mkdtempSync(join(tmpdir(), 'sweep-e2e-'));
+const stateDir = join(dir, 'state');
+afterAll(() => rmSync(dir, { recursive: true, force: true }));
+
+function sweepFile(noise: number[]): string {
+  const file = join(dir, `sweep-${noise.length}.yaml`);
+  writeFileSync(file, [
+    'name: e2e tiny',
+    'method: grid',
+    'metric: {name: val_loss, goal: minimize}',
+    'parameters:',
+    `  noise_factor: {values: [${noise.join(', ')}]}`,
+    '  filters: {values: [[4], [4, 8]]}',
+    '  epochs: {value: 2}',
+    '  batch_size: {value: 64}',
+    'dataset: {train_limit: 256, test_limit: 32}',
+    '',
+  ].join('\n'));
+  return file;
+}
+
+interface Run {
+  code: number | null;
+  stdout: string;
+  stderr: string;
+}
+
+function run(...args: string[]): Promise<Run> {
+  return new Promise((resolve) => {
+    const child = spawn(process.execPath, [orchestrator, ...args], {
+      env: { ...process.env, REDIS_URL: '', S3_ENDPOINT: '', TFJS_BACKEND: 'cpu' },
+    });
+    let stdout = '';
+    let stderr = '';
+    child.stdout.on('data', (d: Buffer) => (stdout += d.toString()));
+    child.stderr.on('data', (d: Buffer) => (stderr += d.toString()));
+    child.on('close', (code) => resolve({ code, stdout, stderr }));
+  });
+}
+
+async function withStore<T>(f: (store: S3ObjectStore) => Promise<T>): Promise<T> {
+  const s3 = await startS3Server({ dir: join(stateDir, 's3'), bucket: DEFAULT_BUCKET });
+  try {
+    return await f(new S3ObjectStore({ endpoint: s3.endpoint, bucket: DEFAULT_BUCKET, region: 'us-east-1', forcePathStyle: true, credentials: { accessKeyId: 'S3RVER', secretAccessKey: 'S3RVER' } }));
+  } finally {
+    await s3.stop();
+  }
+}
+
+describe('a local sweep, end to end', () => {
+  let firstIds: string[] = [];
+
+  it('trains 4 trials on 2 workers and stores every artifact', async () => {
+    const first = await run('sweep', sweepFile([0.3, 0.6]), '--workers', '2', '--state-dir', stateDir);
+    expect(first.code, first.stderr).toBe(0);
+    expect(first.stderr).toMatch(/4 trials: 0 already done, 4 enqueued/);
+    expect(first.stdout).toMatch(/Sweep e2e-tiny: 4 trials, sorted by val_loss/);
+
+    const json = await run('results', 'e2e-tiny', '--format', 'json', '--state-dir', stateDir);
+    expect(json.code, json.stderr).toBe(0);
+    const rows = JSON.parse(json.stdout) as ResultRow[];
+    expect(rows).toHaveLength(4);
+    expect(rows.every((r) => r.state === 'done' && r.epochs_completed === 2)).toBe(true);
+    const losses = rows.map((r) => r.val_loss!);
+    expect(losses).toEqual([...losses].sort((a, b) => a - b));
+    expect(rows[0]!.best).toBe(true);
+    firstIds = rows.map((r) => r.trial);
+
+    const keys = new ArtifactKeys();
+    await withStore(async (store) => {
+      for (const row of rows) {
+        const trialKeys = await store.list(keys.trialDir('e2e-tiny', row.trial));
+        for (const epoch of ['epoch-0001', 'epoch-0002']) {
+          expect(trialKeys).toContain(`${keys.checkpoints('e2e-tiny', row.trial)}/${epoch}/manifest.json`);
+          expect(trialKeys).toContain(`${keys.checkpoints('e2e-tiny', row.trial)}/${epoch}/weights.bin`);
+        }
+        const metrics = Buffer.from((await store.get(keys.metrics('e2e-tiny', row.trial)))!).toString().trim().split('\n');
+        expect(metrics).toHaveLength(2);
+        expect(await store.exists(keys.result('e2e-tiny', row.trial))).toBe(true);
+        const png = PNG.sync.read(Buffer.from((await store.get(keys.samples('e2e-tiny', row.trial)))!));
+        expect([png.width, png.height]).toEqual([10 * 84 + 11 * 4, 3 * 84 + 4 * 4]);
+        expect(row.samples_uri).toBe(`s3://${DEFAULT_BUCKET}/${keys.samples('e2e-tiny', row.trial)}`);
+      }
+    });
+  });
+
+  it('enqueues nothing when run again', async () => {
+    const again = await run('sweep', sweepFile([0.3, 0.6]), '--workers', '2', '--state-dir', stateDir);
+    expect(again.code, again.stderr).toBe(0);
+    expect(again.stderr).toMatch(/4 trials: 4 already done, 0 enqueued, 0 retried, 0 already queued/);
+  });
+
+  it('trains only the new trials when a grid value is added', async () => {
+    const keys = new ArtifactKeys();
+    const finishedAt = () => withStore(async (store) => Promise.all(firstIds.map(async (id) =>
+      (JSON.parse(Buffer.from((await store.get(keys.result('e2e-tiny', id)))!).toString()) as { finished_at: string }).finished_at)));
+    const before = await finishedAt();
+    const grown = await run('sweep', sweepFile([0.3, 0.6, 0.9]), '--workers', '2', '--state-dir', stateDir);
+    expect(grown.code, grown.stderr).toBe(0);
+    expect(grown.stderr).toMatch(/6 trials: 4 already done, 2 enqueued/);
+    const status = await run('status', 'e2e-tiny', '--json', '--state-dir', stateDir);
+    expect(status.code, status.stderr).toBe(0);
+    const parsed = JSON.parse(status.stdout) as { counts: Record<string, number>; trials: { id: string }[] };
+    expect(parsed.counts.done).toBe(6);
+    expect(parsed.trials.map((t) => t.id)).toEqual(expect.arrayContaining(firstIds));
+    expect(await finishedAt()).toEqual(before);
+  });
+});
