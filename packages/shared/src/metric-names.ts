@@ -52,7 +52,7 @@ export const EXPORTER_METRICS = {
   /** gauge; sweep, state = done | running | waiting | retrying | failed | cancelled | missing */
   sweepTrials: 'denoise_sweep_sweep_trials',
   /** gauge; sweep: number of trials in the sweep */
-  sweepTrialsTotal: 'denoise_sweep_sweep_trials_total_count',
+  sweepTrialsPlanned: 'denoise_sweep_sweep_trials_planned',
   /** gauge 0..1; sweep */
   sweepProgress: 'denoise_sweep_sweep_progress_ratio',
   /** gauges per finished trial; sweep, trial, noise_factor, filters, epochs, batch_size, learning_rate, seed */
