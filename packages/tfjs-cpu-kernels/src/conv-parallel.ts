@@ -38,7 +38,16 @@ function poolFor(g: ConvGeometry): ConvThreadPool | undefined {
   if (threads < 2 || g.outC < PANEL) return undefined;
   const M = pixelCount(g);
   if (M < threads * PANEL || M * g.fh * g.fw * g.inC * g.outC < MIN_PARALLEL_MACS) return undefined;
-  pool ??= new ConvThreadPool(threads);
+  if (pool === undefined) {
+    try {
+      pool = new ConvThreadPool(threads);
+    } catch (error) {
+      // A kernel must not fail because helpers cannot start: say so once, go on with one thread.
+      console.warn(`tfjs-cpu-kernels: running convolutions on one thread: ${error instanceof Error ? error.message : String(error)}`);
+      threads = 1;
+      return undefined;
+    }
+  }
   return pool;
 }
 

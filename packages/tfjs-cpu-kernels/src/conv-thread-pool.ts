@@ -4,6 +4,8 @@
  * SharedArrayBuffers. Kernels must return synchronously, so the caller blocks on
  * `Atomics.wait` until the helpers are done (allowed on Node's main thread).
  */
+import { existsSync } from 'node:fs';
+import { fileURLToPath } from 'node:url';
 import { MessageChannel, Worker, receiveMessageOnPort, type MessagePort } from 'node:worker_threads';
 import { runConvThreadJob, type ConvThreadJob } from './conv-thread-job.js';
 
@@ -33,6 +35,9 @@ export class ConvThreadPool {
    */
   constructor(readonly threads: number, startTimeoutMs = 20_000) {
     const url = workerEntry();
+    if (!existsSync(fileURLToPath(url))) {
+      throw new Error(`Convolution helper thread entry ${fileURLToPath(url)} is missing: build the package (npx tsc -b)`);
+    }
     for (let i = 1; i < threads; i++) {
       const { port1, port2 } = new MessageChannel();
       const control = new Int32Array(new SharedArrayBuffer(12));
