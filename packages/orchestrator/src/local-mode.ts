@@ -6,7 +6,7 @@ import { availableParallelism } from 'node:os';
 import { dirname, join, resolve } from 'node:path';
 import type { RuntimeConfig } from '@denoise-sweep/shared';
 import { DEFAULT_BUCKET, DEFAULT_REGION } from '@denoise-sweep/shared';
-import { startRedisServer, startS3Server } from './local/index.js';
+import { findFreePort, startRedisServer, startS3Server } from './local/index.js';
 
 /**
  * The embedded default: with no REDIS_URL, the orchestrator runs the whole system on this
@@ -30,8 +30,12 @@ export interface LocalServicesFile {
 export interface LocalServices {
   config: RuntimeConfig;
   stateDir: string;
-  /** Starts `count` worker processes; their logs go to <stateDir>/logs/. */
-  startWorkers(count: number): void;
+  /** Starts `count` worker processes; their logs go to <stateDir>/logs/, their metrics to free loopback ports. */
+  startWorkers(count: number): Promise<void>;
+  /** Writes <stateDir>/prometheus-targets.json (file_sd) listing the workers' and `extra` metrics endpoints. */
+  writeScrapeTargets(extra: { job: string; url: string }[]): void;
+  /** Metrics URLs of the workers started so far. */
+  workerMetricsUrls: string[];
   /** Stops workers (they checkpoint first), then the store and Redis. */
   stop(): Promise<void>;
 }
@@ -113,12 +117,15 @@ export async function startLocalServices(stateDirArg: string): Promise<LocalServ
   writeFileSync(servicesFile, JSON.stringify(record, null, 2));
 
   const workers: ChildProcess[] = [];
-  const startWorkers = (count: number) => {
+  const workerMetricsUrls: string[] = [];
+  const startWorkers = async (count: number) => {
     const bin = workerBin();
     for (let i = 0; i < count; i++) {
+      const metricsPort = await findFreePort('127.0.0.1');
+      workerMetricsUrls.push(`http://127.0.0.1:${metricsPort}/metrics`);
       const logFile = join(stateDir, 'logs', `worker-${workers.length + 1}.log`);
       const fd = openSync(logFile, 'a');
-      const child = spawn(process.execPath, [bin, 'run', '--concurrency', '1'], {
+      const child = spawn(process.execPath, [bin, 'run', '--concurrency', '1', '--metrics-host', '127.0.0.1', '--metrics-port', String(metricsPort)], {
         stdio: ['ignore', fd, fd],
         env: {
           ...process.env,
@@ -149,5 +156,10 @@ export async function startLocalServices(stateDirArg: string): Promise<LocalServ
     await redis.stop();
     rmSync(servicesFile, { force: true });
   };
-  return { config, stateDir, startWorkers, stop };
+  const writeScrapeTargets = (extra: { job: string; url: string }[]) => {
+    const all = [...workerMetricsUrls.map((url) => ({ job: 'denoise-sweep-worker', url })), ...extra];
+    const groups = all.map(({ job, url }) => ({ targets: [new URL(url).host], labels: { job } }));
+    writeFileSync(join(stateDir, 'prometheus-targets.json'), JSON.stringify(groups, null, 2));
+  };
+  return { config, stateDir, startWorkers, writeScrapeTargets, workerMetricsUrls, stop };
 }

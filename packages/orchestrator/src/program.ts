@@ -3,6 +3,7 @@ import { Command } from 'commander';
 import type { CliIo } from './cli-io.js';
 import { cancelCommand } from './commands/cancel.js';
 import { resultsCommand } from './commands/results.js';
+import { serveCommand } from './commands/serve.js';
 import { statusCommand } from './commands/status.js';
 import { sweepCommand } from './commands/sweep.js';
 
@@ -19,6 +20,7 @@ Examples:
   $ orchestrator status example                        # the state of every trial
   $ orchestrator results example --format csv          # final metrics, best first
   $ orchestrator cancel example                        # stop it; 'sweep' again continues it
+  $ orchestrator serve --port 9465                     # queue and results for Prometheus
   $ orchestrator sweep examples/sweep.yaml --dry-run
   $ orchestrator sweep examples/sweep.yaml --dry-run --json
   $ orchestrator help sweep
@@ -46,7 +48,7 @@ export function createProgram(io: CliIo): Command {
     .showSuggestionAfterError(true)
     .addHelpText('after', ABOUT);
   // Subcommands built elsewhere get the same output, exit override and error hints.
-  for (const command of [sweepCommand(io), statusCommand(io), resultsCommand(io), cancelCommand(io)]) {
+  for (const command of [sweepCommand(io), statusCommand(io), resultsCommand(io), cancelCommand(io), serveCommand(io)]) {
     program.addCommand(command.copyInheritedSettings(program));
   }
   return program;

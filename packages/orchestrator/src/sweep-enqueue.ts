@@ -2,6 +2,7 @@ import type { ArtifactKeys, DatasetRef, ObjectStore, SweepSpec, Trial, TrainJobD
 import { JOB_NAME, QUEUE_PREFIX, cancelKey, jobIdFor, sweepId } from '@denoise-sweep/shared';
 import type { JobsOptions, Queue } from 'bullmq';
 import type { Redis } from 'ioredis';
+import { touchSweep } from './sweep-index.js';
 import { mapLimit, sweepRecord } from './sweep-record.js';
 
 /** Retries of a failing trial, each resuming from its checkpoint, with exponential backoff. */
@@ -52,8 +53,9 @@ export async function enqueueSweep(options: EnqueueOptions): Promise<EnqueueOutc
   const { spec, trials, store, keys, queue, redis, dataset } = options;
   const sweep = sweepId(spec);
   await store.put(keys.sweepJson(sweep), JSON.stringify(sweepRecord(spec, trials, dataset), null, 2));
-  // A new run of the sweep lifts an earlier cancel.
+  // A new run of the sweep lifts an earlier cancel, and makes the exporter show the sweep.
   await redis.del(cancelKey(QUEUE_PREFIX, sweep));
+  await touchSweep(redis, sweep);
 
   const outcome: EnqueueOutcome = { sweep, total: trials.length, done: 0, enqueued: 0, retried: 0, alreadyQueued: 0 };
   let progressed = 0;

@@ -38,11 +38,17 @@ export async function readSweepStatus(
   store: ObjectStore,
   keys: ArtifactKeys,
   queue: Queue<TrainJobData> | undefined,
+  /** Results already read, by result key: a result.json never changes once written. */
+  resultCache?: Map<string, TrialResult>,
 ): Promise<SweepStatus> {
   const sweep = record.id;
   const trials = await mapLimit(record.trial_ids, 16, async (id): Promise<TrialStatus> => {
-    const result = await readJson<TrialResult>(store, keys.result(sweep, id));
-    if (result) return { id, state: 'done', result, attempts: 0 };
+    const key = keys.result(sweep, id);
+    const result = resultCache?.get(key) ?? (await readJson<TrialResult>(store, key));
+    if (result) {
+      resultCache?.set(key, result);
+      return { id, state: 'done', result, attempts: 0 };
+    }
     const job = queue ? await queue.getJob(jobIdFor(sweep, id)) : undefined;
     if (!job) return { id, state: 'missing', attempts: 0 };
     const jobState = await job.getState();

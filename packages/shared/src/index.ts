@@ -50,3 +50,4 @@ export {
   DEBIAN_FASHION_MNIST_DIR, FASHION_MNIST_DATASET, FASHION_MNIST_FILES, FASHION_MNIST_SIZES, fashionMnistDir,
 } from './fashion-mnist-files.js';
 export { EXPORTER_METRICS, METRIC_PREFIX, TRIAL_RESULT_LABELS, WORKER_METRICS } from './metric-names.js';
+export { serveMetrics, type MetricsServer, type MetricsServerOptions } from './metrics-server.js';

@@ -1,9 +1,9 @@
 #!/usr/bin/env node
-import { readFileSync } from 'node:fs';
 import { describeError, EXIT_OK, exitCodeFor } from '@denoise-sweep/shared';
 import { Command } from 'commander';
 import { runCommand } from './commands/run.js';
 import { trainCommand } from './commands/train.js';
+import { packageVersion } from './package-version.js';
 
 const ABOUT = `
 Engines (fastest first): tensorflow-gpu (@tensorflow/tfjs-node-gpu), tensorflow
@@ -12,11 +12,6 @@ forces one. Fashion-MNIST is read from FASHION_MNIST_DIR, else /usr/share/datase
 (Debian package dataset-fashion-mnist).
 
 Exit codes: 0 ok, 1 runtime failure, 2 invalid input or bad usage.`;
-
-function packageVersion(): string {
-  const pkg = JSON.parse(readFileSync(new URL('../package.json', import.meta.url), 'utf8')) as { version?: string };
-  return pkg.version ?? '0.0.0';
-}
 
 function createProgram(): Command {
   const program = new Command('worker')

@@ -19,6 +19,8 @@ export interface Checkpoint {
 export interface CheckpointStoreOptions {
   /** Told about checkpoints that are skipped because they are incomplete or corrupt. */
   onWarning?: (message: string) => void;
+  /** Told how each save went: its size and duration, or that it failed (after the store's retries). */
+  onSave?: (info: { name: string; bytes: number; seconds: number; ok: boolean }) => void;
 }
 
 const sha256 = (bytes: Uint8Array) => createHash('sha256').update(bytes).digest('hex');
@@ -49,12 +51,21 @@ export class CheckpointStore {
   /** Writes every file, then the manifest with their sizes and checksums. */
   async save(name: string, files: Record<string, Uint8Array>): Promise<void> {
     if (!NAME_PATTERN.test(name)) throw new Error(`bad checkpoint name '${name}'`);
+    const started = performance.now();
     const manifest: CheckpointManifest = { format: 1, name, createdAt: new Date().toISOString(), files: {} };
-    for (const [file, bytes] of Object.entries(files)) {
-      await this.store.put(this.key(name, file), bytes);
-      manifest.files[file] = { bytes: bytes.length, sha256: sha256(bytes) };
+    let bytes = 0;
+    try {
+      for (const [file, content] of Object.entries(files)) {
+        await this.store.put(this.key(name, file), content);
+        manifest.files[file] = { bytes: content.length, sha256: sha256(content) };
+        bytes += content.length;
+      }
+      await this.store.put(this.key(name, MANIFEST_FILE), JSON.stringify(manifest, null, 1));
+    } catch (error) {
+      this.options.onSave?.({ name, bytes, seconds: (performance.now() - started) / 1000, ok: false });
+      throw error;
     }
-    await this.store.put(this.key(name, MANIFEST_FILE), JSON.stringify(manifest, null, 1));
+    this.options.onSave?.({ name, bytes, seconds: (performance.now() - started) / 1000, ok: true });
   }
 
   /** Names of checkpoints that have a manifest, oldest first (not yet verified). */

@@ -9,7 +9,12 @@ export type ToChild =
 export type FromChild =
   | { type: 'ready'; engine: string; kernels: string; skipped: string[] }
   | { type: 'progress'; progress: TrainProgress }
+  /** Step timings since the last report, for the batch-duration histogram and images/s. */
+  | { type: 'batches'; images: number; seconds: number[]; trainLoss: number }
+  | { type: 'resumed'; checkpoint: string }
+  | { type: 'epoch'; trainSeconds: number; trainLoss: number; valLoss: number }
+  | { type: 'checkpoint'; bytes: number; seconds: number; ok: boolean }
   | { type: 'log'; level: 'info' | 'warn' | 'error'; message: string }
-  | { type: 'done'; status: 'completed'; result: TrialResult; tensors: number }
-  | { type: 'done'; status: 'stopped'; epochsDone: number; tensors: number }
+  | { type: 'done'; status: 'completed'; result: TrialResult; tensors: number; tensorBytes: number }
+  | { type: 'done'; status: 'stopped'; epochsDone: number; tensors: number; tensorBytes: number }
   | { type: 'failed'; message: string; unrecoverable: boolean };

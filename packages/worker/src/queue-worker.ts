@@ -6,6 +6,7 @@ import type { Job } from 'bullmq';
 import { UnrecoverableError, WaitingError, Worker } from 'bullmq';
 import { Redis } from 'ioredis';
 import type { Logger } from './logger.js';
+import type { WorkerMetrics } from './worker-metrics.js';
 import type { TrainingOutcome } from './trainer-process.js';
 import { TrainerProcess, UnrecoverableTrainingError } from './trainer-process.js';
 
@@ -25,8 +26,10 @@ export interface QueueWorkerOptions {
   stalledIntervalMs?: number;
   /** How often running trials check whether their sweep was cancelled. @defaultValue 2000 */
   cancelPollMs?: number;
-  /** Called as trials start and end, for metrics. */
+  /** Called as trials start and end. */
   onTrialEvent?: (event: TrialEvent) => void;
+  /** Where timings, counts and memory go. */
+  metrics?: WorkerMetrics;
 }
 
 export type TrialEvent =
@@ -52,7 +55,8 @@ export class QueueWorker {
 
   constructor(private readonly options: QueueWorkerOptions) {
     this.keys = new ArtifactKeys(options.s3.prefix);
-    this.processes = Array.from({ length: options.concurrency }, () => new TrainerProcess(options.log));
+    this.processes = Array.from({ length: options.concurrency }, (_, slot) =>
+      new TrainerProcess(options.log, (message) => options.metrics?.observe(slot, message)));
     this.connection = new Redis(options.redisUrl, { maxRetriesPerRequest: null, lazyConnect: true });
     this.control = new Redis(options.redisUrl, { maxRetriesPerRequest: 3, lazyConnect: true });
     for (const redis of [this.connection, this.control]) {
@@ -126,6 +130,9 @@ export class QueueWorker {
 
     log.info('training trial', { params: data.trial.params, dataset: data.trial.dataset });
     this.options.onTrialEvent?.({ type: 'started', job, resumed: job.attemptsStarted > 1 });
+    const metrics = this.options.metrics;
+    metrics?.trialsStarted.inc();
+    metrics?.activeTrials.inc();
     let outcome: TrainingOutcome;
     try {
       outcome = await trainer.train({
@@ -140,15 +147,18 @@ export class QueueWorker {
         },
       });
     } catch (error) {
+      metrics?.trialsFailed.inc({ reason: error instanceof UnrecoverableTrainingError ? 'unrecoverable' : 'error' });
       this.options.onTrialEvent?.({ type: 'failed', job, error: error as Error });
       log.error('trial failed', { error: (error as Error).message });
       if (error instanceof UnrecoverableTrainingError) throw new UnrecoverableError((error as Error).message);
       throw error;
     } finally {
       clearInterval(poll);
+      metrics?.activeTrials.dec();
     }
 
     if (outcome.status === 'stopped') {
+      metrics?.trialsStopped.inc({ reason: stopReason ?? 'shutdown' });
       this.options.onTrialEvent?.({ type: 'stopped', job, reason: stopReason ?? 'shutdown' });
       if (stopReason === 'cancel') throw new UnrecoverableError(CANCELLED_REASON);
       // Hand the trial back at once, without spending an attempt: another worker resumes it.
@@ -156,6 +166,7 @@ export class QueueWorker {
       await job.moveToWait(token);
       throw new WaitingError();
     }
+    metrics?.trialsCompleted.inc();
     this.options.onTrialEvent?.({ type: 'completed', job, result: outcome.result });
     log.info('trial completed', { val_loss: outcome.result.final.val_loss, psnr: outcome.result.final.psnr });
     return summary(outcome.result, resultKey);

@@ -33,6 +33,12 @@ async function train(message: Extract<ToChild, { type: 'train' }>, engine: Await
     const datasetDir = await fetchDataset(store, keys, data.dataset, message.cacheDir);
     let last: { val_loss?: number; psnr?: number; epoch: number } = { epoch: 0 };
     let lastSent = 0;
+    let pending = { images: 0, seconds: [] as number[], trainLoss: 0 };
+    const flushBatches = () => {
+      if (pending.seconds.length === 0) return;
+      send({ type: 'batches', ...pending });
+      pending = { images: 0, seconds: [], trainLoss: pending.trainLoss };
+    };
     const outcome = await runTrial({
       store,
       keys,
@@ -42,20 +48,29 @@ async function train(message: Extract<ToChild, { type: 'train' }>, engine: Await
       datasetDir,
       log: (m) => log('info', m),
       shouldStop: () => stopRequested,
+      onResume: (checkpoint) => send({ type: 'resumed', checkpoint }),
+      onCheckpoint: (info) => send({ type: 'checkpoint', bytes: info.bytes, seconds: info.seconds, ok: info.ok }),
       onBatch: (p) => {
+        pending.images += p.size;
+        pending.seconds.push(p.seconds);
+        pending.trainLoss = p.loss;
         const now = Date.now();
         if (now - lastSent < 1000 && p.batch < p.batches) return;
         lastSent = now;
+        flushBatches();
         send({ type: 'progress', progress: { ...base, ...last, phase: 'training', epoch: p.epoch - 1, batch: p.batch, batches: p.batches, updated_at: now } });
       },
       onEpoch: (r) => {
+        flushBatches();
+        send({ type: 'epoch', trainSeconds: r.train_seconds, trainLoss: r.train_loss, valLoss: r.val_loss });
         last = { val_loss: r.val_loss, psnr: r.psnr, epoch: r.epoch };
         send({ type: 'progress', progress: { ...base, ...last, phase: 'uploading', batch: 0, batches: 0, updated_at: Date.now() } });
       },
     });
-    const tensors = tf.memory().numTensors;
-    if (outcome.status === 'completed' && outcome.result) send({ type: 'done', status: 'completed', result: outcome.result, tensors });
-    else send({ type: 'done', status: 'stopped', epochsDone: outcome.epochsDone, tensors });
+    flushBatches();
+    const { numTensors: tensors, numBytes: tensorBytes } = tf.memory();
+    if (outcome.status === 'completed' && outcome.result) send({ type: 'done', status: 'completed', result: outcome.result, tensors, tensorBytes });
+    else send({ type: 'done', status: 'stopped', epochsDone: outcome.epochsDone, tensors, tensorBytes });
   } catch (error) {
     const err = error as Error;
     // Invalid payloads and diverged training fail for good; anything else (store down, crash) is retried.

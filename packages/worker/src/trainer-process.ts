@@ -37,13 +37,18 @@ export class TrainerProcess {
   /** Tensors alive in the child after its first trial: later trials must not grow it. */
   private baselineTensors: number | undefined;
 
-  constructor(private readonly log: Logger) {}
+  /** `observe` sees every message of the child (timings, checkpoints, memory), for metrics. */
+  constructor(
+    private readonly log: Logger,
+    private readonly observe: (message: FromChild) => void = () => {},
+  ) {}
 
   private start(): Promise<{ engine: string; kernels: string }> {
     const child = fork(CHILD_ENTRY, [], { stdio: ['ignore', 'inherit', 'inherit', 'ipc'], serialization: 'advanced' });
     this.child = child;
     this.ready = new Promise((resolve, reject) => {
       child.on('message', (message: FromChild) => {
+        this.observe(message);
         switch (message.type) {
           case 'ready':
             this.log.info('training child ready', { engine: message.engine, kernels: message.kernels, passedOver: message.skipped, pid: child.pid });

@@ -19,6 +19,9 @@ export interface BatchProgress {
   batch: number;
   batches: number;
   loss: number;
+  /** Images in this batch, and the wall time of its step (gather, forward, backward, update). */
+  size: number;
+  seconds: number;
 }
 
 export interface TrainOptions {
@@ -30,6 +33,8 @@ export interface TrainOptions {
   /** After each epoch's checkpoint is saved. */
   onEpoch?: (metrics: EpochMetrics) => void | Promise<void>;
   onBatch?: (progress: BatchProgress) => void;
+  /** Told the checkpoint training resumes from, before it goes on. */
+  onResume?: (checkpoint: string) => void;
   /** Asked at every batch boundary; true: checkpoint where we are and return 'stopped'. */
   shouldStop?: () => boolean;
   log?: (message: string) => void;
@@ -129,6 +134,7 @@ export async function trainTrial(options: TrainOptions): Promise<TrainOutcome> {
       state = saved;
       resumedFrom = latest.name;
       log(`resuming from checkpoint ${latest.name}: ${saved.epochsDone} epochs and ${saved.batchesIntoEpoch} batches done`);
+      options.onResume?.(latest.name);
     }
 
     const saveCheckpoint = async () => {
@@ -166,6 +172,7 @@ export async function trainTrial(options: TrainOptions): Promise<TrainOutcome> {
           log(`stopped at epoch ${epoch}, batch ${b} of ${batches}; checkpoint saved`);
           return { status: 'stopped', epochsDone: state.epochsDone, history: state.history, resumedFrom, paramCount: model.countParams() };
         }
+        const stepStarted = performance.now();
         const from = b * batchSize;
         const to = Math.min(n, from + batchSize);
         const size = to - from;
@@ -183,7 +190,7 @@ export async function trainTrial(options: TrainOptions): Promise<TrainOutcome> {
         if (!Number.isFinite(lossValue)) throw new Error(`training diverged: loss is ${lossValue} at epoch ${epoch}, batch ${b + 1}`);
         state.lossSumIntoEpoch += lossValue * size;
         state.batchesIntoEpoch = b + 1;
-        options.onBatch?.({ epoch, batch: b + 1, batches, loss: lossValue });
+        options.onBatch?.({ epoch, batch: b + 1, batches, loss: lossValue, size, seconds: (performance.now() - stepStarted) / 1000 });
       }
       const trainSeconds = (performance.now() - started) / 1000;
       started = performance.now();

@@ -1,5 +1,6 @@
 import type { ArtifactKeys, EpochRecord, ObjectStore, Trial, TrialResult } from '@denoise-sweep/shared';
 import type { SelectedEngine } from './backend.js';
+import type { CheckpointStoreOptions } from './checkpoint-store.js';
 import { CheckpointStore, checkpointName } from './checkpoint-store.js';
 import { loadFashionMnist } from './fashion-mnist.js';
 import { renderSampleGrid } from './samples-png.js';
@@ -19,6 +20,8 @@ export interface RunTrialOptions {
   onEpoch?: (record: EpochRecord) => void | Promise<void>;
   onBatch?: (progress: BatchProgress) => void;
   shouldStop?: () => boolean;
+  onCheckpoint?: CheckpointStoreOptions['onSave'];
+  onResume?: (checkpoint: string) => void;
 }
 
 export interface RunTrialOutcome {
@@ -71,7 +74,7 @@ export async function runTrial(options: RunTrialOptions): Promise<RunTrialOutcom
   const params = toTrainingParams(trial);
   await store.put(keys.trialConfig(sweep, trial.id), JSON.stringify({ sweep, ...trial }, null, 2));
   const data = await loadFashionMnist({ dir: options.datasetDir, trainLimit: params.trainLimit, testLimit: params.testLimit });
-  const checkpoints = new CheckpointStore(store, keys.checkpoints(sweep, trial.id), { onWarning: log });
+  const checkpoints = new CheckpointStore(store, keys.checkpoints(sweep, trial.id), { onWarning: log, onSave: options.onCheckpoint });
   const history: EpochMetrics[] = [];
   const outcome = await trainTrial({
     params,
@@ -79,6 +82,7 @@ export async function runTrial(options: RunTrialOptions): Promise<RunTrialOutcom
     checkpoints,
     log,
     onBatch: options.onBatch,
+    onResume: options.onResume,
     shouldStop: options.shouldStop,
     onEpoch: async (metrics) => {
       history.push(metrics);

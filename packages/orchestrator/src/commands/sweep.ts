@@ -1,4 +1,4 @@
-import type { SweepSpec, Trial } from '@denoise-sweep/shared';
+import type { SweepSpec, Trial, TrialResult } from '@denoise-sweep/shared';
 import { UsageError, expandSweep, fashionMnistDir, parseSweepFile, publishDataset, readRuntimeConfig, sweepId } from '@denoise-sweep/shared';
 import { Command } from 'commander';
 import type { CliIo } from '../cli-io.js';
@@ -13,6 +13,7 @@ import type { SweepStatus } from '../sweep-state.js';
 import { isSettled, readSweepStatus } from '../sweep-state.js';
 import { formatTrialTable } from '../trial-table.js';
 import { renderResults } from './results.js';
+import { startExporter } from './serve.js';
 import type { RuntimeOptions } from './runtime-options.js';
 import { addRuntimeOptions } from './runtime-options.js';
 
@@ -95,6 +96,7 @@ export async function runSweep(file: string, options: SweepCommandOptions, io: C
   const refreshMs = 1000 * Number(options.refresh ?? 1) || 1000;
 
   let services: LocalServices | undefined;
+  let stopExporter: (() => Promise<void>) | undefined;
   let connections: Connections | undefined;
   const interrupted = new AbortController();
   const onSigint = () => interrupted.abort();
@@ -118,9 +120,16 @@ export async function runSweep(file: string, options: SweepCommandOptions, io: C
       io.out(`${sweep}\n`);
       return;
     }
-    if (services && outcome.done < outcome.total) {
-      io.err(`local mode: starting ${workers} worker process${workers === 1 ? '' : 'es'} (logs in ${services.stateDir}/logs)\n`);
-      services.startWorkers(workers);
+    if (services) {
+      const exporter = await startExporter(connections, { host: '127.0.0.1', port: 0, sweeps: [sweep] });
+      stopExporter = () => exporter.close();
+      if (outcome.done < outcome.total) {
+        io.err(`local mode: starting ${workers} worker process${workers === 1 ? '' : 'es'} (logs in ${services.stateDir}/logs)\n`);
+        await services.startWorkers(workers);
+      }
+      services.writeScrapeTargets([{ job: 'denoise-sweep-exporter', url: exporter.url }]);
+      io.err(`local mode: metrics at ${exporter.url}${services.workerMetricsUrls.length ? ` and ${services.workerMetricsUrls.join(', ')}` : ''} `
+        + `(Prometheus file_sd targets: ${services.stateDir}/prometheus-targets.json)\n`);
     }
     const status = await watch(sweepRecord(spec, trials, dataset), connections, refreshMs, interrupted.signal);
     if (interrupted.signal.aborted) {
@@ -139,6 +148,7 @@ export async function runSweep(file: string, options: SweepCommandOptions, io: C
   } finally {
     process.off('SIGINT', onSigint);
     process.off('SIGTERM', onSigint);
+    await stopExporter?.();
     await connections?.close();
     if (services) {
       io.err('local mode: stopping workers and services\n');
@@ -150,7 +160,8 @@ export async function runSweep(file: string, options: SweepCommandOptions, io: C
 async function watch(record: ReturnType<typeof sweepRecord>, c: Connections, refreshMs: number, signal: AbortSignal): Promise<SweepStatus> {
   const view = new LiveBlock();
   const started = performance.now();
-  let status = await readSweepStatus(record, c.store, c.keys, c.queue);
+  const results = new Map<string, TrialResult>();
+  let status = await readSweepStatus(record, c.store, c.keys, c.queue, results);
   const startFraction = sweepFraction(status);
   for (;;) {
     view.draw(renderProgress(status, (performance.now() - started) / 1000, startFraction));
@@ -167,7 +178,7 @@ async function watch(record: ReturnType<typeof sweepRecord>, c: Connections, ref
       signal.addEventListener('abort', onAbort, { once: true });
     });
     if (signal.aborted) return status;
-    status = await readSweepStatus(record, c.store, c.keys, c.queue);
+    status = await readSweepStatus(record, c.store, c.keys, c.queue, results);
   }
 }
 

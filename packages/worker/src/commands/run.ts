@@ -1,17 +1,20 @@
 import { homedir } from 'node:os';
 import { join } from 'node:path';
 import type { RuntimeConfigFlags } from '@denoise-sweep/shared';
-import { readRuntimeConfig, redactUrl, RUNTIME_FLAGS, UsageError } from '@denoise-sweep/shared';
+import { readRuntimeConfig, redactUrl, RUNTIME_FLAGS, serveMetrics, UsageError } from '@denoise-sweep/shared';
 import { S3ObjectStore } from '@denoise-sweep/shared/s3';
 import { Command } from 'commander';
 import { createLogger } from '../logger.js';
+import { packageVersion } from '../package-version.js';
 import { QueueWorker } from '../queue-worker.js';
+import { WorkerMetrics } from '../worker-metrics.js';
 
 export interface RunCommandOptions extends RuntimeConfigFlags {
   concurrency: string;
   cacheDir?: string;
   metricsPort?: string;
   metricsHost?: string;
+  metrics: boolean;
 }
 
 const EXAMPLES = `
@@ -40,8 +43,9 @@ export function runCommand(): Command {
   )
     .option('--concurrency <n>', 'trials trained at once: one per GPU; on CPU, 1 per machine is fastest', '1')
     .option('--cache-dir <dir>', 'local dataset cache (default ~/.cache/denoise-sweep)')
-    .option('--metrics-port <port>', 'serve Prometheus metrics on this port (0: any free port)')
-    .option('--metrics-host <host>', 'address the metrics server binds to', '0.0.0.0')
+    .option('--metrics-port <port>', 'serve Prometheus metrics on this port; 0: any free port (env METRICS_PORT; default 9464)')
+    .option('--metrics-host <host>', 'address the metrics server binds to (env METRICS_HOST; default 0.0.0.0)')
+    .option('--no-metrics', 'serve no metrics')
     .addHelpText('after', EXAMPLES)
     .action(async (options: RunCommandOptions) => {
       await runWorker(options);
@@ -53,7 +57,10 @@ export async function runWorker(options: RunCommandOptions): Promise<void> {
   if (!config.redisUrl) throw new UsageError('no queue to pull from: set REDIS_URL or pass --redis (e.g. redis://127.0.0.1:6379)');
   const concurrency = Number(options.concurrency);
   if (!Number.isInteger(concurrency) || concurrency < 1 || concurrency > 64) throw new UsageError(`--concurrency must be an integer from 1 to 64, got '${options.concurrency}'`);
+  const metricsPort = Number(options.metricsPort ?? process.env.METRICS_PORT ?? 9464);
+  if (!Number.isInteger(metricsPort) || metricsPort < 0 || metricsPort > 65535) throw new UsageError(`--metrics-port must be a port number (0 for any free port), got '${options.metricsPort}'`);
   const log = createLogger({ component: 'worker', pid: process.pid });
+  const metrics = new WorkerMetrics(packageVersion());
   const store = new S3ObjectStore({ ...config.s3, forcePathStyle: true });
   const worker = new QueueWorker({
     redisUrl: config.redisUrl,
@@ -64,7 +71,12 @@ export async function runWorker(options: RunCommandOptions): Promise<void> {
     log,
     lockDurationMs: Number(process.env.DENOISE_SWEEP_LOCK_MS) || undefined,
     stalledIntervalMs: Number(process.env.DENOISE_SWEEP_STALLED_MS) || undefined,
+    metrics,
   });
+  const metricsServer = options.metrics
+    ? await serveMetrics({ host: options.metricsHost ?? process.env.METRICS_HOST ?? '0.0.0.0', port: metricsPort, render: () => metrics.render() })
+    : undefined;
+  if (metricsServer) log.info('metrics server listening', { url: metricsServer.url });
   let signals = 0;
   const stopped = new Promise<void>((resolve) => {
     const onSignal = (signal: NodeJS.Signals) => {
@@ -86,5 +98,6 @@ export async function runWorker(options: RunCommandOptions): Promise<void> {
   await worker.start();
   log.info('worker started', { name: worker.name, concurrency, redis: redactUrl(config.redisUrl), bucket: config.s3.bucket, endpoint: config.s3.endpoint ?? 'aws' });
   await stopped;
+  await metricsServer?.close();
   log.info('worker stopped');
 }
