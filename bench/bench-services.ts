@@ -1,0 +1,58 @@
+/**
+ * A real redis-server and s3rver for one benchmark section, as local mode runs them
+ * (@denoise-sweep/orchestrator/local: append-only Redis, s3rver child process), with data in
+ * a temporary directory removed on stop, and an S3ObjectStore on the bucket.
+ */
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { S3RVER_CREDENTIALS, startRedisServer, startS3Server, type RedisServer, type S3Server } from '@denoise-sweep/orchestrator/local';
+import { ArtifactKeys, DEFAULT_REGION } from '@denoise-sweep/shared';
+import { S3ObjectStore } from '@denoise-sweep/shared/s3';
+
+export const BENCH_BUCKET = 'bench';
+
+export interface BenchServices {
+  redis: RedisServer;
+  s3: S3Server;
+  store: S3ObjectStore;
+  keys: ArtifactKeys;
+  /** Temporary directory of the servers' data; other scratch files may go under it too. */
+  dir: string;
+  /** Environment for a `worker run` process talking to these services. */
+  workerEnv(cacheDir: string): NodeJS.ProcessEnv;
+  stop(): Promise<void>;
+}
+
+export async function startBenchServices(): Promise<BenchServices> {
+  const dir = mkdtempSync(join(tmpdir(), 'denoise-bench-'));
+  const [redis, s3] = await Promise.all([
+    startRedisServer({ dir: join(dir, 'redis') }),
+    startS3Server({ dir: join(dir, 's3'), bucket: BENCH_BUCKET }),
+  ]);
+  const store = new S3ObjectStore({
+    endpoint: s3.endpoint, bucket: BENCH_BUCKET, region: DEFAULT_REGION, forcePathStyle: true, credentials: { ...S3RVER_CREDENTIALS },
+  });
+  return {
+    redis,
+    s3,
+    store,
+    keys: new ArtifactKeys(''),
+    dir,
+    workerEnv: (cacheDir) => ({
+      ...process.env,
+      REDIS_URL: redis.url,
+      S3_ENDPOINT: s3.endpoint,
+      S3_BUCKET: BENCH_BUCKET,
+      S3_PREFIX: '',
+      AWS_ACCESS_KEY_ID: S3RVER_CREDENTIALS.accessKeyId,
+      AWS_SECRET_ACCESS_KEY: S3RVER_CREDENTIALS.secretAccessKey,
+      DENOISE_SWEEP_CACHE_DIR: cacheDir,
+    }),
+    stop: async () => {
+      store.close();
+      await Promise.all([redis.stop(), s3.stop()]);
+      rmSync(dir, { recursive: true, force: true });
+    },
+  };
+}
