@@ -8,7 +8,7 @@ import { sweepFraction } from './progress-view.js';
 import { recentSweeps } from './sweep-index.js';
 import type { SweepRecord } from './sweep-record.js';
 import { readJson } from './sweep-record.js';
-import { readSweepStatus, TRIAL_STATES } from './sweep-state.js';
+import { readSweepStatus, sweepCancelled, TRIAL_STATES } from './sweep-state.js';
 
 export interface SweepExporterOptions {
   store: ObjectStore;
@@ -85,7 +85,7 @@ export class SweepExporter {
     for (const sweep of await this.sweepIds()) {
       const record = await readJson<SweepRecord>(store, keys.sweepJson(sweep));
       if (!record) continue;
-      const status = await readSweepStatus(record, store, keys, queue, this.results);
+      const status = await readSweepStatus(record, store, keys, queue, this.results, await sweepCancelled(this.options.redis, sweep));
       for (const state of TRIAL_STATES) this.sweepTrials.set({ sweep, state }, status.counts[state]);
       this.sweepPlanned.set({ sweep }, status.trials.length);
       this.sweepProgress.set({ sweep }, sweepFraction(status));

@@ -1,5 +1,6 @@
 import type { ArtifactKeys, ObjectStore, TrainJobData, TrainProgress, TrialResult } from '@denoise-sweep/shared';
-import { CANCELLED_REASON, jobIdFor } from '@denoise-sweep/shared';
+import { CANCELLED_REASON, QUEUE_PREFIX, cancelKey, jobIdFor } from '@denoise-sweep/shared';
+import type { Redis } from 'ioredis';
 import type { Queue } from 'bullmq';
 import type { SweepRecord } from './sweep-record.js';
 import { mapLimit, readJson } from './sweep-record.js';
@@ -40,6 +41,8 @@ export async function readSweepStatus(
   queue: Queue<TrainJobData> | undefined,
   /** Results already read, by result key: a result.json never changes once written. */
   resultCache?: Map<string, TrialResult>,
+  /** The sweep was cancelled: trials without a job were removed by the cancel. */
+  cancelled = false,
 ): Promise<SweepStatus> {
   const sweep = record.id;
   const trials = await mapLimit(record.trial_ids, 16, async (id): Promise<TrialStatus> => {
@@ -50,7 +53,7 @@ export async function readSweepStatus(
       return { id, state: 'done', result, attempts: 0 };
     }
     const job = queue ? await queue.getJob(jobIdFor(sweep, id)) : undefined;
-    if (!job) return { id, state: 'missing', attempts: 0 };
+    if (!job) return { id, state: cancelled ? 'cancelled' : 'missing', attempts: 0 };
     const jobState = await job.getState();
     const progress = isProgress(job.progress) ? job.progress : undefined;
     const base = { id, progress, attempts: job.attemptsMade, failedReason: job.failedReason || undefined };
@@ -65,7 +68,7 @@ export async function readSweepStatus(
         // Completed in the queue but no result in the store: the store lost it; `sweep` re-runs it.
         return { ...base, state: 'missing' };
       case 'unknown':
-        return { id, state: 'missing', attempts: 0 };
+        return { id, state: cancelled ? 'cancelled' : 'missing', attempts: 0 };
       default:
         return { ...base, state: 'waiting' };
     }
@@ -73,6 +76,11 @@ export async function readSweepStatus(
   const counts = Object.fromEntries(TRIAL_STATES.map((s) => [s, 0])) as Record<TrialState, number>;
   for (const t of trials) counts[t.state] += 1;
   return { sweep, record, trials, counts };
+}
+
+/** True while `orchestrator cancel` holds for the sweep (until it is run again). */
+export async function sweepCancelled(redis: Redis | undefined, sweep: string): Promise<boolean> {
+  return redis ? (await redis.exists(cancelKey(QUEUE_PREFIX, sweep))) > 0 : false;
 }
 
 /** True when nothing of the sweep is left to run: every trial done, failed or cancelled. */

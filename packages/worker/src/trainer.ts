@@ -191,6 +191,9 @@ export async function trainTrial(options: TrainOptions): Promise<TrainOutcome> {
         state.lossSumIntoEpoch += lossValue * size;
         state.batchesIntoEpoch = b + 1;
         options.onBatch?.({ epoch, batch: b + 1, batches, loss: lossValue, size, seconds: (performance.now() - stepStarted) / 1000 });
+        // Let timers, signals and IPC messages (a stop request) in: on the cpu backend every
+        // await above resolves as a microtask, so without this a stop waits for the epoch's end.
+        await new Promise<void>((resolve) => setImmediate(resolve));
       }
       const trainSeconds = (performance.now() - started) / 1000;
       started = performance.now();

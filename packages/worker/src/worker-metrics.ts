@@ -40,6 +40,10 @@ export class WorkerMetrics {
 
   constructor(private readonly version: string) {
     collectDefaultMetrics({ register: this.registry });
+    // Labelled series exist only once used: start them at 0 so that rate() and increase()
+    // count a worker's first failure or stop too.
+    for (const reason of ['error', 'unrecoverable']) this.trialsFailed.inc({ reason }, 0);
+    for (const reason of ['shutdown', 'cancel']) this.trialsStopped.inc({ reason }, 0);
     this.info.set({ engine: 'starting', kernels: 'unknown', version, host: hostname() }, 1);
   }
 

@@ -6,7 +6,7 @@ import type { CliIo } from '../cli-io.js';
 import type { ResultFormat } from '../results-report.js';
 import { formatResults, RESULT_FORMATS, resultRows } from '../results-report.js';
 import { loadSweepRecord } from '../sweep-record.js';
-import { readSweepStatus } from '../sweep-state.js';
+import { readSweepStatus, sweepCancelled } from '../sweep-state.js';
 import type { RuntimeOptions } from './runtime-options.js';
 import { addRuntimeOptions, RUNTIME_HELP, withConnections } from './runtime-options.js';
 
@@ -34,9 +34,9 @@ export function resultsCommand(io: CliIo): Command {
     .action(async (sweep: string, options: ResultsOptions) => {
       const top = options.top === undefined ? undefined : Number(options.top);
       if (top !== undefined && (!Number.isInteger(top) || top < 1)) throw new UsageError(`--top must be a positive integer, got '${options.top}'`);
-      await withConnections(options, true, async ({ store, keys, queue }) => {
+      await withConnections(options, true, async ({ store, keys, queue, redis }) => {
         const record = await loadSweepRecord(store, keys, sweep);
-        const status = await readSweepStatus(record, store, keys, queue);
+        const status = await readSweepStatus(record, store, keys, queue, undefined, await sweepCancelled(redis, sweep));
         io.out(renderResults(status, store, keys, options.format, top));
       });
     });

@@ -3,7 +3,7 @@ import { Command } from 'commander';
 import type { CliIo } from '../cli-io.js';
 import { loadSweepRecord } from '../sweep-record.js';
 import type { SweepStatus, TrialStatus } from '../sweep-state.js';
-import { readSweepStatus, TRIAL_STATES } from '../sweep-state.js';
+import { readSweepStatus, sweepCancelled, TRIAL_STATES } from '../sweep-state.js';
 import type { Column } from '../text-table.js';
 import { formatTable } from '../text-table.js';
 import type { RuntimeOptions } from './runtime-options.js';
@@ -43,9 +43,9 @@ export function statusCommand(io: CliIo): Command {
     .option('--json', 'print {sweep, counts, trials: [...]} as JSON')
     .addHelpText('after', RUNTIME_HELP)
     .action(async (sweep: string, options: StatusOptions) => {
-      await withConnections(options, true, async ({ store, keys, queue }) => {
+      await withConnections(options, true, async ({ store, keys, queue, redis }) => {
         const record = await loadSweepRecord(store, keys, sweep);
-        const status = await readSweepStatus(record, store, keys, queue);
+        const status = await readSweepStatus(record, store, keys, queue, undefined, await sweepCancelled(redis, sweep));
         if (options.json) {
           io.out(`${JSON.stringify({ sweep: status.sweep, counts: status.counts, trials: status.trials.map(({ result, ...t }) => ({ ...t, final: result?.final ?? null })) }, null, 2)}\n`);
         } else {

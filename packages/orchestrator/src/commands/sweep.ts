@@ -10,7 +10,7 @@ import { LiveBlock, renderProgress, sweepFraction } from '../progress-view.js';
 import { enqueueSweep } from '../sweep-enqueue.js';
 import { sweepRecord } from '../sweep-record.js';
 import type { SweepStatus } from '../sweep-state.js';
-import { isSettled, readSweepStatus } from '../sweep-state.js';
+import { isSettled, readSweepStatus, sweepCancelled } from '../sweep-state.js';
 import { formatTrialTable } from '../trial-table.js';
 import { renderResults } from './results.js';
 import { startExporter } from './serve.js';
@@ -161,7 +161,7 @@ async function watch(record: ReturnType<typeof sweepRecord>, c: Connections, ref
   const view = new LiveBlock();
   const started = performance.now();
   const results = new Map<string, TrialResult>();
-  let status = await readSweepStatus(record, c.store, c.keys, c.queue, results);
+  let status = await readSweepStatus(record, c.store, c.keys, c.queue, results, await sweepCancelled(c.redis, record.id));
   const startFraction = sweepFraction(status);
   for (;;) {
     view.draw(renderProgress(status, (performance.now() - started) / 1000, startFraction));
@@ -178,7 +178,7 @@ async function watch(record: ReturnType<typeof sweepRecord>, c: Connections, ref
       signal.addEventListener('abort', onAbort, { once: true });
     });
     if (signal.aborted) return status;
-    status = await readSweepStatus(record, c.store, c.keys, c.queue, results);
+    status = await readSweepStatus(record, c.store, c.keys, c.queue, results, await sweepCancelled(c.redis, record.id));
   }
 }
 
