@@ -171,4 +171,32 @@ describe('worker lifecycle', () => {
     worker.kill('SIGTERM');
     expect(await exited(worker)).toBe(0);
   });
+
+  it('fails a malformed or hostile job at once, without retry and without touching the store', async () => {
+    const worker = startWorker();
+    const hostile = { format: 1, sweep: '../../etc', trial: { id: 'x', params: { filters: [100000] }, dataset: {} }, dataset: { name: 'fashion-mnist', sha256: 'no' } };
+    const job = await queue.add('train', hostile as unknown as TrainJobData, { jobId: 'hostile-1', attempts: 5 });
+    const failed = await until('the job to fail', async () => ((await job.getState()) === 'failed' ? (await queue.getJob('hostile-1'))! : undefined));
+    expect(failed.attemptsMade).toBe(1);
+    expect(failed.failedReason).toMatch(/invalid job payload/);
+    expect(failed.failedReason).toMatch(/sweep: must be a sweep id/);
+    expect(await store.list('sweeps/../')).toEqual([]);
+    expect((await store.list('')).some((k) => k.includes('etc'))).toBe(false);
+    worker.kill('SIGTERM');
+    expect(await exited(worker)).toBe(0);
+  });
+
+  it('exits at once on a second signal', async () => {
+    const { spec, trials } = sweep('twice', [0.7]);
+    await enqueueSweep({ spec, trials, store, keys, queue, redis, dataset });
+    const worker = startWorker();
+    await until('the trial to train', async () => {
+      const p = await progressOf('twice', trials[0]!.id);
+      return p?.phase === 'training' ? p : undefined;
+    });
+    worker.kill('SIGTERM');
+    worker.kill('SIGINT');
+    expect(await exited(worker)).toBe(130);
+  });
 });
+
