@@ -67,8 +67,11 @@ export async function selectEngine(prefer: string | undefined = process.env.TFJS
       tf.enableProdMode();
       await tf.setBackend('cpu');
       await tf.ready();
-      registerFastCpuKernels();
-      return { engine, backend: tf.getBackend(), kernels: 'js-fast', skipped };
+      // One thread per training process by default: local mode runs one process per core.
+      // DENOISE_SWEEP_CPU_THREADS=2 lets a lone worker use both cores for large convolutions.
+      const threads = Math.max(1, Math.min(16, Math.floor(Number(process.env.DENOISE_SWEEP_CPU_THREADS ?? 1)) || 1));
+      registerFastCpuKernels({ threads });
+      return { engine, backend: tf.getBackend(), kernels: threads > 1 ? `js-fast-${threads}-threads` : 'js-fast', skipped };
     } catch (err) {
       const reason = (err as Error).message.split('\n')[0] ?? String(err);
       if (forced) throw new Error(`training engine '${engine}' is not available: ${reason}`, { cause: err });
