@@ -16,3 +16,4 @@ export { startLocalServices, runningLocalServices, defaultWorkerCount, DEFAULT_S
 export { SweepExporter, type SweepExporterOptions } from './sweep-exporter.js';
 export { recentSweeps, sweepIndexKey, touchSweep } from './sweep-index.js';
 export { serveCommand, startExporter } from './commands/serve.js';
+export { writeSweepReport, renderSweepReport, defaultReportPath, type WriteSweepReportOptions } from './report/write-sweep-report.js';

@@ -2,6 +2,7 @@ import { readFileSync } from 'node:fs';
 import { Command } from 'commander';
 import type { CliIo } from './cli-io.js';
 import { cancelCommand } from './commands/cancel.js';
+import { reportCommand } from './commands/report.js';
 import { resultsCommand } from './commands/results.js';
 import { serveCommand } from './commands/serve.js';
 import { statusCommand } from './commands/status.js';
@@ -48,7 +49,7 @@ export function createProgram(io: CliIo): Command {
     .showSuggestionAfterError(true)
     .addHelpText('after', ABOUT);
   // Subcommands built elsewhere get the same output, exit override and error hints.
-  for (const command of [sweepCommand(io), statusCommand(io), resultsCommand(io), cancelCommand(io), serveCommand(io)]) {
+  for (const command of [sweepCommand(io), statusCommand(io), resultsCommand(io), cancelCommand(io), serveCommand(io), reportCommand(io)]) {
     program.addCommand(command.copyInheritedSettings(program));
   }
   return program;
