@@ -113,6 +113,41 @@ describe('faults', () => {
     await queue.obliterate({ force: true });
   });
 
+  it('6. a trial that always fails: it fails with its reason in the store, status and results; the others finish; sweep again retries it', async () => {
+    const yaml = h.sweepYaml('always-fails', [0.2, 0.8], { epochs: 1, trainLimit: 256 });
+    const { trials } = h.sweepOf('always-fails', [0.2, 0.8], { epochs: 1, trainLimit: 256 });
+    const [bad, good] = trials as [typeof trials[0], typeof trials[0]];
+    const file = writeSweep('always-fails', yaml);
+    expect(h.orchestrator(env(), 'sweep', file, '--detach').status).toBe(0);
+    const worker = h.startWorker(env({ DENOISE_SWEEP_INJECT_FAULTS: `nan-loss:${bad.id}` }));
+    children.push(worker);
+    await until('the good trial', () => h.readResult(store, 'always-fails', good.id));
+    const failure = await until('failure.json', async () => {
+      const bytes = await store.get(keys.failure('always-fails', bad.id));
+      return bytes ? (JSON.parse(Buffer.from(bytes).toString()) as { reason: string; unrecoverable: boolean }) : undefined;
+    });
+    expect(failure).toMatchObject({ unrecoverable: true, reason: expect.stringMatching(/training diverged: loss is NaN/) });
+    const job = await until('the job to fail', async () => {
+      const j = await queue.getJob(`always-fails.${bad.id}`);
+      return j && (await j.getState()) === 'failed' ? j : undefined;
+    });
+    expect(job.attemptsMade).toBe(1); // a diverging trial diverges again from the same seed: no retry
+
+    const status = h.orchestrator(env(), 'status', 'always-fails', '--json');
+    const parsed = JSON.parse(status.stdout) as { counts: Record<string, number>; trials: { id: string; state: string; failedReason?: string }[] };
+    expect(parsed.counts).toMatchObject({ done: 1, failed: 1 });
+    expect(parsed.trials.find((t) => t.id === bad.id)?.failedReason).toMatch(/training diverged/);
+    const results = JSON.parse(h.orchestrator(env(), 'results', 'always-fails', '--format', 'json').stdout) as { trial: string; failed_reason: string | null; best: boolean }[];
+    expect(results.find((r) => r.trial === bad.id)?.failed_reason).toMatch(/training diverged/);
+    expect(results.find((r) => r.trial === good.id)?.best).toBe(true);
+
+    const again = h.orchestrator(env(), 'sweep', file, '--detach');
+    expect(again.stderr).toMatch(/2 trials: 1 already done, 0 enqueued, 1 retried/);
+    worker.kill('SIGTERM');
+    await exited(worker);
+    await queue.obliterate({ force: true });
+  });
+
   it('1. a worker killed with SIGKILL mid-epoch: another takes the trial over and resumes from its last checkpoint', async () => {
     const { trials } = h.sweepOf('sigkill', [0.5]);
     const trial = trials[0]!;

@@ -21,6 +21,7 @@ Examples:
   $ orchestrator status example                        # the state of every trial
   $ orchestrator results example --format csv          # final metrics, best first
   $ orchestrator cancel example                        # stop it; 'sweep' again continues it
+  $ orchestrator report example --out example.html     # one offline HTML page with charts and pictures
   $ orchestrator serve --port 9465                     # queue and results for Prometheus
   $ orchestrator sweep examples/sweep.yaml --dry-run
   $ orchestrator sweep examples/sweep.yaml --dry-run --json

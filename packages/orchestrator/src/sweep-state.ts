@@ -1,4 +1,4 @@
-import type { ArtifactKeys, ObjectStore, TrainJobData, TrainProgress, TrialResult } from '@denoise-sweep/shared';
+import type { ArtifactKeys, ObjectStore, TrainJobData, TrainProgress, TrialFailure, TrialResult } from '@denoise-sweep/shared';
 import { CANCELLED_REASON, QUEUE_PREFIX, cancelKey, jobIdFor } from '@denoise-sweep/shared';
 import type { Redis } from 'ioredis';
 import type { Queue } from 'bullmq';
@@ -53,7 +53,12 @@ export async function readSweepStatus(
       return { id, state: 'done', result, attempts: 0 };
     }
     const job = queue ? await queue.getJob(jobIdFor(sweep, id)) : undefined;
-    if (!job) return { id, state: cancelled ? 'cancelled' : 'missing', attempts: 0 };
+    if (!job) {
+      // No job (a lost Redis, a removed job): the store may still say why it last failed.
+      const failure = await readJson<TrialFailure>(store, keys.failure(sweep, id));
+      if (cancelled) return { id, state: 'cancelled', attempts: 0 };
+      return failure ? { id, state: 'failed', failedReason: failure.reason, attempts: failure.attempt } : { id, state: 'missing', attempts: 0 };
+    }
     const jobState = await job.getState();
     const progress = isProgress(job.progress) ? job.progress : undefined;
     const base = { id, progress, attempts: job.attemptsMade, failedReason: job.failedReason || undefined };

@@ -48,6 +48,11 @@ export class ArtifactKeys {
     return `${this.trialDir(sweep, trial)}/result.json`;
   }
 
+  /** The last failed attempt of a trial: why, when, where (cleared by nothing: result.json wins). */
+  failure(sweep: string, trial: string): string {
+    return `${this.trialDir(sweep, trial)}/failure.json`;
+  }
+
   samples(sweep: string, trial: string): string {
     return `${this.trialDir(sweep, trial)}/samples.png`;
   }

@@ -36,7 +36,7 @@ export {
   DEFAULT_RETRY_OPTIONS, RetryExhaustedError, maxRetryWaitMs, resolveRetryOptions, retryDelayMs, withRetry,
   type RetryOptions, type RetryState,
 } from './retry-policy.js';
-export type { EpochRecord, TrialResult } from './trial-result.js';
+export type { EpochRecord, TrialFailure, TrialResult } from './trial-result.js';
 export { EXIT_INVALID_INPUT, EXIT_OK, EXIT_RUNTIME_FAILURE, UsageError, describeError, exitCodeFor } from './cli-errors.js';
 export {
   CANCELLED_REASON, JOB_NAME, QUEUE_NAME, QUEUE_PREFIX, cancelKey, jobIdFor, validateTrainJobData,

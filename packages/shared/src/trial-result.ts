@@ -38,3 +38,18 @@ export interface TrialResult {
   samples_key: string;
   finished_at: string;
 }
+
+/** A trial's failure.json: its last failed attempt. */
+export interface TrialFailure {
+  format: 1;
+  sweep: string;
+  trial: string;
+  /** 1-based attempt that failed, and how many the job allows. */
+  attempt: number;
+  attempts: number;
+  reason: string;
+  /** True when retrying cannot help (invalid config, diverged loss): the job fails at once. */
+  unrecoverable: boolean;
+  worker: string;
+  failed_at: string;
+}

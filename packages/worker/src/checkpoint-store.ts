@@ -111,7 +111,7 @@ export class CheckpointStore {
       try {
         return await this.load(name);
       } catch (err) {
-        this.options.onWarning?.(`skipping checkpoint ${name}: ${(err as Error).message}`);
+        this.options.onWarning?.(`${(err as Error).message}: skipped, trying an older checkpoint`);
       }
     }
     return undefined;

@@ -1,5 +1,5 @@
 import { hostname } from 'node:os';
-import type { S3Location, TrainJobData, TrainJobResult, TrialResult } from '@denoise-sweep/shared';
+import type { S3Location, TrainJobData, TrainJobResult, TrialFailure, TrialResult } from '@denoise-sweep/shared';
 import { ArtifactKeys, CANCELLED_REASON, QUEUE_NAME, QUEUE_PREFIX, cancelKey, validateTrainJobData } from '@denoise-sweep/shared';
 import type { ObjectStore, TrainProgress } from '@denoise-sweep/shared';
 import type { Job } from 'bullmq';
@@ -147,10 +147,12 @@ export class QueueWorker {
         },
       });
     } catch (error) {
-      metrics?.trialsFailed.inc({ reason: error instanceof UnrecoverableTrainingError ? 'unrecoverable' : 'error' });
+      const unrecoverable = error instanceof UnrecoverableTrainingError;
+      metrics?.trialsFailed.inc({ reason: unrecoverable ? 'unrecoverable' : 'error' });
       this.options.onTrialEvent?.({ type: 'failed', job, error: error as Error });
-      log.error('trial failed', { error: (error as Error).message });
-      if (error instanceof UnrecoverableTrainingError) throw new UnrecoverableError((error as Error).message);
+      log.error('trial failed', { error: (error as Error).message, unrecoverable });
+      await this.recordFailure(data, job, (error as Error).message, unrecoverable, log);
+      if (unrecoverable) throw new UnrecoverableError((error as Error).message);
       throw error;
     } finally {
       clearInterval(poll);
@@ -170,6 +172,26 @@ export class QueueWorker {
     this.options.onTrialEvent?.({ type: 'completed', job, result: outcome.result });
     log.info('trial completed', { val_loss: outcome.result.final.val_loss, psnr: outcome.result.final.psnr });
     return summary(outcome.result, resultKey);
+  }
+
+  /** Writes failure.json so the reason outlives the queue (a lost Redis, removed jobs). */
+  private async recordFailure(data: TrainJobData, job: Job<TrainJobData, TrainJobResult>, reason: string, unrecoverable: boolean, log: Logger): Promise<void> {
+    const failure: TrialFailure = {
+      format: 1,
+      sweep: data.sweep,
+      trial: data.trial.id,
+      attempt: job.attemptsMade + 1,
+      attempts: job.opts.attempts ?? 1,
+      reason,
+      unrecoverable,
+      worker: this.workerName,
+      failed_at: new Date().toISOString(),
+    };
+    try {
+      await this.options.store.put(this.keys.failure(data.sweep, data.trial.id), JSON.stringify(failure, null, 2));
+    } catch (error) {
+      log.warn('could not record the failure in the store', { error: (error as Error).message });
+    }
   }
 
   /**

@@ -18,6 +18,11 @@ const send = (message: FromChild) => {
 const log = (level: 'info' | 'warn' | 'error', message: string) => send({ type: 'log', level, message });
 
 let stopRequested = false;
+/**
+ * Fault injection for tests and drills, e.g. DENOISE_SWEEP_INJECT_FAULTS=nan-loss:<trial id>:
+ * that trial's loss is reported as NaN, as a diverging trial's would be.
+ */
+const injected = new Set((process.env.DENOISE_SWEEP_INJECT_FAULTS ?? '').split(',').map((f) => f.trim()).filter(Boolean));
 let busy = false;
 
 async function train(message: Extract<ToChild, { type: 'train' }>, engine: Awaited<ReturnType<typeof selectEngine>>): Promise<void> {
@@ -51,6 +56,7 @@ async function train(message: Extract<ToChild, { type: 'train' }>, engine: Await
       onResume: (checkpoint) => send({ type: 'resumed', checkpoint }),
       onCheckpoint: (info) => send({ type: 'checkpoint', bytes: info.bytes, seconds: info.seconds, ok: info.ok }),
       onBatch: (p) => {
+        if (injected.has(`nan-loss:${trial.id}`)) throw new Error(`training diverged: loss is NaN at epoch ${p.epoch}, batch ${p.batch} (fault injected by DENOISE_SWEEP_INJECT_FAULTS)`);
         pending.images += p.size;
         pending.seconds.push(p.seconds);
         pending.trainLoss = p.loss;

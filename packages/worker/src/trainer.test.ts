@@ -91,6 +91,26 @@ describe('trainTrial', () => {
     expect(resumed.history[1]!.trainLoss).toBe((await trainTrialHistory(straight))[1]!.trainLoss);
   });
 
+  it('skips a corrupt newest checkpoint with a warning and resumes exactly from the previous one', async () => {
+    const straight = storeAt('straight'); // trained by the first test
+    const damaged = storeAt('damaged');
+    let epochs = 0;
+    await trainTrial({ params, data: small, checkpoints: damaged.checkpoints, onEpoch: () => void (epochs += 1), shouldStop: () => epochs >= 2 });
+    const weights = (await damaged.objects.get('checkpoints/epoch-0002/weights.bin'))!;
+    await damaged.objects.put('checkpoints/epoch-0002/weights.bin', weights.subarray(0, weights.length - 100));
+    const warnings: string[] = [];
+    const resumed = await trainTrial({
+      params,
+      data: small,
+      checkpoints: new CheckpointStore(damaged.objects, 'checkpoints', { onWarning: (m) => warnings.push(m) }),
+    });
+    expect(warnings).toEqual([expect.stringMatching(/^checkpoint epoch-0002: weights.bin does not match its manifest .*: skipped/)]);
+    expect(resumed.resumedFrom).toBe('epoch-0001');
+    const a = await finalFiles(straight.objects);
+    const b = await finalFiles(damaged.objects);
+    expect(b.weights.equals(a.weights)).toBe(true);
+  });
+
   it('leaks no tensors across epochs or trials', async () => {
     const before = tf.memory().numTensors;
     await trainTrial({ params: { ...params, epochs: 2 }, data: small });

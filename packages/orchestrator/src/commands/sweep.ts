@@ -1,3 +1,4 @@
+import { join } from 'node:path';
 import type { SweepSpec, Trial, TrialResult } from '@denoise-sweep/shared';
 import { UsageError, expandSweep, fashionMnistDir, parseSweepFile, publishDataset, readRuntimeConfig, sweepId } from '@denoise-sweep/shared';
 import { Command } from 'commander';
@@ -12,6 +13,7 @@ import { sweepRecord } from '../sweep-record.js';
 import type { SweepStatus } from '../sweep-state.js';
 import { isSettled, readSweepStatus, sweepCancelled } from '../sweep-state.js';
 import { formatTrialTable } from '../trial-table.js';
+import { defaultReportPath, writeSweepReport } from '../report/write-sweep-report.js';
 import { renderResults } from './results.js';
 import { startExporter } from './serve.js';
 import type { RuntimeOptions } from './runtime-options.js';
@@ -140,6 +142,10 @@ export async function runSweep(file: string, options: SweepCommandOptions, io: C
       return;
     }
     io.out(`\n${renderResults(status, store, keys, 'table')}`);
+    if (services) {
+      const report = await writeSweepReport({ status, store, keys, out: join(services.stateDir, defaultReportPath(sweep)) });
+      io.err(`report: ${report}\n`);
+    }
     const failed = status.counts.failed + status.counts.cancelled;
     if (failed > 0) {
       io.err(`${failed} trial${failed === 1 ? '' : 's'} did not finish; run the same command to retry ${failed === 1 ? 'it' : 'them'}.\n`);
