@@ -29,6 +29,35 @@ export interface LoadFashionMnistOptions {
   trainLimit?: number;
   /** First N test images. @defaultValue 10000 */
   testLimit?: number;
+  /** Parsed files kept across calls: a training process reuses them from trial to trial. */
+  cache?: FashionMnistCache;
+}
+
+interface RawSplit {
+  imagesFile: string;
+  rows: number;
+  cols: number;
+  count: number;
+  pixels: Uint8Array;
+  labels: Uint8Array;
+}
+
+/**
+ * Parsed IDX files by path, for a process that trains many trials: inflating and checking the
+ * 26 MB training file costs about half a second, which tiny trials should not pay each time.
+ */
+export class FashionMnistCache {
+  private readonly splits = new Map<string, Promise<RawSplit>>();
+
+  get(key: string, load: () => Promise<RawSplit>): Promise<RawSplit> {
+    let split = this.splits.get(key);
+    if (!split) {
+      split = load();
+      this.splits.set(key, split);
+      split.catch(() => this.splits.delete(key));
+    }
+    return split;
+  }
 }
 
 /** Finds `<name>.gz` or `<name>` in dir. */
@@ -41,17 +70,24 @@ function locate(dir: string, name: string): string {
   );
 }
 
-async function loadSplit(dir: string, images: string, labels: string, limit: number): Promise<ImageSet> {
-  const imagesFile = locate(dir, images);
-  const labelsFile = locate(dir, labels);
+async function readSplit(imagesFile: string, labelsFile: string): Promise<RawSplit> {
   const idx = parseIdxImages(await readFile(imagesFile), imagesFile);
-  const labelBytes = parseIdxLabels(await readFile(labelsFile), labelsFile);
+  const labels = parseIdxLabels(await readFile(labelsFile), labelsFile);
   if (idx.rows !== FASHION_MNIST_SIZES.side || idx.cols !== FASHION_MNIST_SIZES.side) {
     throw new DatasetError(`${imagesFile}: images are ${idx.rows}x${idx.cols}, expected 28x28`);
   }
-  if (labelBytes.length !== idx.count) {
-    throw new DatasetError(`${labelsFile}: ${labelBytes.length} labels for ${idx.count} images in ${imagesFile}`);
+  if (labels.length !== idx.count) {
+    throw new DatasetError(`${labelsFile}: ${labels.length} labels for ${idx.count} images in ${imagesFile}`);
   }
+  return { imagesFile, ...idx, labels };
+}
+
+async function loadSplit(dir: string, images: string, labels: string, limit: number, cache?: FashionMnistCache): Promise<ImageSet> {
+  const imagesFile = locate(dir, images);
+  const labelsFile = locate(dir, labels);
+  const read = () => readSplit(imagesFile, labelsFile);
+  const idx = cache ? await cache.get(`${imagesFile}\u0000${labelsFile}`, read) : await read();
+  const labelBytes = idx.labels;
   if (limit > idx.count) {
     throw new DatasetError(`asked for ${limit} images but ${imagesFile} has ${idx.count}`);
   }
@@ -70,8 +106,8 @@ export async function loadFashionMnist(options: LoadFashionMnistOptions = {}): P
     if (!Number.isInteger(n) || n < 1) throw new RangeError(`${what} must be a positive integer, got ${n}`);
   }
   const [train, test] = await Promise.all([
-    loadSplit(dir, FASHION_MNIST_FILES.trainImages, FASHION_MNIST_FILES.trainLabels, trainLimit),
-    loadSplit(dir, FASHION_MNIST_FILES.testImages, FASHION_MNIST_FILES.testLabels, testLimit),
+    loadSplit(dir, FASHION_MNIST_FILES.trainImages, FASHION_MNIST_FILES.trainLabels, trainLimit, options.cache),
+    loadSplit(dir, FASHION_MNIST_FILES.testImages, FASHION_MNIST_FILES.testLabels, testLimit, options.cache),
   ]);
   return { train, test, dir };
 }

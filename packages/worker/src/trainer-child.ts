@@ -10,6 +10,7 @@ import { ArtifactKeys, fetchDataset, validateTrial } from '@denoise-sweep/shared
 import { S3ObjectStore } from '@denoise-sweep/shared/s3';
 import { selectEngine } from './backend.js';
 import type { FromChild, ToChild } from './child-messages.js';
+import { FashionMnistCache } from './fashion-mnist.js';
 import { runTrial } from './trial-runner.js';
 
 const send = (message: FromChild) => {
@@ -18,6 +19,9 @@ const send = (message: FromChild) => {
 const log = (level: 'info' | 'warn' | 'error', message: string) => send({ type: 'log', level, message });
 
 let stopRequested = false;
+// Kept for the life of this process, which trains trial after trial.
+const datasetCache = new FashionMnistCache();
+const datasetDirs = new Map<string, string>();
 /**
  * Fault injection for tests and drills, e.g. DENOISE_SWEEP_INJECT_FAULTS=nan-loss:<trial id>:
  * that trial's loss is reported as NaN, as a diverging trial's would be.
@@ -35,7 +39,12 @@ async function train(message: Extract<ToChild, { type: 'train' }>, engine: Await
     const keys = new ArtifactKeys(message.s3.prefix);
     const base = { worker: message.worker, epochs: trial.params.epochs, updated_at: Date.now() };
     send({ type: 'progress', progress: { ...base, phase: 'starting', epoch: 0, batch: 0, batches: 0 } });
-    const datasetDir = await fetchDataset(store, keys, data.dataset, message.cacheDir);
+    // Fetched and verified by sha256 once per process; later trials reuse the directory.
+    let datasetDir = datasetDirs.get(data.dataset.sha256);
+    if (!datasetDir) {
+      datasetDir = await fetchDataset(store, keys, data.dataset, message.cacheDir);
+      datasetDirs.set(data.dataset.sha256, datasetDir);
+    }
     let last: { val_loss?: number; psnr?: number; epoch: number } = { epoch: 0 };
     let lastSent = 0;
     let pending = { images: 0, seconds: [] as number[], trainLoss: 0 };
@@ -51,6 +60,7 @@ async function train(message: Extract<ToChild, { type: 'train' }>, engine: Await
       trial,
       engine,
       datasetDir,
+      datasetCache,
       log: (m) => log('info', m),
       shouldStop: () => stopRequested,
       onResume: (checkpoint) => send({ type: 'resumed', checkpoint }),

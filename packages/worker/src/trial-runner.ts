@@ -2,6 +2,7 @@ import type { ArtifactKeys, EpochRecord, ObjectStore, Trial, TrialResult } from 
 import type { SelectedEngine } from './backend.js';
 import type { CheckpointStoreOptions } from './checkpoint-store.js';
 import { CheckpointStore, checkpointName } from './checkpoint-store.js';
+import type { FashionMnistCache } from './fashion-mnist.js';
 import { loadFashionMnist } from './fashion-mnist.js';
 import { renderSampleGrid } from './samples-png.js';
 import type { BatchProgress, TrainOutcome } from './trainer.js';
@@ -22,6 +23,8 @@ export interface RunTrialOptions {
   shouldStop?: () => boolean;
   onCheckpoint?: CheckpointStoreOptions['onSave'];
   onResume?: (checkpoint: string) => void;
+  /** Parsed dataset files kept across trials by a long-lived training process. */
+  datasetCache?: FashionMnistCache;
 }
 
 export interface RunTrialOutcome {
@@ -73,7 +76,7 @@ export async function runTrial(options: RunTrialOptions): Promise<RunTrialOutcom
   const started = performance.now();
   const params = toTrainingParams(trial);
   await store.put(keys.trialConfig(sweep, trial.id), JSON.stringify({ sweep, ...trial }, null, 2));
-  const data = await loadFashionMnist({ dir: options.datasetDir, trainLimit: params.trainLimit, testLimit: params.testLimit });
+  const data = await loadFashionMnist({ dir: options.datasetDir, trainLimit: params.trainLimit, testLimit: params.testLimit, cache: options.datasetCache });
   const checkpoints = new CheckpointStore(store, keys.checkpoints(sweep, trial.id), { onWarning: log, onSave: options.onCheckpoint });
   const history: EpochMetrics[] = [];
   const outcome = await trainTrial({
