@@ -21,8 +21,8 @@ export const keys = new ArtifactKeys();
 export function serviceEnv(services: LocalServicesHandle, store: S3ObjectStore, extra: NodeJS.ProcessEnv = {}): NodeJS.ProcessEnv {
   return {
     ...process.env,
-    REDIS_URL: services.redis.url,
-    S3_ENDPOINT: services.s3.endpoint,
+    REDIS_URL: extra.REDIS_URL ?? services.redis.url,
+    S3_ENDPOINT: extra.S3_ENDPOINT ?? services.s3.endpoint,
     S3_BUCKET: store.bucket,
     AWS_ACCESS_KEY_ID: S3RVER_CREDENTIALS.accessKeyId,
     AWS_SECRET_ACCESS_KEY: S3RVER_CREDENTIALS.secretAccessKey,

@@ -1,5 +1,7 @@
 import { execFile } from 'node:child_process';
-import { existsSync, readFileSync, readdirSync } from 'node:fs';
+import { existsSync, mkdtempSync, readFileSync, readdirSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { describe, expect, it } from 'vitest';
 
@@ -127,5 +129,13 @@ describe('the invalid sweep corpus through the binary', () => {
     const line = stderr.split('\n').find((l) => fragments.every((f) => l.includes(f)));
     expect(line, stderr).toBeDefined();
     expect(line?.startsWith(path)).toBe(true);
+  });
+
+  it.each(files)('invalid/%s run for real (local mode) exits 2 before starting or writing anything', async (file) => {
+    const stateDir = join(mkdtempSync(join(tmpdir(), 'invalid-run-')), 'state');
+    const { code, stdout } = await run('sweep', `test/fixtures/sweeps/invalid/${file}`, '--state-dir', stateDir);
+    expect(code).toBe(2);
+    expect(stdout).toBe('');
+    expect(existsSync(stateDir)).toBe(false);
   });
 });
