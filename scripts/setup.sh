@@ -8,6 +8,7 @@ need_apt=()
 command -v redis-server >/dev/null || need_apt+=(redis-server)
 command -v prometheus >/dev/null || need_apt+=(prometheus)
 command -v chromium >/dev/null || need_apt+=(chromium)
+command -v docker-compose >/dev/null || need_apt+=(docker-compose)
 [ -f /usr/share/datasets/fashion-mnist/train-images-idx3-ubyte.gz ] || need_apt+=(dataset-fashion-mnist)
 for extra in ${DENOISE_SWEEP_EXTRA_APT:-}; do need_apt+=("$extra"); done
 
