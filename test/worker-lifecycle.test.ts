@@ -38,9 +38,11 @@ afterAll(async () => {
 });
 
 const env = () => h.serviceEnv(services, store);
-const startWorker = () => {
+/** Starts a worker and waits until it is up, so that signals find their handlers. */
+const startWorker = async () => {
   const child = h.startWorker(env());
   workers.push(child);
+  await h.workerReady(child);
   return child;
 };
 const sweep = (name: string, noise: number[]) => h.sweepOf(name, noise);
@@ -52,7 +54,7 @@ describe('worker lifecycle', () => {
     const { spec, trials } = sweep('sigterm', [0.5]);
     const trial = trials[0]!;
     await enqueueSweep({ spec, trials, store, keys, queue, redis, dataset });
-    const first = startWorker();
+    const first = await startWorker();
     await until('the trial to be 10 batches into its second epoch', async () => {
       const p = await progressOf('sigterm', trial.id);
       return p && p.phase === 'training' && p.epoch >= 1 && p.batch >= 10 ? p : undefined;
@@ -67,7 +69,7 @@ describe('worker lifecycle', () => {
     const shutdownCheckpoint = checkpoints.find((name) => /^epoch-0001-batch-\d+$/.test(name));
     expect(shutdownCheckpoint, `checkpoints: ${checkpoints.join(', ')}`).toBeDefined();
 
-    const second = startWorker();
+    const second = await startWorker();
     const result = await until('the result', () => readResult('sigterm', trial.id));
     expect(result.resumed_from).toBe(shutdownCheckpoint);
     expect(result.epochs_completed).toBe(4);
@@ -78,7 +80,7 @@ describe('worker lifecycle', () => {
   it('cancel stops running trials after a checkpoint and removes waiting ones; sweep again continues them', async () => {
     const { spec, trials } = sweep('cancelled', [0.2, 0.4]);
     await enqueueSweep({ spec, trials, store, keys, queue, redis, dataset });
-    const worker = startWorker();
+    const worker = await startWorker();
     const running = await until('a trial to train', async () => {
       for (const t of trials) {
         const p = await progressOf('cancelled', t.id);
@@ -96,8 +98,10 @@ describe('worker lifecycle', () => {
     const status = h.orchestrator(env(), 'status', 'cancelled', '--json');
     expect(status.status, status.stderr).toBe(0);
     expect(JSON.parse(status.stdout).counts).toMatchObject({ cancelled: 2, done: 0 });
-    const stoppedAt = (await store.list(keys.checkpoints('cancelled', running.id))).filter((k) => /batch-\d+\/manifest\.json$/.test(k));
-    expect(stoppedAt).toHaveLength(1);
+    // It stopped where it was: a mid-epoch checkpoint, or the last epoch's when the cancel came
+    // between epochs; either way before its 4th and last epoch.
+    const stoppedAt = (await h.checkpointNames(store, 'cancelled', running.id)).sort().at(-1)!;
+    expect(stoppedAt < 'epoch-0004').toBe(true);
 
     const file = join(services.dir, 'cancelled.yaml');
     writeFileSync(file, h.sweepYaml('cancelled', [0.2, 0.4]));
@@ -108,13 +112,13 @@ describe('worker lifecycle', () => {
       const all = await Promise.all(trials.map((t) => readResult('cancelled', t.id)));
       return all.every(Boolean) ? (all as TrialResult[]) : undefined;
     });
-    expect(results.find((r) => r.trial === running.id)!.resumed_from).toBe(stoppedAt[0]!.split('/').at(-2));
+    expect(results.find((r) => r.trial === running.id)!.resumed_from).toBe(stoppedAt);
     worker.kill('SIGTERM');
     expect(await exited(worker)).toBe(0);
   });
 
   it('fails a malformed or hostile job at once, without retry and without touching the store', async () => {
-    const worker = startWorker();
+    const worker = await startWorker();
     const hostile = { format: 1, sweep: '../../etc', trial: { id: 'x', params: { filters: [100000] }, dataset: {} }, dataset: { name: 'fashion-mnist', sha256: 'no' } };
     const job = await queue.add('train', hostile as unknown as TrainJobData, { jobId: 'hostile-1', attempts: 5 });
     const failed = await until('the job to fail', async () => ((await job.getState()) === 'failed' ? (await queue.getJob('hostile-1'))! : undefined));
@@ -130,7 +134,7 @@ describe('worker lifecycle', () => {
   it('exits at once on a second signal', async () => {
     const { spec, trials } = sweep('twice', [0.7]);
     await enqueueSweep({ spec, trials, store, keys, queue, redis, dataset });
-    const worker = startWorker();
+    const worker = await startWorker();
     await until('the trial to train', async () => {
       const p = await progressOf('twice', trials[0]!.id);
       return p?.phase === 'training' ? p : undefined;

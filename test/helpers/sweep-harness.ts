@@ -40,6 +40,11 @@ export function startWorker(env: NodeJS.ProcessEnv, args: string[] = ['--no-metr
   return child;
 }
 
+/** Resolves once the worker has logged that it started (its signal handlers are in place). */
+export function workerReady(child: ChildProcess & { log: string[] }, timeoutMs = 60_000): Promise<void> {
+  return until('the worker to start', async () => (child.log.join('').includes('"msg":"worker started"') ? true : undefined), timeoutMs).then(() => {});
+}
+
 export function orchestrator(env: NodeJS.ProcessEnv, ...args: string[]) {
   return spawnSync(process.execPath, [orchestratorBin, ...args], { env, encoding: 'utf8' });
 }
