@@ -49,6 +49,18 @@ export function orchestrator(env: NodeJS.ProcessEnv, ...args: string[]) {
   return spawnSync(process.execPath, [orchestratorBin, ...args], { env, encoding: 'utf8' });
 }
 
+/** Like orchestrator(), without blocking this process (needed when it serves something itself). */
+export function orchestratorAsync(env: NodeJS.ProcessEnv, ...args: string[]): Promise<{ status: number | null; stdout: string; stderr: string }> {
+  return new Promise((resolve) => {
+    const child = spawn(process.execPath, [orchestratorBin, ...args], { env, stdio: ['ignore', 'pipe', 'pipe'] });
+    let stdout = '';
+    let stderr = '';
+    child.stdout.on('data', (d: Buffer) => (stdout += d.toString()));
+    child.stderr.on('data', (d: Buffer) => (stderr += d.toString()));
+    child.on('close', (status) => resolve({ status, stdout, stderr }));
+  });
+}
+
 export const exited = (child: ChildProcess) => new Promise<number | null>((resolve) => {
   if (child.exitCode !== null || child.signalCode !== null) resolve(child.exitCode);
   else child.once('exit', (code) => resolve(code));
