@@ -1,14 +1,18 @@
 #!/usr/bin/env bash
 # Installs what denoise-sweep needs on a Debian machine and builds it.
 # Idempotent: skips what is already there. Run as root (or with sudo available).
+# `setup.sh --for-tests` also installs what only the test suite uses (Prometheus, Chromium,
+# docker-compose for offline validation).
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
 need_apt=()
 command -v redis-server >/dev/null || need_apt+=(redis-server)
-command -v prometheus >/dev/null || need_apt+=(prometheus)
-command -v chromium >/dev/null || need_apt+=(chromium)
-command -v docker-compose >/dev/null || need_apt+=(docker-compose)
+if [ "${1:-}" = "--for-tests" ]; then
+  command -v prometheus >/dev/null || need_apt+=(prometheus)
+  command -v chromium >/dev/null || need_apt+=(chromium)
+  command -v docker-compose >/dev/null || need_apt+=(docker-compose)
+fi
 [ -f /usr/share/datasets/fashion-mnist/train-images-idx3-ubyte.gz ] || need_apt+=(dataset-fashion-mnist)
 for extra in ${DENOISE_SWEEP_EXTRA_APT:-}; do need_apt+=("$extra"); done
 
