@@ -8,6 +8,7 @@ export { MAX_RENDERED_ISSUES, SweepSpecError, renderIssue, type SpecIssue } from
 export { formatKeyPath, type KeyPath } from './key-path.js';
 export { describeBound, type NumberBound } from './number-bounds.js';
 export { SeededRandom } from './seeded-random.js';
+export { Sfc32 } from './sfc32.js';
 export { distinctValues, expandSweep, searchSpaceSize } from './sweep-expand.js';
 export { firstNonUtf8Line, parseSweepFile } from './sweep-file.js';
 export { MAX_SWEEP_ID_LENGTH, checkSweepName, slugify, sweepId } from './sweep-id.js';

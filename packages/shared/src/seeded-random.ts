@@ -1,33 +1,16 @@
 import { createHash } from 'node:crypto';
+import { Sfc32 } from './sfc32.js';
 
 /**
  * A small deterministic PRNG (sfc32, 128-bit state) seeded from a string through sha256, so
  * the same seed string gives the same sequence on every machine. Not for cryptography.
  */
-export class SeededRandom {
-  private a: number;
-  private b: number;
-  private c: number;
-  private d: number;
-
+export class SeededRandom extends Sfc32 {
   constructor(seed: string) {
     const digest = createHash('sha256').update(seed).digest();
-    this.a = digest.readUInt32LE(0);
-    this.b = digest.readUInt32LE(4);
-    this.c = digest.readUInt32LE(8);
-    this.d = digest.readUInt32LE(12);
+    super(digest.readUInt32LE(0), digest.readUInt32LE(4), digest.readUInt32LE(8), digest.readUInt32LE(12));
     // Warm up so that nearby seeds diverge fully (standard for sfc32).
     for (let i = 0; i < 12; i++) this.nextUint32();
-  }
-
-  nextUint32(): number {
-    const t = (((this.a + this.b) | 0) + this.d) | 0;
-    this.d = (this.d + 1) | 0;
-    this.a = this.b ^ (this.b >>> 9);
-    this.b = (this.c + (this.c << 3)) | 0;
-    this.c = (this.c << 21) | (this.c >>> 11);
-    this.c = (this.c + t) | 0;
-    return t >>> 0;
   }
 
   /** A real in [0, 1) with 53 random bits. */

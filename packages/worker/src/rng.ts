@@ -1,3 +1,5 @@
+import { Sfc32 } from '@denoise-sweep/shared';
+
 /**
  * Seeded random numbers for everything a trial draws (noise, shuffles), so that a trial is
  * reproducible from its seed alone and a resumed trial draws exactly what an uninterrupted
@@ -10,19 +12,12 @@ export interface RngState {
 }
 
 /** A named, independent stream of a trial's randomness: `('noise-train', seed)`. */
-export class Rng {
-  private a: number;
-  private b: number;
-  private c: number;
-  private d: number;
+export class Rng extends Sfc32 {
   /** Second normal of the last Box-Muller pair, or NaN when none is pending. */
   private spareNormal = Number.NaN;
 
   private constructor(a: number, b: number, c: number, d: number) {
-    this.a = a >>> 0;
-    this.b = b >>> 0;
-    this.c = c >>> 0;
-    this.d = d >>> 0;
+    super(a, b, c, d);
   }
 
   /** A stream keyed by a seed and any number of labels (stream name, epoch...). */
@@ -47,17 +42,7 @@ export class Rng {
 
   /** The exact state; a restored stream continues where this one is. Pending normals are not kept: save between draws of whole arrays. */
   save(): RngState {
-    return { algorithm: 'sfc32', words: [this.a, this.b, this.c, this.d] };
-  }
-
-  nextUint32(): number {
-    const t = (((this.a + this.b) | 0) + this.d) | 0;
-    this.d = (this.d + 1) | 0;
-    this.a = this.b ^ (this.b >>> 9);
-    this.b = (this.c + (this.c << 3)) | 0;
-    this.c = (this.c << 21) | (this.c >>> 11);
-    this.c = (this.c + t) | 0;
-    return t >>> 0;
+    return { algorithm: 'sfc32', words: this.words() };
   }
 
   /** Uniform in [0, 1) with 32 bits of resolution. */
