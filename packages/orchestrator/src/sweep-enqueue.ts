@@ -60,12 +60,15 @@ export async function enqueueSweep(options: EnqueueOptions): Promise<EnqueueOutc
   const outcome: EnqueueOutcome = { sweep, total: trials.length, done: 0, enqueued: 0, retried: 0, alreadyQueued: 0 };
   let progressed = 0;
   const toAdd: Trial[] = [];
+  // One listing of the sweep's keys instead of two existence checks per trial. A result that
+  // lands after the listing is harmless: its job finds result.json and returns untrained.
+  const stored = new Set(await store.list(`${keys.sweepDir(sweep)}/trials/`));
   await mapLimit(trials, 16, async (trial) => {
-    if (await store.exists(keys.result(sweep, trial.id))) {
+    if (stored.has(keys.result(sweep, trial.id))) {
       outcome.done += 1;
     } else {
       const configKey = keys.trialConfig(sweep, trial.id);
-      if (!(await store.exists(configKey))) await store.put(configKey, JSON.stringify({ sweep, ...trial }, null, 2));
+      if (!stored.has(configKey)) await store.put(configKey, JSON.stringify({ sweep, ...trial }, null, 2));
       const job = await queue.getJob(jobIdFor(sweep, trial.id));
       const state = job ? await job.getState() : 'unknown';
       if (job && state === 'failed') {
