@@ -120,6 +120,7 @@ export async function startLocalServices(stateDirArg: string): Promise<LocalServ
   const workerMetricsUrls: string[] = [];
   const startWorkers = async (count: number) => {
     const bin = workerBin();
+    const threadsPerWorker = Math.max(1, Math.floor(availableParallelism() / Math.max(1, count)));
     for (let i = 0; i < count; i++) {
       const metricsPort = await findFreePort('127.0.0.1');
       workerMetricsUrls.push(`http://127.0.0.1:${metricsPort}/metrics`);
@@ -135,6 +136,8 @@ export async function startLocalServices(stateDirArg: string): Promise<LocalServ
           S3_BUCKET: DEFAULT_BUCKET,
           S3_PREFIX: '',
           DENOISE_SWEEP_CACHE_DIR: join(stateDir, 'cache'),
+          // The cores shared out between the workers, unless the caller chose.
+          DENOISE_SWEEP_CPU_THREADS: process.env.DENOISE_SWEEP_CPU_THREADS ?? String(threadsPerWorker),
         },
       });
       closeSync(fd);

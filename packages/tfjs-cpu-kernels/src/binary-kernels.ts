@@ -5,7 +5,8 @@
  * whose generic path converts every index to coordinates and back.
  */
 import { backend_util } from '@tensorflow/tfjs-core';
-import type { KernelFunc } from '@tensorflow/tfjs-core';
+import type { KernelFunc, TensorInfo } from '@tensorflow/tfjs-core';
+import { allocateOutput } from './buffer-pool.js';
 import { float32Values, output, type FastKernelSpec } from './cpu-backend.js';
 
 const enum Op {
@@ -16,7 +17,7 @@ const enum Op {
 }
 
 /** True when `shape`, once leading 1s are dropped, equals the trailing axes of `full`. */
-function isTrailingBroadcast(shape: readonly number[], full: readonly number[]): boolean {
+export function isTrailingBroadcast(shape: readonly number[], full: readonly number[]): boolean {
   let start = 0;
   while (start < shape.length && shape[start] === 1) start++;
   const tail = shape.length - start;
@@ -67,6 +68,31 @@ function rowWithFull(op: Op, a: Float32Array, b: Float32Array, out: Float32Array
   }
 }
 
+/**
+ * How a fast binary kernel lays out `a op b`: the broadcast result shape, and which operand
+ * is the full-size one (the other is a scalar or repeats along leading axes); undefined when
+ * the broadcast needs the stock kernel.
+ */
+export interface BinaryPlan {
+  shape: number[];
+  size: number;
+  /** True when `a` is the repeating operand (`out[i] = a[i % an] op b[i]`). */
+  rowFirst: boolean;
+}
+
+export function binaryPlan(a: TensorInfo, av: Float32Array, b: TensorInfo, bv: Float32Array): BinaryPlan | undefined {
+  const shape = backend_util.assertAndGetBroadcastShape(a.shape, b.shape);
+  const size = shape.reduce((x, y) => x * y, 1);
+  if (size === 0) return undefined;
+  if (av.length === size && a.shape.length === shape.length && isTrailingBroadcast(b.shape, shape)) {
+    return { shape, size, rowFirst: false };
+  }
+  if (bv.length === size && b.shape.length === shape.length && isTrailingBroadcast(a.shape, shape)) {
+    return { shape, size, rowFirst: true };
+  }
+  return undefined;
+}
+
 function binaryKernel(kernelName: string, op: Op): FastKernelSpec {
   return {
     kernelName,
@@ -75,18 +101,12 @@ function binaryKernel(kernelName: string, op: Op): FastKernelSpec {
       const av = float32Values(args, a);
       const bv = float32Values(args, b);
       if (a === undefined || b === undefined || av === undefined || bv === undefined) return stock(args);
-      const shape = backend_util.assertAndGetBroadcastShape(a.shape, b.shape);
-      const size = shape.reduce((x, y) => x * y, 1);
-      if (size === 0) return stock(args);
-      const out = new Float32Array(size);
-      if (av.length === size && a.shape.length === shape.length && isTrailingBroadcast(b.shape, shape)) {
-        fullWithRow(op, av, bv, out);
-      } else if (bv.length === size && b.shape.length === shape.length && isTrailingBroadcast(a.shape, shape)) {
-        rowWithFull(op, av, bv, out);
-      } else {
-        return stock(args);
-      }
-      return output(args, shape, out);
+      const plan = binaryPlan(a, av, b, bv);
+      if (plan === undefined) return stock(args);
+      const out = allocateOutput(plan.size, false);
+      if (plan.rowFirst) rowWithFull(op, av, bv, out);
+      else fullWithRow(op, av, bv, out);
+      return output(args, plan.shape, out);
     },
   };
 }

@@ -1,7 +1,7 @@
 import * as tf from '@tensorflow/tfjs';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { registerFastCpuKernels, unregisterFastCpuKernels } from './register.js';
-import { expectSameOnBothTiers, rand } from './testing/compare.js';
+import { unregisterFastCpuKernels } from './register.js';
+import { expectSameOnBothTiers, rand, registerTier, TEST_TIERS } from './testing/compare.js';
 
 /** [size, inC, outC]: every conv of the default net, then odd ones (deep nets, width 1, odd sizes). */
 const SHAPES: [number, number, number][] = [
@@ -12,69 +12,72 @@ const BATCH = 2;
 
 beforeAll(async () => {
   await tf.setBackend('cpu');
-  registerFastCpuKernels();
 });
 afterAll(() => {
   unregisterFastCpuKernels();
 });
 
-describe.each(SHAPES)('conv %i px, %i -> %i channels', (size, inC, outC) => {
-  const seed = size * 1000 + inC * 10 + outC;
-  const x = () => rand([BATCH, size, size, inC], seed);
-  const w = () => rand([3, 3, inC, outC], seed + 1);
+describe.each(TEST_TIERS)('%s tier', (tier) => {
+  beforeAll(() => registerTier(tier));
 
-  it('Conv2D matches stock', () => {
-    expectSameOnBothTiers(() => tf.conv2d(x() as tf.Tensor4D, w() as tf.Tensor4D, 1, 'same'));
-  });
+  describe.each(SHAPES)('conv %i px, %i -> %i channels', (size, inC, outC) => {
+    const seed = size * 1000 + inC * 10 + outC;
+    const x = () => rand([BATCH, size, size, inC], seed);
+    const w = () => rand([3, 3, inC, outC], seed + 1);
 
-  it('FusedConv2D with bias and relu / sigmoid / linear matches stock', () => {
-    const b = () => rand([outC], seed + 2) as tf.Tensor1D;
-    for (const activation of ['relu', 'sigmoid', 'linear', 'elu', 'relu6', 'leakyrelu'] as const) {
-      expectSameOnBothTiers(() =>
-        tf.fused.conv2d({ x: x() as tf.Tensor4D, filter: w() as tf.Tensor4D, strides: 1, pad: 'same', bias: b(), activation, leakyreluAlpha: 0.1 }),
-      );
-    }
-  });
+    it('Conv2D matches stock', () => {
+      expectSameOnBothTiers(() => tf.conv2d(x() as tf.Tensor4D, w() as tf.Tensor4D, 1, 'same'));
+    });
 
-  it('Conv2DBackpropInput and Conv2DBackpropFilter match stock', () => {
-    const dy = () => rand([BATCH, size, size, outC], seed + 3);
-    expectSameOnBothTiers(() => {
-      const upstream = dy();
-      const f = (a: tf.Tensor, b: tf.Tensor) => tf.conv2d(a as tf.Tensor4D, b as tf.Tensor4D, 1, 'same').mul(upstream).sum();
-      return tf.grads(f)([x(), w()]);
+    it('FusedConv2D with bias and relu / sigmoid / linear matches stock', () => {
+      const b = () => rand([outC], seed + 2) as tf.Tensor1D;
+      for (const activation of ['relu', 'sigmoid', 'linear', 'elu', 'relu6', 'leakyrelu'] as const) {
+        expectSameOnBothTiers(() =>
+          tf.fused.conv2d({ x: x() as tf.Tensor4D, filter: w() as tf.Tensor4D, strides: 1, pad: 'same', bias: b(), activation, leakyreluAlpha: 0.1 }),
+        );
+      }
+    });
+
+    it('Conv2DBackpropInput and Conv2DBackpropFilter match stock', () => {
+      const dy = () => rand([BATCH, size, size, outC], seed + 3);
+      expectSameOnBothTiers(() => {
+        const upstream = dy();
+        const f = (a: tf.Tensor, b: tf.Tensor) => tf.conv2d(a as tf.Tensor4D, b as tf.Tensor4D, 1, 'same').mul(upstream).sum();
+        return tf.grads(f)([x(), w()]);
+      });
     });
   });
-});
 
-describe('convolutions beyond 3x3 same', () => {
-  it('valid padding, 5x5 and 2x2 filters, explicit padding match stock', () => {
-    const x = () => rand([3, 9, 8, 4], 7) as tf.Tensor4D;
-    const cases: [number, number, 'valid' | 'same' | [[number, number], [number, number], [number, number], [number, number]]][] = [
-      [3, 3, 'valid'], [5, 5, 'same'], [2, 2, 'same'], [1, 1, 'same'], [3, 2, [[0, 0], [2, 0], [1, 3], [0, 0]]],
-    ];
-    // 6 output channels take the GEMM path, 2 the direct one.
-    for (const outC of [6, 2]) {
-      for (const [fh, fw, pad] of cases) {
-        const w = () => rand([fh, fw, 4, outC], fh * 10 + fw) as tf.Tensor4D;
-        expectSameOnBothTiers(() => tf.conv2d(x(), w(), 1, pad));
-        expectSameOnBothTiers(() => tf.grads((a: tf.Tensor, b: tf.Tensor) => tf.conv2d(a as tf.Tensor4D, b as tf.Tensor4D, 1, pad).square().sum())([x(), w()]));
+  describe('convolutions beyond 3x3 same', () => {
+    it('valid padding, 5x5 and 2x2 filters, explicit padding match stock', () => {
+      const x = () => rand([3, 9, 8, 4], 7) as tf.Tensor4D;
+      const cases: [number, number, 'valid' | 'same' | [[number, number], [number, number], [number, number], [number, number]]][] = [
+        [3, 3, 'valid'], [5, 5, 'same'], [2, 2, 'same'], [1, 1, 'same'], [3, 2, [[0, 0], [2, 0], [1, 3], [0, 0]]],
+      ];
+      // 6 output channels take the GEMM path, 2 the direct one.
+      for (const outC of [6, 2]) {
+        for (const [fh, fw, pad] of cases) {
+          const w = () => rand([fh, fw, 4, outC], fh * 10 + fw) as tf.Tensor4D;
+          expectSameOnBothTiers(() => tf.conv2d(x(), w(), 1, pad));
+          expectSameOnBothTiers(() => tf.grads((a: tf.Tensor, b: tf.Tensor) => tf.conv2d(a as tf.Tensor4D, b as tf.Tensor4D, 1, pad).square().sum())([x(), w()]));
+        }
       }
-    }
-  });
+    });
 
-  it('falls back to stock for strides, dilations, NCHW, prelu', () => {
-    const x = () => rand([2, 8, 8, 3], 11) as tf.Tensor4D;
-    const w = () => rand([3, 3, 3, 4], 12) as tf.Tensor4D;
-    expectSameOnBothTiers(() => tf.conv2d(x(), w(), 2, 'same'));
-    expectSameOnBothTiers(() => tf.conv2d(x(), w(), 1, 'same', 'NHWC', 2));
-    expectSameOnBothTiers(() => tf.grads((a: tf.Tensor, b: tf.Tensor) => tf.conv2d(a as tf.Tensor4D, b as tf.Tensor4D, [2, 1], 'valid').sum())([x(), w()]));
-    expectSameOnBothTiers(() =>
-      tf.fused.conv2d({ x: x(), filter: w(), strides: 1, pad: 'same', activation: 'prelu', preluActivationWeights: rand([4], 13) }),
-    );
-    // Bias of another shape, leakyrelu without alpha (stock: NaN).
-    expectSameOnBothTiers(() => tf.fused.conv2d({ x: x(), filter: w(), strides: 1, pad: 'same', bias: rand([8, 8, 4], 14) }));
-    expectSameOnBothTiers(() => tf.fused.conv2d({ x: x(), filter: w(), strides: 1, pad: 'same', activation: 'leakyrelu' }));
-    const nchw = tf.tidy(() => tf.conv2d(x().transpose([0, 3, 1, 2]) as tf.Tensor4D, w(), 1, 'same', 'NCHW').shape);
-    expect(nchw).toEqual([2, 4, 8, 8]);
+    it('falls back to stock for strides, dilations, NCHW, prelu', () => {
+      const x = () => rand([2, 8, 8, 3], 11) as tf.Tensor4D;
+      const w = () => rand([3, 3, 3, 4], 12) as tf.Tensor4D;
+      expectSameOnBothTiers(() => tf.conv2d(x(), w(), 2, 'same'));
+      expectSameOnBothTiers(() => tf.conv2d(x(), w(), 1, 'same', 'NHWC', 2));
+      expectSameOnBothTiers(() => tf.grads((a: tf.Tensor, b: tf.Tensor) => tf.conv2d(a as tf.Tensor4D, b as tf.Tensor4D, [2, 1], 'valid').sum())([x(), w()]));
+      expectSameOnBothTiers(() =>
+        tf.fused.conv2d({ x: x(), filter: w(), strides: 1, pad: 'same', activation: 'prelu', preluActivationWeights: rand([4], 13) }),
+      );
+      // Bias of another shape, leakyrelu without alpha (stock: NaN).
+      expectSameOnBothTiers(() => tf.fused.conv2d({ x: x(), filter: w(), strides: 1, pad: 'same', bias: rand([8, 8, 4], 14) }));
+      expectSameOnBothTiers(() => tf.fused.conv2d({ x: x(), filter: w(), strides: 1, pad: 'same', activation: 'leakyrelu' }));
+      const nchw = tf.tidy(() => tf.conv2d(x().transpose([0, 3, 1, 2]) as tf.Tensor4D, w(), 1, 'same', 'NCHW').shape);
+      expect(nchw).toEqual([2, 4, 8, 8]);
+    });
   });
 });

@@ -5,6 +5,7 @@
  */
 import { backend_util } from '@tensorflow/tfjs-core';
 import type { KernelFunc, TensorInfo } from '@tensorflow/tfjs-core';
+import { allocateOutput } from './buffer-pool.js';
 import type { ConvGeometry } from './conv-geometry.js';
 import { parallelConvFilterGradient, parallelConvForward, parallelConvInputGradient } from './conv-parallel.js';
 import {
@@ -21,7 +22,7 @@ type PadAttr = Parameters<typeof backend_util.computeConv2DInfo>[4];
 type RoundingAttr = Parameters<typeof backend_util.computeConv2DInfo>[5];
 
 /** Geometry of a supported convolution, or undefined when the attributes need the stock kernel. */
-function geometry(
+export function convGeometry(
   xShape: number[],
   filterShape: number[],
   attrs: KernelArgs['attrs'],
@@ -57,7 +58,8 @@ function geometry(
   };
 }
 
-function outShape(g: ConvGeometry): number[] {
+/** `[batch, outH, outW, outC]`. */
+export function convOutShape(g: ConvGeometry): number[] {
   return [g.batch, g.outH, g.outW, g.outC];
 }
 
@@ -65,9 +67,9 @@ function convolve(args: KernelArgs, x: TensorInfo | undefined, filter: TensorInf
   const xv = float32Values(args, x);
   const fv = float32Values(args, filter);
   if (x === undefined || filter === undefined || xv === undefined || fv === undefined) return undefined;
-  const g = geometry(x.shape, filter.shape, args.attrs);
+  const g = convGeometry(x.shape, filter.shape, args.attrs);
   if (g === undefined || g.inC !== filter.shape[2]) return undefined;
-  const y = new Float32Array(g.batch * g.outH * g.outW * g.outC);
+  const y = allocateOutput(g.batch * g.outH * g.outW * g.outC, true);
   parallelConvForward(xv, fv, g, y);
   return { g, y };
 }
@@ -77,7 +79,7 @@ export const conv2dKernel: FastKernelSpec = {
   kernelName: 'Conv2D',
   create: (stock: KernelFunc): KernelFunc => (args) => {
     const r = convolve(args, args.inputs['x'], args.inputs['filter']);
-    return r === undefined ? stock(args) : output(args, outShape(r.g), r.y);
+    return r === undefined ? stock(args) : output(args, convOutShape(r.g), r.y);
   },
 };
 
@@ -96,12 +98,12 @@ export const fusedConv2dKernel: FastKernelSpec = {
     const r = convolve(args, args.inputs['x'], filter);
     if (r === undefined) return stock(args);
     applyBiasActivation(r.y, r.g.outC, bias, activation, typeof alpha === 'number' ? alpha : 0);
-    return output(args, outShape(r.g), r.y);
+    return output(args, convOutShape(r.g), r.y);
   },
 };
 
 /** The bias values of a FusedConv2D (undefined: no bias), or false when not `[outC]` or scalar float32. */
-function fusedBias(args: KernelArgs, outC: number): Float32Array | undefined | false {
+export function fusedBias(args: KernelArgs, outC: number): Float32Array | undefined | false {
   const bias = args.inputs['bias'];
   if (bias === undefined || bias === null) return undefined;
   const values = float32Values(args, bias);
@@ -121,9 +123,9 @@ export const conv2dBackpropInputKernel: FastKernelSpec = {
     if (dy === undefined || filter === undefined || dyv === undefined || fv === undefined || !Array.isArray(inputShape)) {
       return stock(args);
     }
-    const g = geometry(inputShape as number[], filter.shape, args.attrs);
-    if (g === undefined || dy.shape.join() !== outShape(g).join()) return stock(args);
-    const dx = new Float32Array(g.batch * g.inH * g.inW * g.inC);
+    const g = convGeometry(inputShape as number[], filter.shape, args.attrs);
+    if (g === undefined || dy.shape.join() !== convOutShape(g).join()) return stock(args);
+    const dx = allocateOutput(g.batch * g.inH * g.inW * g.inC, true);
     parallelConvInputGradient(dyv, fv, g, dx);
     return output(args, [g.batch, g.inH, g.inW, g.inC], dx);
   },
@@ -140,8 +142,8 @@ export const conv2dBackpropFilterKernel: FastKernelSpec = {
     if (x === undefined || dy === undefined || xv === undefined || dyv === undefined || !Array.isArray(filterShape)) {
       return stock(args);
     }
-    const g = geometry(x.shape, filterShape as number[], args.attrs);
-    if (g === undefined || dy.shape.join() !== outShape(g).join()) return stock(args);
+    const g = convGeometry(x.shape, filterShape as number[], args.attrs);
+    if (g === undefined || dy.shape.join() !== convOutShape(g).join()) return stock(args);
     return output(args, [g.fh, g.fw, g.inC, g.outC], parallelConvFilterGradient(xv, dyv, g));
   },
 };

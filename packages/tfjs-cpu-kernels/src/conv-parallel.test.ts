@@ -8,7 +8,7 @@ import { expectSameOnBothTiers, rand, withStock } from './testing/compare.js';
 
 beforeAll(async () => {
   await tf.setBackend('cpu');
-  registerFastCpuKernels({ threads: 2 });
+  registerFastCpuKernels({ threads: 2, native: 'off' });
 });
 afterAll(() => {
   unregisterFastCpuKernels();
@@ -37,7 +37,7 @@ describe('training with 2 threads', () => {
     const run = () => trainLosses([32, 64], () => tf.train.adam(0.01), 3, 8, 16);
     const fast = run();
     const stock = withStock(() => {
-      registerFastCpuKernels({ kernels: ['ResizeNearestNeighborGrad'] });
+      registerFastCpuKernels({ kernels: ['ResizeNearestNeighborGrad'], native: 'off' });
       return run();
     });
     expect(convThreads()).toBe(2);

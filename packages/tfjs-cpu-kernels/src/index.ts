@@ -12,9 +12,14 @@
  */
 export {
   fastCpuKernelNames,
+  fastCpuKernelThreads,
+  fastCpuKernelTier,
   registerFastCpuKernels,
   registeredFastCpuKernels,
   unregisterFastCpuKernels,
+  type FastCpuKernelTier,
   type RegisterFastCpuKernelsOptions,
 } from './register.js';
+export { nativeKernelStatus, type NativeKernelStatus } from './native-addon.js';
+export { bufferPoolStats, type BufferPoolStats } from './buffer-pool.js';
 export { KernelTimer, type KernelTiming } from './kernel-timer.js';

@@ -7,13 +7,15 @@
  */
 import { backend_util } from '@tensorflow/tfjs-core';
 import type { KernelFunc } from '@tensorflow/tfjs-core';
+import { allocateOutput } from './buffer-pool.js';
 import { float32Values, output, type FastKernelSpec, type KernelArgs } from './cpu-backend.js';
 
-type PoolInfo = ReturnType<typeof backend_util.computePool2DInfo>;
+export type PoolInfo = ReturnType<typeof backend_util.computePool2DInfo>;
 type PadAttr = Parameters<typeof backend_util.computePool2DInfo>[4];
 type RoundingAttr = Parameters<typeof backend_util.computePool2DInfo>[5];
 
-function poolInfo(shape: number[], attrs: KernelArgs['attrs']): PoolInfo | undefined {
+/** Pooling geometry from the attributes, or undefined when dilated. */
+export function poolInfo(shape: number[], attrs: KernelArgs['attrs']): PoolInfo | undefined {
   if (attrs === undefined || shape.length !== 4) return undefined;
   const info = backend_util.computePool2DInfo(
     shape as [number, number, number, number],
@@ -88,7 +90,7 @@ export const maxPoolKernel: FastKernelSpec = {
     const info = x === undefined ? undefined : poolInfo(x.shape, args.attrs);
     if (xv === undefined || info === undefined) return stock(args);
     const C = info.inChannels;
-    const y = new Float32Array(info.batchSize * info.outHeight * info.outWidth * C);
+    const y = allocateOutput(info.batchSize * info.outHeight * info.outWidth * C, false);
     const best = new Float32Array(C);
     const where = new Int32Array(C);
     forEachWindow(info, (b, o, r0, r1, c0, c1) => {
@@ -111,7 +113,7 @@ export const maxPoolGradKernel: FastKernelSpec = {
       return stock(args);
     }
     const C = info.inChannels;
-    const dx = new Float32Array(xv.length);
+    const dx = allocateOutput(xv.length, true);
     const best = new Float32Array(C);
     const where = new Int32Array(C);
     forEachWindow(info, (b, o, r0, r1, c0, c1) => {

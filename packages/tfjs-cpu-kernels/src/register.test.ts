@@ -2,10 +2,12 @@ import * as tf from '@tensorflow/tfjs';
 import { afterEach, beforeAll, describe, expect, it } from 'vitest';
 import {
   fastCpuKernelNames,
+  fastCpuKernelTier,
   registerFastCpuKernels,
   registeredFastCpuKernels,
   unregisterFastCpuKernels,
 } from './index.js';
+import { TEST_TIERS } from './testing/compare.js';
 
 beforeAll(async () => {
   await tf.setBackend('cpu');
@@ -15,27 +17,51 @@ afterEach(() => {
 });
 
 describe('registerFastCpuKernels', () => {
-  it('replaces every listed cpu kernel, idempotently, and unregister restores the stock ones', () => {
+  it.each(TEST_TIERS)('%s tier: replaces every kernel it has, idempotently, and unregister restores the stock ones', (tier) => {
+    const native = tier === 'native' ? 'required' : 'off';
+    // Sigmoid has a native kernel only; every other name has a TypeScript one.
+    const served = fastCpuKernelNames.filter((n) => tier === 'native' || n !== 'Sigmoid');
     const stock = new Map(fastCpuKernelNames.map((n) => [n, tf.getKernel(n, 'cpu')?.kernelFunc]));
     expect([...stock.values()].every((f) => typeof f === 'function')).toBe(true);
 
-    const first = registerFastCpuKernels();
-    expect(first).toEqual([...fastCpuKernelNames].sort());
+    const first = registerFastCpuKernels({ native });
+    expect(first).toEqual([...served].sort());
+    expect(fastCpuKernelTier()).toBe(tier);
     const fast = new Map(fastCpuKernelNames.map((n) => [n, tf.getKernel(n, 'cpu')?.kernelFunc]));
-    for (const name of fastCpuKernelNames) expect(fast.get(name)).not.toBe(stock.get(name));
+    for (const name of served) expect(fast.get(name)).not.toBe(stock.get(name));
 
-    expect(registerFastCpuKernels()).toEqual(first);
+    expect(registerFastCpuKernels({ native })).toEqual(first);
     for (const name of fastCpuKernelNames) expect(tf.getKernel(name, 'cpu')?.kernelFunc).toBe(fast.get(name));
 
     expect(unregisterFastCpuKernels()).toEqual(first);
     for (const name of fastCpuKernelNames) expect(tf.getKernel(name, 'cpu')?.kernelFunc).toBe(stock.get(name));
     expect(registeredFastCpuKernels()).toEqual([]);
     expect(unregisterFastCpuKernels()).toEqual([]);
+    expect(fastCpuKernelTier()).toBe('none');
+  });
+
+  it('switching tiers starts again from the stock kernels', () => {
+    registerFastCpuKernels({ native: 'off', kernels: ['Conv2D'] });
+    expect(fastCpuKernelTier()).toBe('typescript');
+    const ts = tf.getKernel('Conv2D', 'cpu')?.kernelFunc;
+    registerFastCpuKernels({ native: 'off', kernels: ['Conv2D'] });
+    expect(tf.getKernel('Conv2D', 'cpu')?.kernelFunc).toBe(ts);
+    if (!TEST_TIERS.includes('native')) return;
+    registerFastCpuKernels({ native: 'required', kernels: ['Conv2D'] });
+    expect(fastCpuKernelTier()).toBe('native');
+    expect(tf.getKernel('Conv2D', 'cpu')?.kernelFunc).not.toBe(ts);
+    expect(registeredFastCpuKernels()).toEqual(['Conv2D']);
+  });
+
+  it('rejects a thread count that is not a positive integer', () => {
+    expect(() => registerFastCpuKernels({ threads: 0 })).toThrow(/threads must be a positive integer, got 0/);
+    expect(() => registerFastCpuKernels({ threads: 1.5 })).toThrow(/threads must be a positive integer/);
+    expect(registeredFastCpuKernels()).toEqual([]);
   });
 
   it('can replace a subset, and rejects unknown names', () => {
-    expect(registerFastCpuKernels({ kernels: ['Conv2D', 'Slice'] })).toEqual(['Conv2D', 'Slice']);
-    expect(registerFastCpuKernels({ kernels: ['MaxPool'] })).toEqual(['Conv2D', 'MaxPool', 'Slice']);
+    expect(registerFastCpuKernels({ kernels: ['Conv2D', 'Slice'], native: 'off' })).toEqual(['Conv2D', 'Slice']);
+    expect(registerFastCpuKernels({ kernels: ['MaxPool'], native: 'off' })).toEqual(['Conv2D', 'MaxPool', 'Slice']);
     expect(() => registerFastCpuKernels({ kernels: ['Conv3D'] })).toThrow(/Unknown kernel name\(s\) Conv3D/);
   });
 
@@ -45,8 +71,8 @@ describe('registerFastCpuKernels', () => {
     expect(fastCpuKernelNames.map((n) => tf.getKernel(n, 'webgl')?.kernelFunc)).toEqual(webgl);
   });
 
-  it('kernels create no tensors beyond their outputs', () => {
-    registerFastCpuKernels();
+  it.each(TEST_TIERS)('%s tier: kernels create no tensors beyond their outputs', (tier) => {
+    registerFastCpuKernels({ native: tier === 'native' ? 'required' : 'off' });
     const x = tf.randomUniform([2, 8, 8, 3]) as tf.Tensor4D;
     const w = tf.randomUniform([3, 3, 3, 4]) as tf.Tensor4D;
     const before = tf.memory().numTensors;

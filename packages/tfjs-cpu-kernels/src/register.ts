@@ -4,16 +4,34 @@
  * falls back to it for attribute combinations it does not handle, and
  * {@link unregisterFastCpuKernels} puts it back.
  */
-import { getKernel, registerKernel, unregisterKernel } from '@tensorflow/tfjs-core';
-import type { KernelConfig } from '@tensorflow/tfjs-core';
+import { availableParallelism } from 'node:os';
+import { findBackend, getKernel, registerKernel, unregisterKernel } from '@tensorflow/tfjs-core';
+import type { KernelConfig, KernelFunc } from '@tensorflow/tfjs-core';
 import { allFastKernels } from './all-kernels.js';
-import { setConvThreads, stopConvThreads } from './conv-parallel.js';
+import { unwatchBackends, watchBackend } from './buffer-pool.js';
+import { convThreads, setConvThreads, stopConvThreads } from './conv-parallel.js';
+import type { FastKernelSpec } from './cpu-backend.js';
+import { loadNativeAddon, type DnnlAddon } from './native-addon.js';
+import { nativeKernels } from './native-kernels.js';
 import { releaseScratch } from './scratch-buffers.js';
 
 const BACKEND = 'cpu';
 
-/** Names of every kernel this package can replace on the `cpu` backend. */
-export const fastCpuKernelNames: readonly string[] = Object.freeze(allFastKernels.map((k) => k.kernelName));
+/** The TypeScript tier's kernel names, and the native tier's. */
+const NATIVE_KERNEL_NAMES = ['Conv2D', 'FusedConv2D', 'Conv2DBackpropInput', 'Conv2DBackpropFilter', 'MaxPool', 'MaxPoolGrad',
+  'ResizeNearestNeighbor', 'ResizeNearestNeighborGrad', 'Relu', 'Step', 'Sigmoid', 'Add', 'Sub', 'Multiply', 'RealDiv', 'Sum'];
+
+/** Names of every kernel this package can replace on the `cpu` backend (either tier). */
+export const fastCpuKernelNames: readonly string[] = Object.freeze(
+  [...new Set([...allFastKernels.map((k) => k.kernelName), ...NATIVE_KERNEL_NAMES])],
+);
+
+/**
+ * Which kernels serve the `cpu` backend: `native` (oneDNN convolutions and C++ loops, with
+ * the TypeScript kernels behind them for cases they do not take), `typescript`, or `none`
+ * (stock tfjs).
+ */
+export type FastCpuKernelTier = 'native' | 'typescript' | 'none';
 
 /** Options of {@link registerFastCpuKernels}. */
 export interface RegisterFastCpuKernelsOptions {
@@ -28,13 +46,30 @@ export interface RegisterFastCpuKernelsOptions {
    * calling thread blocks until they finish, since kernels are synchronous). Worth it when
    * the process has that many otherwise idle cores; helpers start on the first large
    * convolution and stop with {@link unregisterFastCpuKernels}.
-   * @defaultValue 1
+   * In the native tier, the OpenMP threads of oneDNN and of the loops.
+   * @defaultValue 1 for the TypeScript tier; every core of the machine for the native tier
    */
   threads?: number;
+  /**
+   * Whether to use the native tier: `auto` uses it when the addon loads (see
+   * {@link nativeKernelStatus} for why it may not), `off` never does, `required` throws
+   * when it cannot load.
+   * @defaultValue 'auto'
+   */
+  native?: 'auto' | 'off' | 'required';
+  /**
+   * Most bytes of freed output arrays kept for reuse (see `buffer-pool.ts`); 0 keeps none.
+   * @defaultValue 1 GiB
+   */
+  poolBytes?: number;
 }
+
+const DEFAULT_POOL_BYTES = 1 << 30;
 
 /** Stock configs of the kernels currently replaced, by name. */
 const replaced = new Map<string, KernelConfig>();
+let tier: FastCpuKernelTier = 'none';
+let nativeAddon: DnnlAddon | undefined;
 
 /**
  * Replaces the `cpu` backend's kernels by this package's fast ones. Call it after importing
@@ -46,23 +81,62 @@ const replaced = new Map<string, KernelConfig>();
  */
 export function registerFastCpuKernels(options: RegisterFastCpuKernelsOptions = {}): string[] {
   const wanted = options.kernels ?? fastCpuKernelNames;
-  if (options.threads !== undefined) setConvThreads(options.threads);
   const unknown = wanted.filter((name) => !fastCpuKernelNames.includes(name));
   if (unknown.length > 0) {
     throw new RangeError(
       `Unknown kernel name(s) ${unknown.join(', ')}: registerFastCpuKernels accepts only names of fastCpuKernelNames`,
     );
   }
-  for (const spec of allFastKernels) {
-    if (!wanted.includes(spec.kernelName) || replaced.has(spec.kernelName)) continue;
-    const stock = getKernel(spec.kernelName, BACKEND);
-    if (stock === undefined) continue;
-    unregisterKernel(spec.kernelName, BACKEND);
-    const config: KernelConfig = { ...stock, kernelFunc: spec.create(stock.kernelFunc) };
-    registerKernel(config);
-    replaced.set(spec.kernelName, stock);
+  if (options.threads !== undefined && !(Number.isInteger(options.threads) && options.threads >= 1)) {
+    throw new RangeError(`threads must be a positive integer, got ${options.threads}`);
   }
+  const native = options.native ?? 'auto';
+  const { addon, status } = native === 'off' ? { addon: undefined, status: undefined } : loadNativeAddon();
+  if (native === 'required' && addon === undefined) {
+    throw new Error(`the native oneDNN kernels are not available: ${status?.reason ?? 'unknown reason'}`);
+  }
+  // A tier switch starts from the stock kernels again.
+  const nextTier: FastCpuKernelTier = addon === undefined ? 'typescript' : 'native';
+  if (tier !== 'none' && tier !== nextTier) unregisterFastCpuKernels();
+
+  if (addon === undefined) {
+    if (options.threads !== undefined) setConvThreads(options.threads);
+  } else {
+    addon.setThreads(options.threads ?? availableParallelism());
+    nativeAddon = addon;
+  }
+  const layers: FastKernelSpec[][] = [[...allFastKernels], addon === undefined ? [] : nativeKernels(addon)];
+  for (const name of wanted) {
+    if (replaced.has(name)) continue;
+    const stock = getKernel(name, BACKEND);
+    if (stock === undefined) continue;
+    let kernelFunc: KernelFunc = stock.kernelFunc;
+    let served = false;
+    for (const layer of layers) {
+      const spec = layer.find((k) => k.kernelName === name);
+      if (spec === undefined) continue;
+      kernelFunc = spec.create(kernelFunc);
+      served = true;
+    }
+    if (!served) continue;
+    unregisterKernel(name, BACKEND);
+    registerKernel({ ...stock, kernelFunc });
+    replaced.set(name, stock);
+  }
+  tier = replaced.size > 0 ? nextTier : 'none';
+  const backend = findBackend(BACKEND);
+  if (tier !== 'none' && backend !== undefined && backend !== null) watchBackend(backend, options.poolBytes ?? DEFAULT_POOL_BYTES);
   return registeredFastCpuKernels();
+}
+
+/** Which kernels serve the `cpu` backend now. */
+export function fastCpuKernelTier(): FastCpuKernelTier {
+  return tier;
+}
+
+/** Threads the registered tier computes with (1 when nothing is registered). */
+export function fastCpuKernelThreads(): number {
+  return tier === 'native' && nativeAddon !== undefined ? nativeAddon.getThreads() : convThreads();
 }
 
 /**
@@ -79,6 +153,10 @@ export function unregisterFastCpuKernels(): string[] {
     restored.push(name);
   }
   replaced.clear();
+  unwatchBackends();
+  tier = 'none';
+  nativeAddon?.releaseCaches();
+  nativeAddon = undefined;
   stopConvThreads();
   setConvThreads(1);
   releaseScratch();

@@ -9,6 +9,7 @@
  * halfPixelCenters.
  */
 import type { KernelFunc } from '@tensorflow/tfjs-core';
+import { allocateOutput } from './buffer-pool.js';
 import { float32Values, output, type FastKernelSpec } from './cpu-backend.js';
 
 /** Source index along one axis for each of the `newSize` output positions (tfjs's formula). */
@@ -31,7 +32,7 @@ export function nearestSourceIndex(
   return index;
 }
 
-interface ResizeShape {
+export interface ResizeShape {
   batch: number;
   oldH: number;
   oldW: number;
@@ -42,7 +43,8 @@ interface ResizeShape {
   cols: Int32Array;
 }
 
-function resizeShape(
+/** Shape and source-index tables of a nearest resize of `images` to `newH x newW`. */
+export function resizeShape(
   images: number[],
   newH: number,
   newW: number,
@@ -70,7 +72,7 @@ export const resizeNearestNeighborKernel: FastKernelSpec = {
     const s = resizeShape(images.shape, size[0] as number, size[1] as number, args.attrs);
     if (s === undefined) return stock(args);
     const { batch, oldH, oldW, channels: C, newH, newW, rows, cols } = s;
-    const y = new Float32Array(batch * newH * newW * C);
+    const y = allocateOutput(batch * newH * newW * C, false);
     let o = 0;
     for (let b = 0; b < batch; b++) {
       for (let r = 0; r < newH; r++) {
@@ -96,7 +98,7 @@ export const resizeNearestNeighborGradKernel: FastKernelSpec = {
     const s = resizeShape(images.shape, dy.shape[1]!, dy.shape[2]!, args.attrs);
     if (s === undefined || dy.shape[0] !== s.batch || dy.shape[3] !== s.channels) return stock(args);
     const { batch, oldH, oldW, channels: C, newH, newW, rows, cols } = s;
-    const dx = new Float32Array(batch * oldH * oldW * C);
+    const dx = allocateOutput(batch * oldH * oldW * C, true);
     let o = 0;
     for (let b = 0; b < batch; b++) {
       for (let r = 0; r < newH; r++) {

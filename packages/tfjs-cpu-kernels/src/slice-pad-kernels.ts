@@ -5,6 +5,7 @@
  */
 import { slice_util } from '@tensorflow/tfjs-core';
 import type { KernelFunc } from '@tensorflow/tfjs-core';
+import { allocateOutput } from './buffer-pool.js';
 import { float32Values, output, type FastKernelSpec } from './cpu-backend.js';
 
 /** Run shorter than this are copied element by element rather than with `set`. */
@@ -90,7 +91,7 @@ export const sliceKernel: FastKernelSpec = {
       args.attrs?.['size'] as number | number[] | undefined,
     );
     if (begin === undefined || size === undefined || slice_util.isSliceContinous(x.shape, begin, size)) return stock(args);
-    const y = new Float32Array(size.reduce((a, b) => a * b, 1));
+    const y = allocateOutput(size.reduce((a, b) => a * b, 1), false);
     copyBox(xv, x.shape, begin, y, size, new Array<number>(size.length).fill(0), size);
     return output(args, size, y);
   },
@@ -109,7 +110,7 @@ export const padV2Kernel: FastKernelSpec = {
     }
     if (paddings.some((p) => !(p[0] >= 0 && p[1] >= 0))) return stock(args);
     const outShape = x.shape.map((n, d) => paddings[d]![0] + n + paddings[d]![1]);
-    const y = new Float32Array(outShape.reduce((a, b) => a * b, 1));
+    const y = allocateOutput(outShape.reduce((a, b) => a * b, 1), true);
     const fill = typeof constantValue === 'number' ? constantValue : 0;
     if (fill !== 0) y.fill(fill);
     copyBox(xv, x.shape, new Array<number>(x.shape.length).fill(0), y, outShape, paddings.map((p) => p[0]), x.shape);

@@ -5,7 +5,7 @@
  */
 import { util } from '@tensorflow/tfjs-core';
 import type { KernelFunc } from '@tensorflow/tfjs-core';
-import { float32Values, output, type FastKernelSpec } from './cpu-backend.js';
+import { float32Values, output, type FastKernelSpec, type KernelArgs } from './cpu-backend.js';
 
 /** Sums `rows` rows of length `cols` column-wise. */
 function sumLeading(x: Float32Array, rows: number, cols: number): Float32Array {
@@ -27,6 +27,28 @@ function sumTrailing(x: Float32Array, rows: number, cols: number): Float32Array 
   return out;
 }
 
+/** How a fast Sum reduces: `rows` rows of `cols` summed column-wise (leading) or row-wise. */
+export interface SumPlan {
+  leading: boolean;
+  rows: number;
+  cols: number;
+  outShape: number[];
+}
+
+/** The plan of a Sum over leading or trailing axes, or undefined for other axis sets. */
+export function sumPlan(shape: number[], size: number, attrs: KernelArgs['attrs']): SumPlan | undefined {
+  const axes = [...new Set(util.parseAxisParam(attrs?.['axis'] as number | number[], shape))].sort((p, q) => p - q);
+  const k = axes.length;
+  const leading = axes.every((a, i) => a === i);
+  const trailing = axes.every((a, i) => a === shape.length - k + i);
+  if (!leading && !trailing) return undefined;
+  const reduced = axes.reduce((p, a) => p * shape[a]!, 1);
+  const kept = size / reduced;
+  const keepDims = attrs?.['keepDims'] === true;
+  const outShape = keepDims ? shape.map((n, d) => (axes.includes(d) ? 1 : n)) : shape.filter((_, d) => !axes.includes(d));
+  return leading ? { leading, rows: reduced, cols: kept, outShape } : { leading, rows: kept, cols: reduced, outShape };
+}
+
 /** Sum: attrs `axis` (number or list, negative allowed) and `keepDims`. */
 export const sumKernel: FastKernelSpec = {
   kernelName: 'Sum',
@@ -34,17 +56,9 @@ export const sumKernel: FastKernelSpec = {
     const x = args.inputs['x'];
     const xv = float32Values(args, x);
     if (x === undefined || xv === undefined || xv.length === 0) return stock(args);
-    const shape = x.shape;
-    const axes = [...new Set(util.parseAxisParam(args.attrs?.['axis'] as number | number[], shape))].sort((p, q) => p - q);
-    const k = axes.length;
-    const leading = axes.every((a, i) => a === i);
-    const trailing = axes.every((a, i) => a === shape.length - k + i);
-    if (!leading && !trailing) return stock(args);
-    const reduced = axes.reduce((p, a) => p * shape[a]!, 1);
-    const kept = xv.length / reduced;
-    const values = leading ? sumLeading(xv, reduced, kept) : sumTrailing(xv, kept, reduced);
-    const keepDims = args.attrs?.['keepDims'] === true;
-    const outShape = keepDims ? shape.map((n, d) => (axes.includes(d) ? 1 : n)) : shape.filter((_, d) => !axes.includes(d));
-    return output(args, outShape, values);
+    const plan = sumPlan(x.shape, xv.length, args.attrs);
+    if (plan === undefined) return stock(args);
+    const values = plan.leading ? sumLeading(xv, plan.rows, plan.cols) : sumTrailing(xv, plan.rows, plan.cols);
+    return output(args, plan.outShape, values);
   },
 };

@@ -3,6 +3,7 @@
  * stock formulas; the stock kernels call a closure per element.
  */
 import type { KernelFunc } from '@tensorflow/tfjs-core';
+import { allocateOutput } from './buffer-pool.js';
 import { float32Values, output, type FastKernelSpec } from './cpu-backend.js';
 
 /** Relu: `max(0, x)` (NaN stays NaN). */
@@ -12,7 +13,7 @@ export const reluKernel: FastKernelSpec = {
     const x = args.inputs['x'];
     const xv = float32Values(args, x);
     if (x === undefined || xv === undefined) return stock(args);
-    const y = new Float32Array(xv.length);
+    const y = allocateOutput(xv.length, false);
     for (let i = 0; i < xv.length; i++) y[i] = Math.max(0, xv[i]!);
     return output(args, x.shape.slice(), y);
   },
@@ -26,7 +27,7 @@ export const stepKernel: FastKernelSpec = {
     const xv = float32Values(args, x);
     const alpha = args.attrs?.['alpha'];
     if (x === undefined || xv === undefined || typeof alpha !== 'number') return stock(args);
-    const y = new Float32Array(xv.length);
+    const y = allocateOutput(xv.length, false);
     for (let i = 0; i < xv.length; i++) {
       const v = xv[i]!;
       y[i] = v > 0 ? 1 : v !== v ? NaN : alpha;

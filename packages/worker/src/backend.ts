@@ -1,12 +1,15 @@
 import { existsSync, readdirSync } from 'node:fs';
+import { availableParallelism } from 'node:os';
 import * as tf from '@tensorflow/tfjs';
-import { registerFastCpuKernels } from '@denoise-sweep/tfjs-cpu-kernels';
+import { fastCpuKernelThreads, fastCpuKernelTier, nativeKernelStatus, registerFastCpuKernels } from '@denoise-sweep/tfjs-cpu-kernels';
 
 /**
  * Training engines, fastest first:
  * - `tensorflow-gpu`: @tensorflow/tfjs-node-gpu (libtensorflow with CUDA), production GPU workers;
  * - `tensorflow`: @tensorflow/tfjs-node (libtensorflow on CPU);
- * - `cpu`: the pure-JS backend of @tensorflow/tfjs with this project's corrected, faster kernels.
+ * - `cpu`: the pure-JS backend of @tensorflow/tfjs with this project's corrected, faster kernels:
+ *   oneDNN convolutions and C++ loops where the native addon was built (libdnnl-dev), else
+ *   TypeScript kernels. DENOISE_SWEEP_NATIVE_KERNELS=off forces the TypeScript ones.
  * The native packages are optionalDependencies: their install downloads libtensorflow, and
  * where that fails npm leaves them out, so the pure-JS tier always exists.
  */
@@ -17,7 +20,7 @@ export interface SelectedEngine {
   engine: EngineName;
   /** The tfjs backend name now active. */
   backend: string;
-  /** Which kernels run, for logs and the info metric (e.g. 'libtensorflow', 'js-fast'). */
+  /** Which kernels run, for logs and the info metric (e.g. 'libtensorflow', 'onednn-2-threads', 'js-fast'). */
   kernels: string;
   /** Why faster tiers were passed over, for the log. */
   skipped: string[];
@@ -35,6 +38,16 @@ async function loadNative(moduleName: string): Promise<void> {
   await import(moduleName);
   await tf.setBackend('tensorflow');
   await tf.ready();
+}
+
+/** DENOISE_SWEEP_CPU_THREADS as a thread count (1 to 64), or undefined when unset or empty. */
+function parseThreads(value: string | undefined): number | undefined {
+  if (value === undefined || value.trim() === '') return undefined;
+  const n = Number(value);
+  if (!Number.isInteger(n) || n < 1 || n > 64) {
+    throw new Error(`DENOISE_SWEEP_CPU_THREADS must be a whole number from 1 to 64, got '${value}'`);
+  }
+  return n;
 }
 
 function parseEngine(value: string | undefined): EngineName | undefined {
@@ -67,11 +80,16 @@ export async function selectEngine(prefer: string | undefined = process.env.TFJS
       tf.enableProdMode();
       await tf.setBackend('cpu');
       await tf.ready();
-      // One thread per training process by default: local mode runs one process per core.
-      // DENOISE_SWEEP_CPU_THREADS=2 lets a lone worker use both cores for large convolutions.
-      const threads = Math.max(1, Math.min(16, Math.floor(Number(process.env.DENOISE_SWEEP_CPU_THREADS ?? 1)) || 1));
+      // Threads of the kernels: DENOISE_SWEEP_CPU_THREADS, else every core for the native
+      // tier (a lone worker per machine) and 1 for the TypeScript tier, whose helper threads
+      // pay off only on large convolutions. Local mode sets it to cores / workers.
+      const native = nativeKernelStatus();
+      const threads = parseThreads(process.env.DENOISE_SWEEP_CPU_THREADS) ?? (native.available ? availableParallelism() : 1);
       registerFastCpuKernels({ threads });
-      return { engine, backend: tf.getBackend(), kernels: threads > 1 ? `js-fast-${threads}-threads` : 'js-fast', skipped };
+      if (!native.available) skipped.push(`onednn kernels: ${native.reason ?? 'unavailable'}`);
+      const used = fastCpuKernelThreads();
+      const tierName = fastCpuKernelTier() === 'native' ? 'onednn' : 'js-fast';
+      return { engine, backend: tf.getBackend(), kernels: used > 1 ? `${tierName}-${used}-threads` : tierName, skipped };
     } catch (err) {
       const reason = (err as Error).message.split('\n')[0] ?? String(err);
       if (forced) throw new Error(`training engine '${engine}' is not available: ${reason}`, { cause: err });

@@ -4,18 +4,33 @@
  */
 import * as tf from '@tensorflow/tfjs';
 import { expect } from 'vitest';
-import { convThreads } from '../conv-parallel.js';
-import { registerFastCpuKernels, unregisterFastCpuKernels } from '../register.js';
+import { nativeKernelStatus } from '../native-addon.js';
+import { fastCpuKernelThreads, fastCpuKernelTier, registerFastCpuKernels, unregisterFastCpuKernels } from '../register.js';
 
-/** Runs `fn` with the stock cpu kernels, then restores the fast ones (same thread count). */
+/** A tier of fast kernels the kernel tests run on. */
+export type TestTier = 'typescript' | 'native';
+
+/**
+ * The tiers to test here: the native one only where its addon was built. The build is
+ * required, not skipped silently, when DENOISE_SWEEP_EXPECT_NATIVE=1 (see native-addon.test.ts).
+ */
+export const TEST_TIERS: readonly TestTier[] = nativeKernelStatus().available ? ['typescript', 'native'] : ['typescript'];
+
+/** Registers the fast kernels of `tier` alone (the native tier sits on the TypeScript one). */
+export function registerTier(tier: TestTier, threads?: number): void {
+  unregisterFastCpuKernels();
+  registerFastCpuKernels({ native: tier === 'native' ? 'required' : 'off', ...(threads === undefined ? {} : { threads }) });
+}
+
+/** Runs `fn` with the stock cpu kernels, then restores the fast ones (same tier and threads). */
 export function withStock<T>(fn: () => T): T {
-  const threads = convThreads();
+  const tier = fastCpuKernelTier();
+  const threads = fastCpuKernelThreads();
   unregisterFastCpuKernels();
   try {
     return fn();
   } finally {
-    unregisterFastCpuKernels();
-    registerFastCpuKernels({ threads });
+    if (tier !== 'none') registerTier(tier, threads);
   }
 }
 

@@ -25,6 +25,9 @@ Examples:
 Configuration (flags override the environment): REDIS_URL, S3_ENDPOINT, S3_BUCKET, S3_REGION,
 S3_PREFIX; AWS credentials come from the AWS SDK's usual chain (AWS_ACCESS_KEY_ID and
 AWS_SECRET_ACCESS_KEY, profiles, instance roles). TFJS_BACKEND forces a training engine.
+On the cpu engine, DENOISE_SWEEP_CPU_THREADS sets the kernels' threads (default: every core
+with the oneDNN kernels, 1 with the TypeScript ones) and DENOISE_SWEEP_NATIVE_KERNELS=off
+turns the oneDNN kernels off. The log line "training child ready" names the kernels in use.
 
 Signals: the first SIGTERM or SIGINT makes running trials finish their batch, checkpoint and
 go back to the queue at once, where another worker resumes them; a second one exits now.`;

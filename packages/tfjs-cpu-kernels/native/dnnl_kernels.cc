@@ -1,0 +1,630 @@
+// Native kernels for the tfjs cpu backend: convolutions on oneDNN, and the loops that
+// dominate a training step once convolutions are fast (pooling, nearest upsampling, relu and
+// its step, broadcast arithmetic, sums) in C++ with OpenMP, the threading runtime oneDNN
+// itself was built with, so both share one pool of threads.
+//
+// Every function computes into output arrays allocated by the caller (JavaScript owns all
+// memory the tfjs backend sees); the TypeScript side checks shapes, dtypes and attributes
+// and passes only combinations these functions handle.
+
+#include <napi.h>
+#include <omp.h>
+
+#include <oneapi/dnnl/dnnl.hpp>
+
+#include <algorithm>
+#include <cmath>
+#include <cstdint>
+#include <limits>
+#include <memory>
+#include <string>
+#include <unordered_map>
+#include <vector>
+
+namespace {
+
+// Below this many elements a loop stays on the calling thread: waking the OpenMP threads
+// (asleep under OMP_WAIT_POLICY=passive) costs more than the loop.
+constexpr int64_t kParallelMin = 1 << 15;
+
+using dnnl::algorithm;
+using dnnl::memory;
+using dnnl::prop_kind;
+using Tag = memory::format_tag;
+using Dt = memory::data_type;
+
+dnnl::engine& cpuEngine() {
+  static dnnl::engine engine(dnnl::engine::kind::cpu, 0);
+  return engine;
+}
+
+dnnl::stream& cpuStream() {
+  static dnnl::stream stream(cpuEngine());
+  return stream;
+}
+
+// ---------------------------------------------------------------------------------------
+// Argument helpers
+
+float* floats(const Napi::CallbackInfo& info, size_t i, size_t minLength) {
+  if (!info[i].IsTypedArray() || info[i].As<Napi::TypedArray>().TypedArrayType() != napi_float32_array) {
+    throw Napi::TypeError::New(info.Env(), "argument " + std::to_string(i) + " must be a Float32Array");
+  }
+  auto a = info[i].As<Napi::Float32Array>();
+  if (a.ElementLength() < minLength) {
+    throw Napi::RangeError::New(info.Env(), "argument " + std::to_string(i) + " holds " +
+                                                std::to_string(a.ElementLength()) + " floats, needs " +
+                                                std::to_string(minLength));
+  }
+  return a.Data();
+}
+
+const int32_t* ints(const Napi::CallbackInfo& info, size_t i, size_t length) {
+  if (!info[i].IsTypedArray() || info[i].As<Napi::TypedArray>().TypedArrayType() != napi_int32_array) {
+    throw Napi::TypeError::New(info.Env(), "argument " + std::to_string(i) + " must be an Int32Array");
+  }
+  auto a = info[i].As<Napi::Int32Array>();
+  if (a.ElementLength() < length) {
+    throw Napi::RangeError::New(info.Env(), "argument " + std::to_string(i) + " is too short");
+  }
+  return a.Data();
+}
+
+int32_t intArg(const Napi::CallbackInfo& info, size_t i) {
+  if (!info[i].IsNumber()) throw Napi::TypeError::New(info.Env(), "argument " + std::to_string(i) + " must be a number");
+  return info[i].As<Napi::Number>().Int32Value();
+}
+
+// ---------------------------------------------------------------------------------------
+// Convolutions (NHWC activations, HWIO filters as tfjs stores them; stride 1, dilation 1)
+
+struct Geom {
+  int64_t n, h, w, ci, oh, ow, co, fh, fw, padTop, padLeft;
+
+  memory::dims src() const { return {n, ci, h, w}; }
+  memory::dims dst() const { return {n, co, oh, ow}; }
+  memory::dims weights() const { return {co, ci, fh, fw}; }
+  memory::dims padL() const { return {padTop, padLeft}; }
+  memory::dims padR() const { return {oh - 1 + fh - h - padTop, ow - 1 + fw - w - padLeft}; }
+  size_t srcSize() const { return static_cast<size_t>(n * h * w * ci); }
+  size_t dstSize() const { return static_cast<size_t>(n * oh * ow * co); }
+  size_t weightsSize() const { return static_cast<size_t>(fh * fw * ci * co); }
+
+  std::string key(const char* kind, int extra) const {
+    std::string k(kind);
+    for (int64_t v : {n, h, w, ci, oh, ow, co, fh, fw, padTop, padLeft, static_cast<int64_t>(extra)}) {
+      k += ':';
+      k += std::to_string(v);
+    }
+    return k;
+  }
+};
+
+Geom readGeom(const Napi::CallbackInfo& info, size_t i) {
+  const int32_t* g = ints(info, i, 11);
+  Geom geom{g[0], g[1], g[2], g[3], g[4], g[5], g[6], g[7], g[8], g[9], g[10]};
+  for (int k = 0; k < 9; ++k) {
+    if (g[k] <= 0) throw Napi::RangeError::New(info.Env(), "convolution geometry must be positive");
+  }
+  if (geom.padR()[0] < 0 || geom.padR()[1] < 0) throw Napi::RangeError::New(info.Env(), "convolution geometry is inconsistent");
+  return geom;
+}
+
+const memory::dims kUnitStrides{1, 1};
+
+memory::desc nhwc(const memory::dims& dims) { return memory::desc(dims, Dt::f32, Tag::nhwc); }
+memory::desc hwio(const memory::dims& dims) { return memory::desc(dims, Dt::f32, Tag::hwio); }
+memory::desc anyLayout(const memory::dims& dims) { return memory::desc(dims, Dt::f32, Tag::any); }
+
+dnnl::convolution_forward::primitive_desc forwardHint(const Geom& g) {
+  dnnl::convolution_forward::desc d(prop_kind::forward_training, algorithm::convolution_direct, nhwc(g.src()),
+                                    anyLayout(g.weights()), nhwc(g.dst()), kUnitStrides, g.padL(), g.padR());
+  return dnnl::convolution_forward::primitive_desc(d, cpuEngine());
+}
+
+// The weights in the layout the primitive chose, refreshed from the tfjs HWIO array per call.
+struct WeightsInPrimitiveLayout {
+  memory::desc user;
+  memory::desc chosen;
+  bool same = true;
+  memory buffer;
+  dnnl::reorder toChosen;
+  dnnl::reorder fromChosen;
+
+  WeightsInPrimitiveLayout(const Geom& g, const memory::desc& primitiveLayout, bool gradient)
+      : user(hwio(g.weights())), chosen(primitiveLayout), same(user == chosen) {
+    if (same) return;
+    buffer = memory(chosen, cpuEngine());
+    if (gradient) {
+      toChosen = dnnl::reorder();
+      fromChosen = dnnl::reorder(dnnl::reorder::primitive_desc(cpuEngine(), chosen, cpuEngine(), user));
+    } else {
+      toChosen = dnnl::reorder(dnnl::reorder::primitive_desc(cpuEngine(), user, cpuEngine(), chosen));
+    }
+  }
+
+  // Memory the primitive reads: the user's array itself, or the reordered copy.
+  memory input(float* userData) {
+    memory userMem(user, cpuEngine(), userData);
+    if (same) return userMem;
+    toChosen.execute(cpuStream(), {{DNNL_ARG_FROM, userMem}, {DNNL_ARG_TO, buffer}});
+    return buffer;
+  }
+
+  // Memory the primitive writes; call finishOutput after executing it.
+  memory output(float* userData) { return same ? memory(user, cpuEngine(), userData) : buffer; }
+
+  void finishOutput(float* userData) {
+    if (same) return;
+    memory userMem(user, cpuEngine(), userData);
+    fromChosen.execute(cpuStream(), {{DNNL_ARG_FROM, buffer}, {DNNL_ARG_TO, userMem}});
+  }
+};
+
+enum Activation { kLinear = 0, kRelu = 1, kSigmoid = 2 };
+
+struct ForwardEntry {
+  dnnl::convolution_forward::primitive_desc pd;
+  dnnl::convolution_forward prim;
+  WeightsInPrimitiveLayout weights;
+  ForwardEntry(const dnnl::convolution_forward::primitive_desc& p, const Geom& g)
+      : pd(p), prim(p), weights(g, p.weights_desc(), false) {}
+};
+
+struct BackwardDataEntry {
+  dnnl::convolution_backward_data::primitive_desc pd;
+  dnnl::convolution_backward_data prim;
+  WeightsInPrimitiveLayout weights;
+  BackwardDataEntry(const dnnl::convolution_backward_data::primitive_desc& p, const Geom& g)
+      : pd(p), prim(p), weights(g, p.weights_desc(), false) {}
+};
+
+struct BackwardWeightsEntry {
+  dnnl::convolution_backward_weights::primitive_desc pd;
+  dnnl::convolution_backward_weights prim;
+  WeightsInPrimitiveLayout weights;
+  BackwardWeightsEntry(const dnnl::convolution_backward_weights::primitive_desc& p, const Geom& g)
+      : pd(p), prim(p), weights(g, p.diff_weights_desc(), true) {}
+};
+
+// Primitives by geometry: a training run uses a handful of shapes over and over.
+std::unordered_map<std::string, std::unique_ptr<ForwardEntry>> forwardCache;
+std::unordered_map<std::string, std::unique_ptr<BackwardDataEntry>> backwardDataCache;
+std::unordered_map<std::string, std::unique_ptr<BackwardWeightsEntry>> backwardWeightsCache;
+
+ForwardEntry& forwardEntry(const Geom& g, bool bias, int activation) {
+  const std::string key = g.key("fwd", (bias ? 8 : 0) + activation);
+  auto found = forwardCache.find(key);
+  if (found != forwardCache.end()) return *found->second;
+  auto desc = bias ? dnnl::convolution_forward::desc(prop_kind::forward_training, algorithm::convolution_direct,
+                                                     nhwc(g.src()), anyLayout(g.weights()),
+                                                     memory::desc({g.co}, Dt::f32, Tag::x), nhwc(g.dst()),
+                                                     kUnitStrides, g.padL(), g.padR())
+                   : dnnl::convolution_forward::desc(prop_kind::forward_training, algorithm::convolution_direct,
+                                                     nhwc(g.src()), anyLayout(g.weights()), nhwc(g.dst()),
+                                                     kUnitStrides, g.padL(), g.padR());
+  dnnl::primitive_attr attr;
+  if (activation != kLinear) {
+    dnnl::post_ops ops;
+    ops.append_eltwise(1.f, activation == kRelu ? algorithm::eltwise_relu : algorithm::eltwise_logistic, 0.f, 0.f);
+    attr.set_post_ops(ops);
+  }
+  auto entry = std::make_unique<ForwardEntry>(dnnl::convolution_forward::primitive_desc(desc, attr, cpuEngine()), g);
+  return *forwardCache.emplace(key, std::move(entry)).first->second;
+}
+
+BackwardDataEntry& backwardDataEntry(const Geom& g) {
+  const std::string key = g.key("bwd_data", 0);
+  auto found = backwardDataCache.find(key);
+  if (found != backwardDataCache.end()) return *found->second;
+  dnnl::convolution_backward_data::desc desc(algorithm::convolution_direct, nhwc(g.src()), anyLayout(g.weights()),
+                                             nhwc(g.dst()), kUnitStrides, g.padL(), g.padR());
+  auto entry = std::make_unique<BackwardDataEntry>(
+      dnnl::convolution_backward_data::primitive_desc(desc, cpuEngine(), forwardHint(g)), g);
+  return *backwardDataCache.emplace(key, std::move(entry)).first->second;
+}
+
+BackwardWeightsEntry& backwardWeightsEntry(const Geom& g) {
+  const std::string key = g.key("bwd_weights", 0);
+  auto found = backwardWeightsCache.find(key);
+  if (found != backwardWeightsCache.end()) return *found->second;
+  dnnl::convolution_backward_weights::desc desc(algorithm::convolution_direct, nhwc(g.src()), anyLayout(g.weights()),
+                                                nhwc(g.dst()), kUnitStrides, g.padL(), g.padR());
+  auto entry = std::make_unique<BackwardWeightsEntry>(
+      dnnl::convolution_backward_weights::primitive_desc(desc, cpuEngine(), forwardHint(g)), g);
+  return *backwardWeightsCache.emplace(key, std::move(entry)).first->second;
+}
+
+template <typename F>
+Napi::Value guarded(const Napi::CallbackInfo& info, F body) {
+  try {
+    body();
+  } catch (const dnnl::error& e) {
+    throw Napi::Error::New(info.Env(), std::string("oneDNN: ") + e.what());
+  }
+  return info.Env().Undefined();
+}
+
+// convForward(x, filter, bias | null, y, geometry, activation)
+Napi::Value ConvForward(const Napi::CallbackInfo& info) {
+  return guarded(info, [&] {
+    const Geom g = readGeom(info, 4);
+    float* x = floats(info, 0, g.srcSize());
+    float* w = floats(info, 1, g.weightsSize());
+    const bool hasBias = !info[2].IsNull() && !info[2].IsUndefined();
+    float* b = hasBias ? floats(info, 2, static_cast<size_t>(g.co)) : nullptr;
+    float* y = floats(info, 3, g.dstSize());
+    const int activation = intArg(info, 5);
+    if (activation < kLinear || activation > kSigmoid) throw Napi::RangeError::New(info.Env(), "unknown activation");
+    ForwardEntry& e = forwardEntry(g, hasBias, activation);
+    std::unordered_map<int, memory> args{{DNNL_ARG_SRC, memory(e.pd.src_desc(), cpuEngine(), x)},
+                                         {DNNL_ARG_WEIGHTS, e.weights.input(w)},
+                                         {DNNL_ARG_DST, memory(e.pd.dst_desc(), cpuEngine(), y)}};
+    if (hasBias) args.emplace(DNNL_ARG_BIAS, memory(e.pd.bias_desc(), cpuEngine(), b));
+    e.prim.execute(cpuStream(), args);
+    cpuStream().wait();
+  });
+}
+
+// convBackwardData(dy, filter, dx, geometry)
+Napi::Value ConvBackwardData(const Napi::CallbackInfo& info) {
+  return guarded(info, [&] {
+    const Geom g = readGeom(info, 3);
+    float* dy = floats(info, 0, g.dstSize());
+    float* w = floats(info, 1, g.weightsSize());
+    float* dx = floats(info, 2, g.srcSize());
+    BackwardDataEntry& e = backwardDataEntry(g);
+    e.prim.execute(cpuStream(), {{DNNL_ARG_DIFF_DST, memory(e.pd.diff_dst_desc(), cpuEngine(), dy)},
+                                 {DNNL_ARG_WEIGHTS, e.weights.input(w)},
+                                 {DNNL_ARG_DIFF_SRC, memory(e.pd.diff_src_desc(), cpuEngine(), dx)}});
+    cpuStream().wait();
+  });
+}
+
+// convBackwardWeights(x, dy, dw, geometry)
+Napi::Value ConvBackwardWeights(const Napi::CallbackInfo& info) {
+  return guarded(info, [&] {
+    const Geom g = readGeom(info, 3);
+    float* x = floats(info, 0, g.srcSize());
+    float* dy = floats(info, 1, g.dstSize());
+    float* dw = floats(info, 2, g.weightsSize());
+    BackwardWeightsEntry& e = backwardWeightsEntry(g);
+    e.prim.execute(cpuStream(), {{DNNL_ARG_SRC, memory(e.pd.src_desc(), cpuEngine(), x)},
+                                 {DNNL_ARG_DIFF_DST, memory(e.pd.diff_dst_desc(), cpuEngine(), dy)},
+                                 {DNNL_ARG_DIFF_WEIGHTS, e.weights.output(dw)}});
+    e.weights.finishOutput(dw);
+    cpuStream().wait();
+  });
+}
+
+// convImplementations(geometry): the oneDNN implementations chosen for the three passes.
+Napi::Value ConvImplementations(const Napi::CallbackInfo& info) {
+  Napi::Object out = Napi::Object::New(info.Env());
+  guarded(info, [&] {
+    const Geom g = readGeom(info, 0);
+    out.Set("forward", forwardEntry(g, true, kRelu).pd.impl_info_str());
+    out.Set("backwardData", backwardDataEntry(g).pd.impl_info_str());
+    out.Set("backwardWeights", backwardWeightsEntry(g).pd.impl_info_str());
+  });
+  return out;
+}
+
+// ---------------------------------------------------------------------------------------
+// Max pooling, NHWC, any window/stride/padding. Same ties and NaN rules as the stock
+// kernels: the first strictly greater value in row-major window order wins, NaN never
+// wins, a window with no winner outputs -Infinity and passes no gradient.
+
+struct PoolDims {
+  int64_t n, h, w, c, oh, ow, fh, fw, sh, sw, padTop, padLeft;
+};
+
+PoolDims readPool(const Napi::CallbackInfo& info, size_t i) {
+  const int32_t* d = ints(info, i, 12);
+  PoolDims p{d[0], d[1], d[2], d[3], d[4], d[5], d[6], d[7], d[8], d[9], d[10], d[11]};
+  for (int k = 0; k < 10; ++k) {
+    if (d[k] <= 0) throw Napi::RangeError::New(info.Env(), "pooling geometry must be positive");
+  }
+  return p;
+}
+
+// Calls visit(outOffset, inOffsetOfChannel0PerWinner...) per output pixel of batch b, with
+// the per-channel argmax (-1: none) of its window in `where`.
+template <typename Visit>
+void poolWindows(const PoolDims& p, const float* x, int64_t b, std::vector<float>& best, std::vector<int64_t>& where,
+                 Visit visit) {
+  const int64_t C = p.c;
+  for (int64_t oy = 0; oy < p.oh; ++oy) {
+    const int64_t rc = oy * p.sh - p.padTop;
+    const int64_t r0 = std::max<int64_t>(0, rc), r1 = std::min(p.h, rc + p.fh);
+    for (int64_t ox = 0; ox < p.ow; ++ox) {
+      const int64_t cc = ox * p.sw - p.padLeft;
+      const int64_t c0 = std::max<int64_t>(0, cc), c1 = std::min(p.w, cc + p.fw);
+      std::fill(best.begin(), best.end(), -std::numeric_limits<float>::infinity());
+      std::fill(where.begin(), where.end(), -1);
+      for (int64_t r = r0; r < r1; ++r) {
+        for (int64_t c = c0; c < c1; ++c) {
+          const int64_t base = ((b * p.h + r) * p.w + c) * C;
+          for (int64_t ch = 0; ch < C; ++ch) {
+            const float v = x[base + ch];
+            if (v > best[ch]) {
+              best[ch] = v;
+              where[ch] = base + ch;
+            }
+          }
+        }
+      }
+      visit(((b * p.oh + oy) * p.ow + ox) * C);
+    }
+  }
+}
+
+// maxPool(x, y, dims)
+Napi::Value MaxPool(const Napi::CallbackInfo& info) {
+  const PoolDims p = readPool(info, 2);
+  const float* x = floats(info, 0, static_cast<size_t>(p.n * p.h * p.w * p.c));
+  float* y = floats(info, 1, static_cast<size_t>(p.n * p.oh * p.ow * p.c));
+#pragma omp parallel
+  {
+    std::vector<float> best(p.c);
+    std::vector<int64_t> where(p.c);
+#pragma omp for schedule(static)
+    for (int64_t b = 0; b < p.n; ++b) {
+      poolWindows(p, x, b, best, where, [&](int64_t o) { std::copy(best.begin(), best.end(), y + o); });
+    }
+  }
+  return info.Env().Undefined();
+}
+
+// maxPoolGrad(x, dy, dx, dims): dx must be zeroed.
+Napi::Value MaxPoolGrad(const Napi::CallbackInfo& info) {
+  const PoolDims p = readPool(info, 3);
+  const float* x = floats(info, 0, static_cast<size_t>(p.n * p.h * p.w * p.c));
+  const float* dy = floats(info, 1, static_cast<size_t>(p.n * p.oh * p.ow * p.c));
+  float* dx = floats(info, 2, static_cast<size_t>(p.n * p.h * p.w * p.c));
+#pragma omp parallel
+  {
+    std::vector<float> best(p.c);
+    std::vector<int64_t> where(p.c);
+#pragma omp for schedule(static)
+    for (int64_t b = 0; b < p.n; ++b) {
+      poolWindows(p, x, b, best, where, [&](int64_t o) {
+        for (int64_t ch = 0; ch < p.c; ++ch) {
+          if (where[ch] >= 0) dx[where[ch]] += dy[o + ch];
+        }
+      });
+    }
+  }
+  return info.Env().Undefined();
+}
+
+// ---------------------------------------------------------------------------------------
+// Nearest-neighbour resize and its gradient, from per-axis source-index tables computed by
+// the TypeScript side with tfjs's formulas. dims: [n, oldH, oldW, c, newH, newW].
+
+struct ResizeDims {
+  int64_t n, oldH, oldW, c, newH, newW;
+};
+
+ResizeDims readResize(const Napi::CallbackInfo& info, size_t i) {
+  const int32_t* d = ints(info, i, 6);
+  ResizeDims r{d[0], d[1], d[2], d[3], d[4], d[5]};
+  for (int k = 0; k < 6; ++k) {
+    if (d[k] <= 0) throw Napi::RangeError::New(info.Env(), "resize geometry must be positive");
+  }
+  return r;
+}
+
+const int32_t* indexTable(const Napi::CallbackInfo& info, size_t i, int64_t length, int64_t bound) {
+  const int32_t* t = ints(info, i, static_cast<size_t>(length));
+  for (int64_t k = 0; k < length; ++k) {
+    if (t[k] < 0 || t[k] >= bound) throw Napi::RangeError::New(info.Env(), "resize index out of range");
+  }
+  return t;
+}
+
+// resizeNearest(x, y, rows, cols, dims)
+Napi::Value ResizeNearest(const Napi::CallbackInfo& info) {
+  const ResizeDims d = readResize(info, 4);
+  const float* x = floats(info, 0, static_cast<size_t>(d.n * d.oldH * d.oldW * d.c));
+  float* y = floats(info, 1, static_cast<size_t>(d.n * d.newH * d.newW * d.c));
+  const int32_t* rows = indexTable(info, 2, d.newH, d.oldH);
+  const int32_t* cols = indexTable(info, 3, d.newW, d.oldW);
+#pragma omp parallel for schedule(static)
+  for (int64_t b = 0; b < d.n; ++b) {
+    for (int64_t r = 0; r < d.newH; ++r) {
+      const float* srcRow = x + (b * d.oldH + rows[r]) * d.oldW * d.c;
+      float* dst = y + (b * d.newH + r) * d.newW * d.c;
+      for (int64_t c = 0; c < d.newW; ++c) std::copy_n(srcRow + cols[c] * d.c, d.c, dst + c * d.c);
+    }
+  }
+  return info.Env().Undefined();
+}
+
+// resizeNearestGrad(dy, dx, rows, cols, dims): dx must be zeroed.
+Napi::Value ResizeNearestGrad(const Napi::CallbackInfo& info) {
+  const ResizeDims d = readResize(info, 4);
+  const float* dy = floats(info, 0, static_cast<size_t>(d.n * d.newH * d.newW * d.c));
+  float* dx = floats(info, 1, static_cast<size_t>(d.n * d.oldH * d.oldW * d.c));
+  const int32_t* rows = indexTable(info, 2, d.newH, d.oldH);
+  const int32_t* cols = indexTable(info, 3, d.newW, d.oldW);
+#pragma omp parallel for schedule(static)
+  for (int64_t b = 0; b < d.n; ++b) {
+    for (int64_t r = 0; r < d.newH; ++r) {
+      float* dstRow = dx + (b * d.oldH + rows[r]) * d.oldW * d.c;
+      const float* src = dy + (b * d.newH + r) * d.newW * d.c;
+      for (int64_t c = 0; c < d.newW; ++c) {
+        float* dst = dstRow + cols[c] * d.c;
+        const float* s = src + c * d.c;
+        for (int64_t ch = 0; ch < d.c; ++ch) dst[ch] += s[ch];
+      }
+    }
+  }
+  return info.Env().Undefined();
+}
+
+// ---------------------------------------------------------------------------------------
+// Elementwise
+
+enum Unary { kUnaryRelu = 0, kUnaryStep = 1, kUnarySigmoid = 2 };
+
+// unary(op, x, y, alpha)
+Napi::Value UnaryOp(const Napi::CallbackInfo& info) {
+  const int op = intArg(info, 0);
+  auto xa = info[1].As<Napi::Float32Array>();
+  const int64_t n = static_cast<int64_t>(xa.ElementLength());
+  const float* x = floats(info, 1, 0);
+  float* y = floats(info, 2, static_cast<size_t>(n));
+  const float alpha = info[3].IsNumber() ? info[3].As<Napi::Number>().FloatValue() : 0.f;
+  switch (op) {
+    case kUnaryRelu:
+#pragma omp parallel for simd schedule(static) if (n >= kParallelMin)
+      for (int64_t i = 0; i < n; ++i) y[i] = std::isnan(x[i]) ? x[i] : std::max(0.f, x[i]);
+      break;
+    case kUnaryStep:
+#pragma omp parallel for simd schedule(static) if (n >= kParallelMin)
+      for (int64_t i = 0; i < n; ++i) y[i] = x[i] > 0.f ? 1.f : std::isnan(x[i]) ? x[i] : alpha;
+      break;
+    case kUnarySigmoid:
+      // In double, like the stock kernel's Math.exp, then rounded once.
+#pragma omp parallel for schedule(static) if (n >= kParallelMin)
+      for (int64_t i = 0; i < n; ++i) y[i] = static_cast<float>(1.0 / (1.0 + std::exp(-static_cast<double>(x[i]))));
+      break;
+    default:
+      throw Napi::RangeError::New(info.Env(), "unknown unary op");
+  }
+  return info.Env().Undefined();
+}
+
+enum Binary { kAdd = 0, kSub = 1, kMul = 2, kDiv = 3 };
+
+template <typename Op>
+void broadcastRows(const float* full, const float* row, float* out, int64_t n, int64_t rowLength, bool rowFirst, Op op) {
+  if (rowLength == 1) {
+    const float s = row[0];
+    if (rowFirst) {
+#pragma omp parallel for simd schedule(static) if (n >= kParallelMin)
+      for (int64_t i = 0; i < n; ++i) out[i] = op(s, full[i]);
+    } else {
+#pragma omp parallel for simd schedule(static) if (n >= kParallelMin)
+      for (int64_t i = 0; i < n; ++i) out[i] = op(full[i], s);
+    }
+    return;
+  }
+  const int64_t rows = n / rowLength;
+#pragma omp parallel for schedule(static) if (n >= kParallelMin)
+  for (int64_t r = 0; r < rows; ++r) {
+    const float* f = full + r * rowLength;
+    float* o = out + r * rowLength;
+    if (rowFirst) {
+#pragma omp simd
+      for (int64_t j = 0; j < rowLength; ++j) o[j] = op(row[j], f[j]);
+    } else {
+#pragma omp simd
+      for (int64_t j = 0; j < rowLength; ++j) o[j] = op(f[j], row[j]);
+    }
+  }
+}
+
+// binary(op, full, row, out, rowFirst): out[i] = full[i] op row[i % row.length], or
+// row[i % row.length] op full[i] when rowFirst. row.length divides full.length.
+Napi::Value BinaryOp(const Napi::CallbackInfo& info) {
+  const int op = intArg(info, 0);
+  auto fa = info[1].As<Napi::Float32Array>();
+  auto ra = info[2].As<Napi::Float32Array>();
+  const int64_t n = static_cast<int64_t>(fa.ElementLength());
+  const int64_t m = static_cast<int64_t>(ra.ElementLength());
+  const float* full = floats(info, 1, 0);
+  const float* row = floats(info, 2, 1);
+  float* out = floats(info, 3, static_cast<size_t>(n));
+  const bool rowFirst = info[4].ToBoolean();
+  if (m == 0 || n % m != 0) throw Napi::RangeError::New(info.Env(), "row length must divide the full length");
+  switch (op) {
+    case kAdd: broadcastRows(full, row, out, n, m, rowFirst, [](float a, float b) { return a + b; }); break;
+    case kSub: broadcastRows(full, row, out, n, m, rowFirst, [](float a, float b) { return a - b; }); break;
+    case kMul: broadcastRows(full, row, out, n, m, rowFirst, [](float a, float b) { return a * b; }); break;
+    case kDiv: broadcastRows(full, row, out, n, m, rowFirst, [](float a, float b) { return a / b; }); break;
+    default: throw Napi::RangeError::New(info.Env(), "unknown binary op");
+  }
+  return info.Env().Undefined();
+}
+
+// sumLeading(x, out, rows, cols): out[j] = sum over r of x[r * cols + j], in double. Each
+// thread sums a fixed band of rows; bands are added in thread order, so the result depends
+// only on the thread count.
+Napi::Value SumLeading(const Napi::CallbackInfo& info) {
+  const int64_t rows = intArg(info, 2), cols = intArg(info, 3);
+  if (rows <= 0 || cols <= 0) throw Napi::RangeError::New(info.Env(), "sum geometry must be positive");
+  const float* x = floats(info, 0, static_cast<size_t>(rows * cols));
+  float* out = floats(info, 1, static_cast<size_t>(cols));
+  const int threads = rows * cols < kParallelMin ? 1 : std::max(1, std::min<int>(omp_get_max_threads(), static_cast<int>(rows)));
+  std::vector<double> partial(static_cast<size_t>(threads * cols), 0.0);
+#pragma omp parallel num_threads(threads)
+  {
+    const int t = omp_get_thread_num();
+    const int64_t r0 = rows * t / threads, r1 = rows * (t + 1) / threads;
+    double* acc = partial.data() + t * cols;
+    for (int64_t r = r0; r < r1; ++r) {
+      const float* xr = x + r * cols;
+#pragma omp simd
+      for (int64_t j = 0; j < cols; ++j) acc[j] += xr[j];
+    }
+  }
+  for (int64_t j = 0; j < cols; ++j) {
+    double s = 0;
+    for (int t = 0; t < threads; ++t) s += partial[t * cols + j];
+    out[j] = static_cast<float>(s);
+  }
+  return info.Env().Undefined();
+}
+
+// ---------------------------------------------------------------------------------------
+// Threads and identity
+
+Napi::Value SetThreads(const Napi::CallbackInfo& info) {
+  const int n = intArg(info, 0);
+  if (n < 1) throw Napi::RangeError::New(info.Env(), "threads must be at least 1");
+  omp_set_num_threads(n);
+  return info.Env().Undefined();
+}
+
+Napi::Value GetThreads(const Napi::CallbackInfo& info) { return Napi::Number::New(info.Env(), omp_get_max_threads()); }
+
+Napi::Value Version(const Napi::CallbackInfo& info) {
+  const dnnl_version_t* v = dnnl_version();
+  Napi::Object out = Napi::Object::New(info.Env());
+  out.Set("onednn", std::to_string(v->major) + "." + std::to_string(v->minor) + "." + std::to_string(v->patch));
+  out.Set("cpuRuntime", v->cpu_runtime == DNNL_RUNTIME_OMP ? "omp" : "other");
+  out.Set("isa", static_cast<double>(static_cast<int>(dnnl::get_effective_cpu_isa())));
+  return out;
+}
+
+// Drops every cached primitive and its buffers.
+Napi::Value ReleaseCaches(const Napi::CallbackInfo& info) {
+  forwardCache.clear();
+  backwardDataCache.clear();
+  backwardWeightsCache.clear();
+  return info.Env().Undefined();
+}
+
+Napi::Object Init(Napi::Env env, Napi::Object exports) {
+  exports.Set("convForward", Napi::Function::New(env, ConvForward));
+  exports.Set("convBackwardData", Napi::Function::New(env, ConvBackwardData));
+  exports.Set("convBackwardWeights", Napi::Function::New(env, ConvBackwardWeights));
+  exports.Set("convImplementations", Napi::Function::New(env, ConvImplementations));
+  exports.Set("maxPool", Napi::Function::New(env, MaxPool));
+  exports.Set("maxPoolGrad", Napi::Function::New(env, MaxPoolGrad));
+  exports.Set("resizeNearest", Napi::Function::New(env, ResizeNearest));
+  exports.Set("resizeNearestGrad", Napi::Function::New(env, ResizeNearestGrad));
+  exports.Set("unary", Napi::Function::New(env, UnaryOp));
+  exports.Set("binary", Napi::Function::New(env, BinaryOp));
+  exports.Set("sumLeading", Napi::Function::New(env, SumLeading));
+  exports.Set("setThreads", Napi::Function::New(env, SetThreads));
+  exports.Set("getThreads", Napi::Function::New(env, GetThreads));
+  exports.Set("version", Napi::Function::New(env, Version));
+  exports.Set("releaseCaches", Napi::Function::New(env, ReleaseCaches));
+  return exports;
+}
+
+}  // namespace
+
+NODE_API_MODULE(dnnl_kernels, Init)

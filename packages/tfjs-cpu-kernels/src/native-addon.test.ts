@@ -1,0 +1,95 @@
+import { execFileSync } from 'node:child_process';
+import * as tf from '@tensorflow/tfjs';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { ADDON_PATH, loadNativeAddon, nativeKernelStatus } from './native-addon.js';
+import { registerFastCpuKernels, unregisterFastCpuKernels } from './register.js';
+import { TEST_TIERS } from './testing/compare.js';
+
+const hasNative = TEST_TIERS.includes('native');
+
+/** Runs a snippet in a fresh Node process (the addon loads once per process) and parses its JSON. */
+function inFreshProcess(code: string, env: Record<string, string>): unknown {
+  const out = execFileSync(process.execPath, ['--input-type=module', '-e', code], {
+    cwd: new URL('..', import.meta.url),
+    env: { ...process.env, ...env },
+    encoding: 'utf8',
+  });
+  return JSON.parse(out.trim().split('\n').pop()!);
+}
+
+const DIST = new URL('../dist/index.js', import.meta.url).href;
+
+beforeAll(async () => {
+  await tf.setBackend('cpu');
+});
+afterAll(() => {
+  unregisterFastCpuKernels();
+});
+
+describe('the native addon', () => {
+  it('is built where the tests expect it (DENOISE_SWEEP_EXPECT_NATIVE=1: libdnnl-dev installed)', () => {
+    const status = nativeKernelStatus();
+    if (process.env.DENOISE_SWEEP_EXPECT_NATIVE === '1') expect(status).toMatchObject({ available: true });
+    // Either it loads and names its oneDNN, or it says why not.
+    if (status.available) expect(status.onednn).toMatch(/^\d+\.\d+\.\d+$/);
+    else expect(status.reason).toMatch(/not built|failed to load|turned off/);
+  });
+
+  it.runIf(hasNative)('sets OMP_WAIT_POLICY=passive before OpenMP starts, unless the caller chose', () => {
+    expect(process.env.OMP_WAIT_POLICY).toBe('passive');
+    const chosen = inFreshProcess(
+      `const m = await import(${JSON.stringify(DIST)}); m.nativeKernelStatus(); console.log(JSON.stringify(process.env.OMP_WAIT_POLICY));`,
+      { OMP_WAIT_POLICY: 'active' },
+    );
+    expect(chosen).toBe('active');
+  });
+
+  it.runIf(hasNative)('picks oneDNN JIT implementations for every convolution of the default net', () => {
+    const { addon } = loadNativeAddon();
+    for (const [size, inC, outC] of [[28, 1, 32], [14, 32, 64], [7, 64, 128], [4, 128, 128], [8, 128, 64], [16, 64, 32], [28, 32, 1]]) {
+      const impl = addon!.convImplementations(Int32Array.of(256, size!, size!, inC!, size!, size!, outC!, 3, 3, 1, 1));
+      for (const name of Object.values(impl)) expect(name, `${size} px ${inC} -> ${outC}`).not.toMatch(/^ref/);
+    }
+  });
+
+  it.runIf(hasNative)('rejects arrays that do not fit the geometry instead of reading past them', () => {
+    const { addon } = loadNativeAddon();
+    const g = Int32Array.of(2, 4, 4, 3, 4, 4, 5, 3, 3, 1, 1);
+    const x = new Float32Array(2 * 4 * 4 * 3);
+    const w = new Float32Array(3 * 3 * 3 * 5);
+    expect(() => addon!.convForward(x.subarray(1), w, null, new Float32Array(2 * 4 * 4 * 5), g, 0)).toThrow(/argument 0 holds 95 floats, needs 96/);
+    expect(() => addon!.convForward(x, w, null, new Float32Array(3), g, 0)).toThrow(/argument 3/);
+    expect(() => addon!.convForward(x, w, null, new Float32Array(10), Int32Array.of(2, 4, 4, 3, 1, 1, 5, 3, 3, 1, 1), 0)).toThrow(/inconsistent/);
+    expect(() => addon!.resizeNearest(x, new Float32Array(96), Int32Array.of(0, 9), Int32Array.of(0, 1), Int32Array.of(2, 4, 4, 3, 2, 2))).toThrow(/index out of range/);
+  });
+
+  it('turned off by DENOISE_SWEEP_NATIVE_KERNELS=off: the TypeScript tier serves, and required says why', () => {
+    const result = inFreshProcess(
+      `const tf = await import('@tensorflow/tfjs'); await tf.setBackend('cpu');
+       const m = await import(${JSON.stringify(DIST)});
+       const names = m.registerFastCpuKernels();
+       let error = null;
+       try { m.registerFastCpuKernels({ native: 'required' }); } catch (e) { error = e.message; }
+       console.log(JSON.stringify({ status: m.nativeKernelStatus(), tier: m.fastCpuKernelTier(), names: names.length, error }));`,
+      { DENOISE_SWEEP_NATIVE_KERNELS: 'off' },
+    );
+    expect(result).toMatchObject({
+      status: { available: false, reason: 'turned off by DENOISE_SWEEP_NATIVE_KERNELS' },
+      tier: 'typescript',
+      error: 'the native oneDNN kernels are not available: turned off by DENOISE_SWEEP_NATIVE_KERNELS',
+    });
+  });
+
+  it('names the addon path it looks for', () => {
+    expect(ADDON_PATH).toMatch(/native\/build\/Release\/dnnl_kernels\.node$/);
+  });
+
+  it.runIf(hasNative)('uses the requested number of OpenMP threads', () => {
+    const { addon } = loadNativeAddon();
+    registerFastCpuKernels({ native: 'required', threads: 1 });
+    expect(addon!.getThreads()).toBe(1);
+    registerFastCpuKernels({ native: 'required', threads: 2 });
+    expect(addon!.getThreads()).toBe(2);
+    unregisterFastCpuKernels();
+  });
+});

@@ -1,0 +1,84 @@
+/**
+ * The optional native addon (`native/dnnl_kernels.cc`): oneDNN convolutions and C++/OpenMP
+ * loops, built by `npm run build:native` when Debian's libdnnl-dev and a C++ compiler are
+ * present. Loading never throws: when the addon is missing or fails to load, the status says
+ * why and the TypeScript kernels serve every call.
+ */
+import { existsSync, readFileSync } from 'node:fs';
+import { createRequire } from 'node:module';
+import { fileURLToPath } from 'node:url';
+
+/** The functions the addon exports; every array argument is the caller's, written in place. */
+export interface DnnlAddon {
+  convForward(x: Float32Array, filter: Float32Array, bias: Float32Array | null, y: Float32Array, geometry: Int32Array, activation: number): void;
+  convBackwardData(dy: Float32Array, filter: Float32Array, dx: Float32Array, geometry: Int32Array): void;
+  convBackwardWeights(x: Float32Array, dy: Float32Array, dw: Float32Array, geometry: Int32Array): void;
+  convImplementations(geometry: Int32Array): { forward: string; backwardData: string; backwardWeights: string };
+  maxPool(x: Float32Array, y: Float32Array, dims: Int32Array): void;
+  maxPoolGrad(x: Float32Array, dy: Float32Array, dx: Float32Array, dims: Int32Array): void;
+  resizeNearest(x: Float32Array, y: Float32Array, rows: Int32Array, cols: Int32Array, dims: Int32Array): void;
+  resizeNearestGrad(dy: Float32Array, dx: Float32Array, rows: Int32Array, cols: Int32Array, dims: Int32Array): void;
+  unary(op: number, x: Float32Array, y: Float32Array, alpha: number): void;
+  binary(op: number, full: Float32Array, row: Float32Array, out: Float32Array, rowFirst: boolean): void;
+  sumLeading(x: Float32Array, out: Float32Array, rows: number, cols: number): void;
+  setThreads(threads: number): void;
+  getThreads(): number;
+  version(): { onednn: string; cpuRuntime: string; isa: number };
+  releaseCaches(): void;
+}
+
+/** Whether the native tier can run here, and if not, why. */
+export interface NativeKernelStatus {
+  available: boolean;
+  /** oneDNN's version when available. */
+  onednn?: string;
+  /** Why the addon is not available: never built (and the build's reason), or failed to load. */
+  reason?: string;
+}
+
+const PACKAGE_ROOT = fileURLToPath(new URL('..', import.meta.url));
+/** Where node-gyp puts the addon. */
+export const ADDON_PATH = `${PACKAGE_ROOT}native/build/Release/dnnl_kernels.node`;
+/** What `npm run build:native` wrote about its last attempt. */
+export const BUILD_STATUS_PATH = `${PACKAGE_ROOT}native/build-status.json`;
+
+let loaded: { addon?: DnnlAddon; status: NativeKernelStatus } | undefined;
+
+function buildReason(): string {
+  try {
+    const status = JSON.parse(readFileSync(BUILD_STATUS_PATH, 'utf8')) as { built?: boolean; reason?: string };
+    if (status.built === false && typeof status.reason === 'string') return `not built: ${status.reason}`;
+  } catch {
+    // No record: the build step never ran.
+  }
+  return 'not built: run `npm run build:native -w @denoise-sweep/tfjs-cpu-kernels` (needs libdnnl-dev and g++)';
+}
+
+/**
+ * Loads the addon once per process. OpenMP reads its settings when the library loads, so
+ * OMP_WAIT_POLICY is set to passive first (unless the caller set it): between kernels the
+ * OpenMP threads then sleep instead of spinning on the cores the JavaScript thread needs.
+ */
+export function loadNativeAddon(): { addon?: DnnlAddon; status: NativeKernelStatus } {
+  if (loaded !== undefined) return loaded;
+  if (process.env.DENOISE_SWEEP_NATIVE_KERNELS === '0' || process.env.DENOISE_SWEEP_NATIVE_KERNELS === 'off') {
+    loaded = { status: { available: false, reason: 'turned off by DENOISE_SWEEP_NATIVE_KERNELS' } };
+  } else if (!existsSync(ADDON_PATH)) {
+    loaded = { status: { available: false, reason: buildReason() } };
+  } else {
+    process.env.OMP_WAIT_POLICY ??= 'passive';
+    try {
+      const addon = createRequire(import.meta.url)(ADDON_PATH) as DnnlAddon;
+      loaded = { addon, status: { available: true, onednn: addon.version().onednn } };
+    } catch (err) {
+      const first = (err as Error).message.split('\n')[0] ?? String(err);
+      loaded = { status: { available: false, reason: `failed to load ${ADDON_PATH}: ${first}` } };
+    }
+  }
+  return loaded;
+}
+
+/** Whether the native tier can run in this process, and if not, why. */
+export function nativeKernelStatus(): NativeKernelStatus {
+  return { ...loadNativeAddon().status };
+}
