@@ -11,7 +11,7 @@ export interface BenchReport {
   sections: Partial<{ [K in SectionName]: SectionResults[K] }>;
   errors: Partial<Record<SectionName, string>>;
   sectionSeconds: Partial<Record<SectionName, number>>;
-  headline: Record<string, number | string | null>;
+  headline: Record<string, number | string | boolean | null>;
 }
 
 export function machineInfo(): BenchReport['machine'] {
@@ -25,20 +25,29 @@ export function machineInfo(): BenchReport['machine'] {
 }
 
 /** The figures the issues ask for, flat, with units in their names. */
-export function headline(sections: BenchReport['sections']): Record<string, number | string | null> {
-  const h: Record<string, number | string | null> = {};
+export function headline(sections: BenchReport['sections']): Record<string, number | string | boolean | null> {
+  const h: Record<string, number | string | boolean | null> = {};
   const t = sections.training;
   if (t) {
-    h.training_stock_images_per_sec = t.tfjs.stockImagesPerSec;
-    h.training_project_1thread_images_per_sec = t.tfjs.fastImagesPerSec;
-    h.training_project_2threads_images_per_sec = t.tfjs.fastThreadedImagesPerSec;
-    h.training_project_over_stock = t.tfjs.speedup;
-    h.training_pytorch_1thread_images_per_sec = t.pytorch?.runs.find((r) => r.threads === 1)?.images_per_sec ?? t.torchMissing;
-    h.training_pytorch_2threads_images_per_sec = t.pytorch?.runs.find((r) => r.threads === 2)?.images_per_sec ?? t.torchMissing;
-    h.training_project_over_pytorch_1thread = t.ratioProjectToPytorch1Thread;
-    h.training_project_over_pytorch_2threads = t.ratioProjectToPytorch2Threads;
-    h.training_tfjs_peak_rss_mb = t.tfjs.peakRssMb;
-    h.training_pytorch_peak_rss_mb = t.pytorch?.peak_rss_mb ?? null;
+    const nativeMissing = t.nativeSkipped;
+    h.training_stock_images_per_sec = t.imagesPerSec.stock;
+    h.training_typescript_1thread_images_per_sec = t.imagesPerSec.typescript1Thread;
+    h.training_native_1thread_images_per_sec = t.imagesPerSec.native1Thread ?? nativeMissing;
+    h.training_native_2threads_images_per_sec = t.imagesPerSec.native2Threads ?? nativeMissing;
+    h.training_pytorch_1thread_images_per_sec = t.imagesPerSec.pytorch1Thread ?? t.torchMissing;
+    h.training_pytorch_2threads_images_per_sec = t.imagesPerSec.pytorch2Threads ?? t.torchMissing;
+    h.training_native_over_pytorch_1thread = t.ratios.nativeOverPytorch1Thread;
+    h.training_native_over_pytorch_2threads = t.ratios.nativeOverPytorch2Threads;
+    h.training_native_over_typescript = t.ratios.nativeOverTypescript;
+    h.training_native_over_stock = t.ratios.nativeOverStock;
+    h.training_native_2threads_target_450_met = t.targetMet;
+    h.training_native_peak_rss_mb = t.peakRssMb.native;
+    h.training_typescript_peak_rss_mb = t.peakRssMb.typescript;
+    h.training_stock_peak_rss_mb = t.peakRssMb.stock;
+    h.training_pytorch_peak_rss_mb = t.peakRssMb.pytorch;
+    h.training_leak_check_steps = t.leakCheck?.steps ?? null;
+    h.training_leak_free = t.leakCheck?.leakFree ?? null;
+    h.training_leak_rss_growth_mb = t.leakCheck?.rssGrowthMb ?? null;
   }
   const o = sections.overhead;
   if (o) {
@@ -62,7 +71,7 @@ export function headline(sections: BenchReport['sections']): Record<string, numb
   return h;
 }
 
-export function headlineLines(h: Record<string, number | string | null>): string[] {
+export function headlineLines(h: Record<string, number | string | boolean | null>): string[] {
   const width = Math.max(...Object.keys(h).map((k) => k.length));
   return Object.entries(h).map(([k, v]) => `  ${k.padEnd(width)}  ${v === null ? '-' : String(v)}`);
 }

@@ -1,62 +1,200 @@
 /**
- * Section 'training' (issue 2): images/s of one training step of the default net (filters
- * [32, 64, 128], batch 256, Adam, MSE) with stock tfjs cpu kernels, with this project's kernels
- * (1 and 2 convolution threads), and in PyTorch on 1 and 2 threads; the ratios; peak RSS.
+ * Section 'training' (issue 2): images/s of one training step (forward + MSE + backward +
+ * Adam) of the default net (filters [32, 64, 128]) with each tfjs cpu kernel tier and in
+ * PyTorch, side by side, with the ratios, each tier's peak RSS and a leak check.
+ *
+ * Each tfjs tier runs in a process of its own (bench/kernels-bench.ts --tier X), so the peak
+ * RSS is the tier's: stock (one step at a small batch), typescript (1 thread, batch 256),
+ * native (1 then 2 threads, batch 256, per-kernel profile at 2 threads, then the leak check:
+ * 100 steps at 2 threads; in the typescript process when the native addon is unavailable).
+ * Then PyTorch at 1 and 2 threads (bench/torch-bench.ts) when installed.
  */
-import { runKernelsBench, type KernelsBenchOptions, type KernelsBenchResult } from './kernels-bench.js';
+import { spawn } from 'node:child_process';
+import { fileURLToPath } from 'node:url';
+import { nativeKernelStatus } from '@denoise-sweep/tfjs-cpu-kernels';
+import type { BenchTier, KernelsBenchResult, LeakCheckResult } from './kernels-bench.js';
 import { round } from './stats.js';
 import { TORCH_MISSING, runTorchBench, torchAvailable, type TorchBenchResult } from './torch-bench.js';
+
+const KERNELS_BENCH = fileURLToPath(new URL('./kernels-bench.ts', import.meta.url));
+
+/** The issue's target for the native tier at 2 threads. */
+export const TARGET_IMAGES_PER_SEC = 450;
 
 export interface TrainingSectionResult {
   filters: number[];
   batch: number;
-  tfjs: KernelsBenchResult;
+  quick: boolean;
+  /** Each tier's process output; native is null when the addon is unavailable (see nativeSkipped). */
+  stock: KernelsBenchResult;
+  typescript: KernelsBenchResult;
+  native: KernelsBenchResult | null;
+  nativeSkipped: string | null;
   /** null when PyTorch is not installed for /usr/bin/python3 (see torchMissing). */
   pytorch: TorchBenchResult | null;
   torchMissing: string | null;
-  /** Project kernels images/s over PyTorch images/s, at equal thread counts. */
-  ratioProjectToPytorch1Thread: number | null;
-  ratioProjectToPytorch2Threads: number | null;
+  /** Images/s of one training step; null where not measured. */
+  imagesPerSec: {
+    stock: number | null;
+    typescript1Thread: number | null;
+    native1Thread: number | null;
+    native2Threads: number | null;
+    pytorch1Thread: number | null;
+    pytorch2Threads: number | null;
+  };
+  ratios: {
+    /** Native images/s over PyTorch images/s at equal thread counts. */
+    nativeOverPytorch1Thread: number | null;
+    nativeOverPytorch2Threads: number | null;
+    /** Both single-threaded. */
+    nativeOverTypescript: number | null;
+    /** Native 1 thread over stock (single-threaded, at its small batch). */
+    nativeOverStock: number | null;
+  };
+  /** Native 2-thread images/s >= TARGET_IMAGES_PER_SEC; null when native did not run. */
+  targetMet: boolean | null;
+  peakRssMb: { stock: number; typescript: number; native: number | null; pytorch: number | null };
+  /** In the native process, or the typescript one without the addon. */
+  leakCheck: LeakCheckResult | null;
 }
 
 export async function runTrainingSection(quick: boolean, log: (line: string) => void): Promise<TrainingSectionResult> {
-  const options: KernelsBenchOptions = {
-    filters: [32, 64, 128],
-    batch: 256,
-    steps: quick ? 2 : 5,
-    stockBatch: quick ? 2 : 8,
-    threads: 2,
-  };
-  log(`tfjs cpu backend, default net ${JSON.stringify(options.filters)}, one training step = forward + MSE + backward + Adam`);
-  const tfjs = await runKernelsBench(options, (line) => log(`  ${line}`));
+  const filters = [32, 64, 128];
+  const batch = 256;
+  const steps = quick ? 2 : 5;
+  const leakSteps = quick ? 30 : 100;
+  const common = ['--filters', filters.join(','), '--batch', String(batch), '--steps', String(steps)];
+  const native = nativeKernelStatus();
+  const leakArgs = ['--leak-steps', String(leakSteps), '--leak-threads', '2'];
+  const indent = (line: string) => log(`  ${line}`);
+
+  log(`tfjs cpu backend, default net ${JSON.stringify(filters)}, one training step = forward + MSE + backward + Adam; each tier in its own process`);
+  const stock = await runTierProcess('stock', [...common, '--stock-batch', String(quick ? 2 : 8)], indent);
+  const typescript = await runTierProcess('typescript', [...common, '--threads', '1', '--profile-threads', '0', ...(native.available ? [] : leakArgs)], indent);
+  let nativeResult: KernelsBenchResult | null = null;
+  let nativeSkipped: string | null = null;
+  if (native.available) {
+    nativeResult = await runTierProcess('native', [...common, '--threads', '1,2', '--profile-threads', '2', ...leakArgs], indent);
+    nativeSkipped = nativeResult.skipped;
+    if (nativeSkipped !== null) nativeResult = null;
+  } else {
+    nativeSkipped = `native tier skipped: the oneDNN addon is not available (${native.reason ?? 'no reason given'})`;
+    log(`native: ${nativeSkipped}`);
+  }
 
   let pytorch: TorchBenchResult | null = null;
   let torchMissing: string | null = null;
   if (torchAvailable()) {
     log('PyTorch, same net (crop 32 -> 28 before the last conv), Adam lr 1e-3, MSE, random data');
-    pytorch = await runTorchBench({ filters: options.filters, batch: options.batch, warmup: 3, steps: quick ? 4 : 10, threads: [1, 2] }, (line) => log(`  ${line}`));
+    pytorch = await runTorchBench({ filters, batch, warmup: 3, steps: quick ? 4 : 10, threads: [1, 2] }, indent);
   } else {
     torchMissing = TORCH_MISSING;
     log(TORCH_MISSING);
   }
-  const torchAt = (threads: number) => pytorch?.runs.find((r) => r.threads === threads)?.images_per_sec;
-  const ratio = (project: number | null, torch: number | undefined) =>
-    project === null || torch === undefined ? null : round(project / torch, 3);
+
+  const at = (r: KernelsBenchResult | null, threads: number) => r?.runs.find((run) => run.threads === threads)?.imagesPerSec ?? null;
+  const imagesPerSec: TrainingSectionResult['imagesPerSec'] = {
+    stock: stock.runs[0]?.imagesPerSec ?? null,
+    typescript1Thread: at(typescript, 1),
+    native1Thread: at(nativeResult, 1),
+    native2Threads: at(nativeResult, 2),
+    pytorch1Thread: pytorch?.runs.find((r) => r.threads === 1)?.images_per_sec ?? null,
+    pytorch2Threads: pytorch?.runs.find((r) => r.threads === 2)?.images_per_sec ?? null,
+  };
+  const ratio = (a: number | null, b: number | null) => (a === null || b === null ? null : round(a / b, 3));
+  const ratios: TrainingSectionResult['ratios'] = {
+    nativeOverPytorch1Thread: ratio(imagesPerSec.native1Thread, imagesPerSec.pytorch1Thread),
+    nativeOverPytorch2Threads: ratio(imagesPerSec.native2Threads, imagesPerSec.pytorch2Threads),
+    nativeOverTypescript: ratio(imagesPerSec.native1Thread, imagesPerSec.typescript1Thread),
+    nativeOverStock: ratio(imagesPerSec.native1Thread, imagesPerSec.stock),
+  };
+  const targetMet = imagesPerSec.native2Threads === null ? null : imagesPerSec.native2Threads >= TARGET_IMAGES_PER_SEC;
+  const leakCheck = nativeResult?.leakCheck ?? (native.available ? null : typescript.leakCheck);
   const result: TrainingSectionResult = {
-    filters: options.filters,
-    batch: options.batch,
-    tfjs,
+    filters,
+    batch,
+    quick,
+    stock,
+    typescript,
+    native: nativeResult,
+    nativeSkipped,
     pytorch,
     torchMissing,
-    ratioProjectToPytorch1Thread: ratio(tfjs.fastImagesPerSec, torchAt(1)),
-    ratioProjectToPytorch2Threads: ratio(tfjs.fastThreadedImagesPerSec, torchAt(2)),
+    imagesPerSec,
+    ratios,
+    targetMet,
+    peakRssMb: { stock: stock.peakRssMb, typescript: typescript.peakRssMb, native: nativeResult?.peakRssMb ?? null, pytorch: pytorch?.peak_rss_mb ?? null },
+    leakCheck,
   };
-  log(`training step, images/s: stock ${tfjs.stockImagesPerSec} (batch ${tfjs.stockBatch}); project ${tfjs.fastImagesPerSec} (1 thread)`
-    + `${tfjs.fastThreadedImagesPerSec === null ? '' : `, ${tfjs.fastThreadedImagesPerSec} (2 threads)`}`
-    + (pytorch ? `; PyTorch ${torchAt(1)} (1 thread), ${torchAt(2)} (2 threads)` : `; ${TORCH_MISSING}`));
-  if (pytorch) {
-    log(`ratio project/PyTorch: ${result.ratioProjectToPytorch1Thread} at 1 thread, ${result.ratioProjectToPytorch2Threads} at 2 threads; `
-      + `project/stock x${tfjs.speedup}; peak RSS tfjs process ${tfjs.peakRssMb} MB, PyTorch process ${pytorch.peak_rss_mb} MB`);
+
+  const fig = (x: number | null, missing = 'not measured') => (x === null ? missing : String(x));
+  const torchFig = (x: number | null) => fig(x, torchMissing ?? 'not measured');
+  const nativeFig = (x: number | null) => fig(x, nativeSkipped === null ? 'not measured' : 'skipped');
+  log('training step, images/s:');
+  log(`  tfjs stock        ${fig(imagesPerSec.stock)} (batch ${stock.runs[0]?.batch ?? '?'}, 1 thread)`);
+  log(`  tfjs typescript   ${fig(imagesPerSec.typescript1Thread)} (batch ${batch}, 1 thread)`);
+  log(`  tfjs native       ${nativeFig(imagesPerSec.native1Thread)} (1 thread), ${nativeFig(imagesPerSec.native2Threads)} (2 threads), batch ${batch}`);
+  log(`  PyTorch           ${torchFig(imagesPerSec.pytorch1Thread)} (1 thread), ${torchFig(imagesPerSec.pytorch2Threads)} (2 threads), batch ${batch}`
+    + (pytorch ? ` (torch ${pytorch.torch_version})` : ''));
+  log(`ratios: native/PyTorch ${fig(ratios.nativeOverPytorch1Thread)} at 1 thread, ${fig(ratios.nativeOverPytorch2Threads)} at 2 threads; `
+    + `native/typescript ${fig(ratios.nativeOverTypescript)} (1 thread each); native/stock ${fig(ratios.nativeOverStock)} (1 thread each)`);
+  log(`target ${TARGET_IMAGES_PER_SEC} images/s (native, 2 threads): ${targetMet === null ? 'not measured' : targetMet ? 'met' : 'NOT met'}`
+    + (imagesPerSec.native2Threads === null ? '' : ` (${imagesPerSec.native2Threads} images/s)`));
+  log(`goal, parity with PyTorch at 2 threads: native/PyTorch = ${fig(ratios.nativeOverPytorch2Threads)}`);
+  log(`peak RSS: stock process ${stock.peakRssMb} MB, typescript ${typescript.peakRssMb} MB, `
+    + `native ${nativeResult === null ? 'skipped' : `${nativeResult.peakRssMb} MB (${nativeResult.peakRssMbBeforeLeakCheck} MB before the leak check)`}, `
+    + `PyTorch ${pytorch === null ? 'not measured' : `${pytorch.peak_rss_mb} MB`}`);
+  if (leakCheck === null) {
+    log('leak check: not run');
+  } else {
+    const { baseline: b, end: e } = leakCheck;
+    log(`leak check (${leakCheck.tier}, ${leakCheck.threads} threads, batch ${leakCheck.batch}, ${leakCheck.steps} steps): `
+      + `after step ${b.step} ${b.numTensors} tensors / ${b.numBytes} bytes / RSS ${b.rssMb} MB; `
+      + `after step ${e.step} ${e.numTensors} tensors / ${e.numBytes} bytes / RSS ${e.rssMb} MB; `
+      + `RSS growth ${leakCheck.rssGrowthMb} MB; leakFree ${leakCheck.leakFree}`);
   }
   return result;
+}
+
+/**
+ * Runs bench/kernels-bench.ts for one tier in a child process, relaying its lines to `log`;
+ * resolves with its final JSON line, rejects when it exits without one.
+ */
+function runTierProcess(tier: BenchTier, args: readonly string[], log: (line: string) => void): Promise<KernelsBenchResult> {
+  const child = spawn(process.execPath, ['--import', 'tsx', KERNELS_BENCH, '--tier', tier, ...args], { stdio: ['ignore', 'pipe', 'pipe'] });
+  let result: KernelsBenchResult | null = null;
+  let parseError: string | null = null;
+  let stderrTail = '';
+  let pending = '';
+  child.stdout.setEncoding('utf8').on('data', (chunk: string) => {
+    pending += chunk;
+    let nl: number;
+    while ((nl = pending.indexOf('\n')) >= 0) {
+      const line = pending.slice(0, nl);
+      pending = pending.slice(nl + 1);
+      if (line.startsWith('{')) {
+        try {
+          result = JSON.parse(line) as KernelsBenchResult;
+        } catch (error) {
+          parseError = (error as Error).message;
+        }
+      } else if (line.trim() && !/^=+$|running TensorFlow\.js in Node\.js/.test(line)) {
+        log(line);
+      }
+    }
+  });
+  child.stderr.setEncoding('utf8').on('data', (chunk: string) => {
+    stderrTail = (stderrTail + chunk).slice(-4000);
+  });
+  return new Promise((resolve, reject) => {
+    child.on('error', reject);
+    child.on('close', (code) => {
+      if (code === 0 && result !== null) {
+        resolve(result);
+        return;
+      }
+      const why = parseError === null ? 'without a JSON result' : `with bad JSON (${parseError})`;
+      reject(new Error(`kernels-bench --tier ${tier} exited with code ${code} ${why}: ${stderrTail.trim().split('\n').slice(-15).join('\n')}`));
+    });
+  });
 }
