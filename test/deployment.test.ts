@@ -77,6 +77,8 @@ const NOT_GIVEN: Record<Program, Record<string, string>> = {
     AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED: 'the bin sets it itself',
     CUDA_VISIBLE_DEVICES: 'set by the GPU runtime or infra/docker/gpu-entrypoint.sh',
     FASHION_MNIST_DIR: 'shared code; only the orchestrator publishes the dataset',
+    DENOISE_SWEEP_NATIVE_KERNELS: 'the oneDNN kernels serve wherever the addon was built; off only to compare tiers',
+    OMP_WAIT_POLICY: 'the kernels set it to passive themselves before OpenMP starts',
   },
   orchestrator: {
     AWS_REGION: 'S3_REGION is given and wins',
@@ -85,6 +87,7 @@ const NOT_GIVEN: Record<Program, Record<string, string>> = {
     PATH: 'local mode looks up redis-server',
     REDIS_SERVER_BIN: 'local mode only',
     DENOISE_SWEEP_WORKER_BIN: 'local mode only',
+    DENOISE_SWEEP_CPU_THREADS: 'local mode shares the cores out between its workers',
   },
 };
 
@@ -258,6 +261,10 @@ describe('Dockerfiles', () => {
     expect(gpu).toMatch(/rm -rf node_modules\/@tensorflow\/tfjs-node \\/);
     const cpu = read('worker-cpu.Dockerfile');
     expect(cpu).toMatch(/npm rebuild @tensorflow\/tfjs-node /);
+    // The oneDNN addon is built in the build stage, must exist, and its runtime library is in the image.
+    expect(cpu).toMatch(/apt-get install[^\n]*libdnnl-dev/);
+    expect(cpu).toMatch(/npm run build:native -w @denoise-sweep\/tfjs-cpu-kernels \\\n && test -f packages\/tfjs-cpu-kernels\/native\/build\/Release\/dnnl_kernels\.node/);
+    expect(cpu.split(/^FROM /m).at(-1)).toMatch(/libdnnl2[\s\S]*COPY --from=build \/src\/packages\/tfjs-cpu-kernels\/native\/build\/Release\/dnnl_kernels\.node/);
     const orch = read('orchestrator.Dockerfile');
     expect(orch).toMatch(/dataset-fashion-mnist/);
     expect(orch).not.toMatch(/tfjs-node/);

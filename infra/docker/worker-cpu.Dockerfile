@@ -1,13 +1,19 @@
 # syntax=docker/dockerfile:1
 # CPU worker: `worker run` on @tensorflow/tfjs-node (libtensorflow 2.9.1 on the CPU), for
-# machines without an NVIDIA GPU. Build from the repository root:
+# machines without an NVIDIA GPU. The image also carries the project's oneDNN kernels
+# (Debian's libdnnl): `TFJS_BACKEND=cpu` trains on them instead, with no libtensorflow at all.
+# Build from the repository root:
 #   docker build -f infra/docker/worker-cpu.Dockerfile -t denoise-sweep/worker-cpu .
 ARG NODE_IMAGE=node:20.20-bookworm-slim
 
 FROM ${NODE_IMAGE} AS node
 
-# 1. Compile the TypeScript once (dev dependencies live only in this stage).
+# 1. Compile the TypeScript and the oneDNN addon once (dev dependencies and the compiler live
+#    only in this stage). Here the addon must build: the script's soft failure is for laptops.
 FROM node AS build
+RUN apt-get update \
+ && DEBIAN_FRONTEND=noninteractive apt-get install -y --no-install-recommends python3 make g++ libdnnl-dev \
+ && rm -rf /var/lib/apt/lists/*
 WORKDIR /src
 COPY package.json package-lock.json tsconfig.json tsconfig.base.json ./
 COPY packages/shared/package.json packages/shared/
@@ -17,7 +23,9 @@ COPY packages/orchestrator/package.json packages/orchestrator/
 COPY test/package.json test/
 RUN npm ci --ignore-scripts --omit=optional --no-audit --no-fund
 COPY packages packages
-RUN npx tsc -b
+RUN npx tsc -b \
+ && npm run build:native -w @denoise-sweep/tfjs-cpu-kernels \
+ && test -f packages/tfjs-cpu-kernels/native/build/Release/dnnl_kernels.node
 
 # 2. Production dependencies with the native binding installed once, at build time: scripts are
 #    off for the whole tree, then only tfjs-node's install script runs (it downloads
@@ -42,7 +50,7 @@ RUN npm ci --omit=dev --ignore-scripts --no-audit --no-fund \
 # 3. The image: Node + production node_modules + compiled code, tini as PID 1, a non-root user.
 FROM node AS worker-cpu
 RUN apt-get update \
- && DEBIAN_FRONTEND=noninteractive apt-get install -y --no-install-recommends tini ca-certificates \
+ && DEBIAN_FRONTEND=noninteractive apt-get install -y --no-install-recommends tini ca-certificates libdnnl2 \
  && rm -rf /var/lib/apt/lists/* \
  && groupadd --system --gid 10001 denoise \
  && useradd --system --uid 10001 --gid denoise --create-home --home-dir /home/denoise denoise \
@@ -54,6 +62,7 @@ COPY --from=build /src/packages/shared/package.json packages/shared/
 COPY --from=build /src/packages/shared/dist packages/shared/dist
 COPY --from=build /src/packages/tfjs-cpu-kernels/package.json packages/tfjs-cpu-kernels/
 COPY --from=build /src/packages/tfjs-cpu-kernels/dist packages/tfjs-cpu-kernels/dist
+COPY --from=build /src/packages/tfjs-cpu-kernels/native/build/Release/dnnl_kernels.node packages/tfjs-cpu-kernels/native/build/Release/
 COPY --from=build /src/packages/worker/package.json packages/worker/
 COPY --from=build /src/packages/worker/dist packages/worker/dist
 ENV NODE_ENV=production \

@@ -548,21 +548,21 @@ Napi::Value BinaryOp(const Napi::CallbackInfo& info) {
   return info.Env().Undefined();
 }
 
-// sumLeading(x, out, rows, cols): out[j] = sum over r of x[r * cols + j], in double. Each
-// thread sums a fixed band of rows; bands are added in thread order, so the result depends
-// only on the thread count.
+// sumLeading(x, out, rows, cols): out[j] = sum over r of x[r * cols + j], in double. The rows
+// are cut into a fixed number of bands, summed in parallel and then added in band order, so
+// the result does not depend on the thread count.
 Napi::Value SumLeading(const Napi::CallbackInfo& info) {
   const int64_t rows = intArg(info, 2), cols = intArg(info, 3);
   if (rows <= 0 || cols <= 0) throw Napi::RangeError::New(info.Env(), "sum geometry must be positive");
   const float* x = floats(info, 0, static_cast<size_t>(rows * cols));
   float* out = floats(info, 1, static_cast<size_t>(cols));
-  const int threads = rows * cols < kParallelMin ? 1 : std::max(1, std::min<int>(omp_get_max_threads(), static_cast<int>(rows)));
-  std::vector<double> partial(static_cast<size_t>(threads * cols), 0.0);
-#pragma omp parallel num_threads(threads)
-  {
-    const int t = omp_get_thread_num();
-    const int64_t r0 = rows * t / threads, r1 = rows * (t + 1) / threads;
-    double* acc = partial.data() + t * cols;
+  constexpr int64_t kBands = 16;
+  const int64_t bands = std::min(kBands, rows);
+  std::vector<double> partial(static_cast<size_t>(bands * cols), 0.0);
+#pragma omp parallel for schedule(static) if (rows * cols >= kParallelMin)
+  for (int64_t band = 0; band < bands; ++band) {
+    const int64_t r0 = rows * band / bands, r1 = rows * (band + 1) / bands;
+    double* acc = partial.data() + band * cols;
     for (int64_t r = r0; r < r1; ++r) {
       const float* xr = x + r * cols;
 #pragma omp simd
@@ -571,7 +571,7 @@ Napi::Value SumLeading(const Napi::CallbackInfo& info) {
   }
   for (int64_t j = 0; j < cols; ++j) {
     double s = 0;
-    for (int t = 0; t < threads; ++t) s += partial[t * cols + j];
+    for (int64_t band = 0; band < bands; ++band) s += partial[band * cols + j];
     out[j] = static_cast<float>(s);
   }
   return info.Env().Undefined();

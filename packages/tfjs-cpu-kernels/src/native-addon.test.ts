@@ -84,6 +84,21 @@ describe('the native addon', () => {
     expect(ADDON_PATH).toMatch(/native\/build\/Release\/dnnl_kernels\.node$/);
   });
 
+  it.runIf(hasNative)('bias-gradient sums do not depend on the thread count', () => {
+    const { addon } = loadNativeAddon();
+    const rows = 256 * 28 * 28;
+    const cols = 32;
+    const x = new Float32Array(rows * cols);
+    for (let i = 0; i < x.length; i++) x[i] = Math.sin(i * 0.618) * 1e3;
+    const sums = [1, 2].map((threads) => {
+      addon!.setThreads(threads);
+      const out = new Float32Array(cols);
+      addon!.sumLeading(x, out, rows, cols);
+      return out;
+    });
+    expect(sums[1]).toEqual(sums[0]);
+  });
+
   it.runIf(hasNative)('uses the requested number of OpenMP threads', () => {
     const { addon } = loadNativeAddon();
     registerFastCpuKernels({ native: 'required', threads: 1 });

@@ -1,0 +1,34 @@
+import { execFileSync } from 'node:child_process';
+import { nativeKernelStatus } from '@denoise-sweep/tfjs-cpu-kernels';
+import { describe, expect, it } from 'vitest';
+
+const DIST = new URL('../dist/index.js', import.meta.url).href;
+
+/** selectEngine('cpu') in a fresh process (kernels register once per process), with `env`. */
+function selectCpu(env: Record<string, string>): { kernels?: string; skipped?: string[]; error?: string } {
+  const code = `const m = await import(${JSON.stringify(DIST)});
+    try { const e = await m.selectEngine('cpu'); console.log(JSON.stringify({ kernels: e.kernels, skipped: e.skipped })); }
+    catch (err) { console.log(JSON.stringify({ error: err.message })); }`;
+  const out = execFileSync(process.execPath, ['--input-type=module', '-e', code], { env: { ...process.env, ...env }, encoding: 'utf8' });
+  return JSON.parse(out.trim().split('\n').pop()!) as { kernels?: string; skipped?: string[]; error?: string };
+}
+
+describe('the cpu engine names the kernel tier it runs', () => {
+  it.runIf(nativeKernelStatus().available)('oneDNN kernels on every core by default, or the threads asked for', () => {
+    expect(selectCpu({ DENOISE_SWEEP_CPU_THREADS: '' }).kernels).toMatch(/^onednn(-\d+-threads)?$/);
+    expect(selectCpu({ DENOISE_SWEEP_CPU_THREADS: '1' }).kernels).toBe('onednn');
+    expect(selectCpu({ DENOISE_SWEEP_CPU_THREADS: '2' }).kernels).toBe('onednn-2-threads');
+  });
+
+  it('the TypeScript kernels when the native ones are off, with the reason in the passed-over list', () => {
+    const r = selectCpu({ DENOISE_SWEEP_NATIVE_KERNELS: 'off', DENOISE_SWEEP_CPU_THREADS: '' });
+    expect(r.kernels).toBe('js-fast');
+    expect(r.skipped).toContain('onednn kernels: turned off by DENOISE_SWEEP_NATIVE_KERNELS');
+  });
+
+  it('a bad thread count is one clear error', () => {
+    expect(selectCpu({ DENOISE_SWEEP_CPU_THREADS: 'lots' }).error).toBe(
+      "training engine 'cpu' is not available: DENOISE_SWEEP_CPU_THREADS must be a whole number from 1 to 64, got 'lots'",
+    );
+  });
+});
