@@ -465,7 +465,7 @@ Napi::Value ResizeNearestGrad(const Napi::CallbackInfo& info) {
 // ---------------------------------------------------------------------------------------
 // Elementwise
 
-enum Unary { kUnaryRelu = 0, kUnaryStep = 1, kUnarySigmoid = 2 };
+enum Unary { kUnaryRelu = 0, kUnaryStep = 1, kUnarySigmoid = 2, kUnarySqrt = 3, kUnarySquare = 4 };
 
 // unary(op, x, y, alpha)
 Napi::Value UnaryOp(const Napi::CallbackInfo& info) {
@@ -489,13 +489,21 @@ Napi::Value UnaryOp(const Napi::CallbackInfo& info) {
 #pragma omp parallel for schedule(static) if (n >= kParallelMin)
       for (int64_t i = 0; i < n; ++i) y[i] = static_cast<float>(1.0 / (1.0 + std::exp(-static_cast<double>(x[i]))));
       break;
+    case kUnarySqrt:
+#pragma omp parallel for simd schedule(static) if (n >= kParallelMin)
+      for (int64_t i = 0; i < n; ++i) y[i] = std::sqrt(x[i]);
+      break;
+    case kUnarySquare:
+#pragma omp parallel for simd schedule(static) if (n >= kParallelMin)
+      for (int64_t i = 0; i < n; ++i) y[i] = x[i] * x[i];
+      break;
     default:
       throw Napi::RangeError::New(info.Env(), "unknown unary op");
   }
   return info.Env().Undefined();
 }
 
-enum Binary { kAdd = 0, kSub = 1, kMul = 2, kDiv = 3 };
+enum Binary { kAdd = 0, kSub = 1, kMul = 2, kDiv = 3, kSquaredDifference = 4 };
 
 template <typename Op>
 void broadcastRows(const float* full, const float* row, float* out, int64_t n, int64_t rowLength, bool rowFirst, Op op) {
@@ -543,6 +551,9 @@ Napi::Value BinaryOp(const Napi::CallbackInfo& info) {
     case kSub: broadcastRows(full, row, out, n, m, rowFirst, [](float a, float b) { return a - b; }); break;
     case kMul: broadcastRows(full, row, out, n, m, rowFirst, [](float a, float b) { return a * b; }); break;
     case kDiv: broadcastRows(full, row, out, n, m, rowFirst, [](float a, float b) { return a / b; }); break;
+    case kSquaredDifference:
+      broadcastRows(full, row, out, n, m, rowFirst, [](float a, float b) { return (a - b) * (a - b); });
+      break;
     default: throw Napi::RangeError::New(info.Env(), "unknown binary op");
   }
   return info.Env().Undefined();
@@ -573,6 +584,67 @@ Napi::Value SumLeading(const Napi::CallbackInfo& info) {
     double s = 0;
     for (int64_t band = 0; band < bands; ++band) s += partial[band * cols + j];
     out[j] = static_cast<float>(s);
+  }
+  return info.Env().Undefined();
+}
+
+// ---------------------------------------------------------------------------------------
+// Box copies: Slice (the crop) and PadV2 (its gradient), any rank up to 8.
+
+// copyBox(src, srcShape, srcBegin, dst, dstShape, dstBegin, size): copies the box of extent
+// `size` at srcBegin in src to dstBegin in dst. Trailing axes whole in both are merged into
+// one contiguous run; runs are copied in parallel.
+Napi::Value CopyBox(const Napi::CallbackInfo& info) {
+  if (!info[1].IsTypedArray()) throw Napi::TypeError::New(info.Env(), "argument 1 must be an Int32Array");
+  const size_t rank = info[1].As<Napi::TypedArray>().ElementLength();
+  if (rank < 1 || rank > 8) throw Napi::RangeError::New(info.Env(), "copyBox takes ranks 1 to 8");
+  const int32_t* srcShape = ints(info, 1, rank);
+  const int32_t* srcBegin = ints(info, 2, rank);
+  const int32_t* dstShape = ints(info, 4, rank);
+  const int32_t* dstBegin = ints(info, 5, rank);
+  const int32_t* size = ints(info, 6, rank);
+  int64_t srcTotal = 1, dstTotal = 1;
+  for (size_t d = 0; d < rank; ++d) {
+    if (size[d] < 0 || srcBegin[d] < 0 || dstBegin[d] < 0 || srcBegin[d] + size[d] > srcShape[d] ||
+        dstBegin[d] + size[d] > dstShape[d]) {
+      throw Napi::RangeError::New(info.Env(), "copyBox: the box does not fit both shapes");
+    }
+    srcTotal *= srcShape[d];
+    dstTotal *= dstShape[d];
+  }
+  const float* src = floats(info, 0, static_cast<size_t>(srcTotal));
+  float* dst = floats(info, 3, static_cast<size_t>(dstTotal));
+  int64_t srcStride[8], dstStride[8];
+  for (int64_t d = static_cast<int64_t>(rank) - 1, ss = 1, ds = 1; d >= 0; --d) {
+    srcStride[d] = ss;
+    dstStride[d] = ds;
+    ss *= srcShape[d];
+    ds *= dstShape[d];
+  }
+  int64_t inner = static_cast<int64_t>(rank) - 1;
+  int64_t run = size[inner];
+  while (inner > 0 && size[inner] == srcShape[inner] && size[inner] == dstShape[inner]) {
+    --inner;
+    run *= size[inner];
+  }
+  int64_t outer = 1;
+  for (int64_t d = 0; d < inner; ++d) outer *= size[d];
+  if (run == 0 || outer == 0) return info.Env().Undefined();
+  int64_t srcBase = 0, dstBase = 0;
+  for (size_t d = 0; d < rank; ++d) {
+    srcBase += srcBegin[d] * srcStride[d];
+    dstBase += dstBegin[d] * dstStride[d];
+  }
+#pragma omp parallel for schedule(static) if (outer * run >= kParallelMin)
+  for (int64_t i = 0; i < outer; ++i) {
+    int64_t rest = i, so = srcBase, dOff = dstBase;
+    for (int64_t d = inner - 1; d >= 0; --d) {
+      const int64_t c = rest % size[d];
+      rest /= size[d];
+      so += c * srcStride[d];
+      dOff += c * dstStride[d];
+    }
+    std::copy_n(src + so, run, dst + dOff);
   }
   return info.Env().Undefined();
 }
@@ -618,6 +690,7 @@ Napi::Object Init(Napi::Env env, Napi::Object exports) {
   exports.Set("unary", Napi::Function::New(env, UnaryOp));
   exports.Set("binary", Napi::Function::New(env, BinaryOp));
   exports.Set("sumLeading", Napi::Function::New(env, SumLeading));
+  exports.Set("copyBox", Napi::Function::New(env, CopyBox));
   exports.Set("setThreads", Napi::Function::New(env, SetThreads));
   exports.Set("getThreads", Napi::Function::New(env, GetThreads));
   exports.Set("version", Napi::Function::New(env, Version));

@@ -35,6 +35,18 @@ describe.each(TEST_TIERS)('%s tier', (tier) => {
     });
   });
 
+  describe('Sqrt, Square, SquaredDifference, Sigmoid (the optimizer\'s and the loss\'s elementwise work)', () => {
+    it('match stock, NaN and negative inputs included', () => {
+      const x = () => tf.concat([rand([2, 28, 28, 32], 6).flatten(), tf.tensor1d([NaN, 0, -0, -4, Infinity])]);
+      expectSameOnBothTiers(() => tf.sqrt(tf.abs(x())), 0);
+      expectSameOnBothTiers(() => tf.sqrt(x()), 0);
+      expectSameOnBothTiers(() => tf.square(x()), 0);
+      expectSameOnBothTiers(() => tf.sigmoid(x()), 1e-7);
+      expectSameOnBothTiers(() => tf.squaredDifference(rand([2, 28, 28, 1], 7), rand([2, 28, 28, 1], 8)), 1e-6);
+      expectSameOnBothTiers(() => tf.squaredDifference(rand([2, 7, 7, 128], 9), rand([128], 10)), 1e-6);
+    });
+  });
+
   describe('Relu, Step, Sum', () => {
     it('Relu and its gradient match stock, NaN included', () => {
       const x = () => tf.concat([rand([2, 14, 14, 64], 3).flatten(), tf.tensor1d([NaN, 0, -0])]);

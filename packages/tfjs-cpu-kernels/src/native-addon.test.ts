@@ -2,6 +2,7 @@ import { execFileSync } from 'node:child_process';
 import * as tf from '@tensorflow/tfjs';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { ADDON_PATH, loadNativeAddon, nativeKernelStatus } from './native-addon.js';
+import { nativeKernelNames, nativeKernels } from './native-kernels.js';
 import { registerFastCpuKernels, unregisterFastCpuKernels } from './register.js';
 import { TEST_TIERS } from './testing/compare.js';
 
@@ -60,6 +61,9 @@ describe('the native addon', () => {
     expect(() => addon!.convForward(x.subarray(1), w, null, new Float32Array(2 * 4 * 4 * 5), g, 0)).toThrow(/argument 0 holds 95 floats, needs 96/);
     expect(() => addon!.convForward(x, w, null, new Float32Array(3), g, 0)).toThrow(/argument 3/);
     expect(() => addon!.convForward(x, w, null, new Float32Array(10), Int32Array.of(2, 4, 4, 3, 1, 1, 5, 3, 3, 1, 1), 0)).toThrow(/inconsistent/);
+    const box = (begin: number) => () => addon!.copyBox(x, Int32Array.of(2, 48), Int32Array.of(0, begin), new Float32Array(8), Int32Array.of(2, 4), Int32Array.of(0, 0), Int32Array.of(2, 4));
+    expect(box(44)).not.toThrow();
+    expect(box(45)).toThrow(/the box does not fit both shapes/);
     expect(() => addon!.resizeNearest(x, new Float32Array(96), Int32Array.of(0, 9), Int32Array.of(0, 1), Int32Array.of(2, 4, 4, 3, 2, 2))).toThrow(/index out of range/);
   });
 
@@ -78,6 +82,10 @@ describe('the native addon', () => {
       tier: 'typescript',
       error: 'the native oneDNN kernels are not available: turned off by DENOISE_SWEEP_NATIVE_KERNELS',
     });
+  });
+
+  it.runIf(hasNative)('lists its kernels under the names it registers them', () => {
+    expect(nativeKernels(loadNativeAddon().addon!).map((k) => k.kernelName)).toEqual(nativeKernelNames);
   });
 
   it('names the addon path it looks for', () => {

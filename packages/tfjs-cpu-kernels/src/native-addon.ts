@@ -21,6 +21,10 @@ export interface DnnlAddon {
   unary(op: number, x: Float32Array, y: Float32Array, alpha: number): void;
   binary(op: number, full: Float32Array, row: Float32Array, out: Float32Array, rowFirst: boolean): void;
   sumLeading(x: Float32Array, out: Float32Array, rows: number, cols: number): void;
+  copyBox(
+    src: Float32Array, srcShape: Int32Array, srcBegin: Int32Array,
+    dst: Float32Array, dstShape: Int32Array, dstBegin: Int32Array, size: Int32Array,
+  ): void;
   setThreads(threads: number): void;
   getThreads(): number;
   version(): { onednn: string; cpuRuntime: string; isa: number };

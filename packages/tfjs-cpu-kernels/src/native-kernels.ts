@@ -4,6 +4,7 @@
  * TypeScript tier's own helpers, so both tiers accept exactly the same cases, and hands
  * anything else to the kernel it wraps (the TypeScript one, which falls back to stock).
  */
+import { slice_util } from '@tensorflow/tfjs-core';
 import type { KernelFunc, TensorInfo } from '@tensorflow/tfjs-core';
 import { binaryPlan } from './binary-kernels.js';
 import type { ConvGeometry } from './conv-geometry.js';
@@ -19,8 +20,8 @@ import { sumPlan } from './sum-kernel.js';
 /** Activation codes of the addon's convForward. */
 const ACTIVATION = { linear: 0, relu: 1, sigmoid: 2 } as const;
 /** Op codes of the addon's unary and binary. */
-const UNARY = { relu: 0, step: 1, sigmoid: 2 } as const;
-const BINARY = { Add: 0, Sub: 1, Multiply: 2, RealDiv: 3 } as const;
+const UNARY = { relu: 0, step: 1, sigmoid: 2, sqrt: 3, square: 4 } as const;
+const BINARY = { Add: 0, Sub: 1, Multiply: 2, RealDiv: 3, SquaredDifference: 4 } as const;
 
 function geometryArray(g: ConvGeometry): Int32Array {
   return Int32Array.of(g.batch, g.inH, g.inW, g.inC, g.outH, g.outW, g.outC, g.fh, g.fw, g.padTop, g.padLeft);
@@ -46,6 +47,13 @@ function convInputs(args: KernelArgs, x: TensorInfo | undefined, filter: TensorI
   if (g === undefined || g.inC !== filter.shape[2]) return undefined;
   return { xv, fv, g };
 }
+
+/** Names of the native tier's kernels, in the order {@link nativeKernels} returns them. */
+export const nativeKernelNames: readonly string[] = Object.freeze([
+  'Conv2D', 'FusedConv2D', 'Conv2DBackpropInput', 'Conv2DBackpropFilter', 'MaxPool', 'MaxPoolGrad',
+  'ResizeNearestNeighbor', 'ResizeNearestNeighborGrad', 'Relu', 'Step', 'Sigmoid', 'Sqrt', 'Square',
+  'Add', 'Sub', 'Multiply', 'RealDiv', 'SquaredDifference', 'Sum', 'Slice', 'PadV2',
+]);
 
 /** Every kernel of the native tier, bound to the loaded addon. */
 export function nativeKernels(addon: DnnlAddon): FastKernelSpec[] {
@@ -217,6 +225,48 @@ export function nativeKernels(addon: DnnlAddon): FastKernelSpec[] {
     },
   };
 
+  const int32 = (values: readonly number[]) => Int32Array.from(values);
+
+  const slice: FastKernelSpec = {
+    kernelName: 'Slice',
+    create: (next: KernelFunc): KernelFunc => (args) => {
+      const x = args.inputs['x'];
+      const xv = float32Values(args, x);
+      if (x === undefined || xv === undefined || x.shape.length < 1 || x.shape.length > 8) return next(args);
+      const [begin, size] = slice_util.parseSliceParams(
+        x,
+        args.attrs?.['begin'] as number | number[],
+        args.attrs?.['size'] as number | number[] | undefined,
+      );
+      // Contiguous slices stay views (the stock kernel's subarray), as in the TypeScript tier.
+      if (begin === undefined || size === undefined || slice_util.isSliceContinous(x.shape, begin, size)) return next(args);
+      if (size.some((n, d) => n < 0 || begin[d]! < 0 || begin[d]! + n > x.shape[d]!)) return next(args);
+      const y = allocateOutput(size.reduce((a, b) => a * b, 1), false);
+      if (y.length > 0) addon.copyBox(xv, int32(x.shape), int32(begin), y, int32(size), new Int32Array(size.length), int32(size));
+      return output(args, size, y);
+    },
+  };
+
+  const padV2: FastKernelSpec = {
+    kernelName: 'PadV2',
+    create: (next: KernelFunc): KernelFunc => (args) => {
+      const x = args.inputs['x'];
+      const xv = float32Values(args, x);
+      const paddings = args.attrs?.['paddings'] as [number, number][] | undefined;
+      const constantValue = args.attrs?.['constantValue'];
+      if (x === undefined || xv === undefined || !Array.isArray(paddings) || paddings.length !== x.shape.length) return next(args);
+      if (x.shape.length < 1 || x.shape.length > 8 || paddings.some((p) => !(p[0] >= 0 && p[1] >= 0))) return next(args);
+      const outShape = x.shape.map((n, d) => paddings[d]![0] + n + paddings[d]![1]);
+      const fill = typeof constantValue === 'number' ? constantValue : 0;
+      const y = allocateOutput(outShape.reduce((a, b) => a * b, 1), fill === 0);
+      if (fill !== 0) y.fill(fill);
+      if (xv.length > 0) {
+        addon.copyBox(xv, int32(x.shape), new Int32Array(x.shape.length), y, int32(outShape), int32(paddings.map((p) => p[0])), int32(x.shape));
+      }
+      return output(args, outShape, y);
+    },
+  };
+
   return [
     conv2d,
     fusedConv2d,
@@ -229,10 +279,15 @@ export function nativeKernels(addon: DnnlAddon): FastKernelSpec[] {
     unary('Relu', UNARY.relu, false),
     unary('Step', UNARY.step, true),
     unary('Sigmoid', UNARY.sigmoid, false),
+    unary('Sqrt', UNARY.sqrt, false),
+    unary('Square', UNARY.square, false),
     binary('Add'),
     binary('Sub'),
     binary('Multiply'),
     binary('RealDiv'),
+    binary('SquaredDifference'),
     sum,
+    slice,
+    padV2,
   ];
 }

@@ -19,8 +19,9 @@ afterEach(() => {
 describe('registerFastCpuKernels', () => {
   it.each(TEST_TIERS)('%s tier: replaces every kernel it has, idempotently, and unregister restores the stock ones', (tier) => {
     const native = tier === 'native' ? 'required' : 'off';
-    // Sigmoid has a native kernel only; every other name has a TypeScript one.
-    const served = fastCpuKernelNames.filter((n) => tier === 'native' || n !== 'Sigmoid');
+    // These have a native kernel only; every other name has a TypeScript one.
+    const nativeOnly = ['Sigmoid', 'Sqrt', 'Square', 'SquaredDifference'];
+    const served = fastCpuKernelNames.filter((n) => tier === 'native' || !nativeOnly.includes(n));
     const stock = new Map(fastCpuKernelNames.map((n) => [n, tf.getKernel(n, 'cpu')?.kernelFunc]));
     expect([...stock.values()].every((f) => typeof f === 'function')).toBe(true);
 

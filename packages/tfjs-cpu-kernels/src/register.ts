@@ -12,18 +12,14 @@ import { unwatchBackends, watchBackend } from './buffer-pool.js';
 import { convThreads, setConvThreads, stopConvThreads } from './conv-parallel.js';
 import type { FastKernelSpec } from './cpu-backend.js';
 import { loadNativeAddon, type DnnlAddon } from './native-addon.js';
-import { nativeKernels } from './native-kernels.js';
+import { nativeKernelNames, nativeKernels } from './native-kernels.js';
 import { releaseScratch } from './scratch-buffers.js';
 
 const BACKEND = 'cpu';
 
-/** The TypeScript tier's kernel names, and the native tier's. */
-const NATIVE_KERNEL_NAMES = ['Conv2D', 'FusedConv2D', 'Conv2DBackpropInput', 'Conv2DBackpropFilter', 'MaxPool', 'MaxPoolGrad',
-  'ResizeNearestNeighbor', 'ResizeNearestNeighborGrad', 'Relu', 'Step', 'Sigmoid', 'Add', 'Sub', 'Multiply', 'RealDiv', 'Sum'];
-
 /** Names of every kernel this package can replace on the `cpu` backend (either tier). */
 export const fastCpuKernelNames: readonly string[] = Object.freeze(
-  [...new Set([...allFastKernels.map((k) => k.kernelName), ...NATIVE_KERNEL_NAMES])],
+  [...new Set([...allFastKernels.map((k) => k.kernelName), ...nativeKernelNames])],
 );
 
 /**
