@@ -17,6 +17,7 @@
 #include <cstdint>
 #include <limits>
 #include <memory>
+#include <new>
 #include <string>
 #include <unordered_map>
 #include <vector>
@@ -241,6 +242,8 @@ Napi::Value guarded(const Napi::CallbackInfo& info, F body) {
     body();
   } catch (const dnnl::error& e) {
     throw Napi::Error::New(info.Env(), std::string("oneDNN: ") + e.what());
+  } catch (const std::bad_alloc&) {
+    throw Napi::Error::New(info.Env(), "oneDNN: out of memory");
   }
   return info.Env().Undefined();
 }
