@@ -56,6 +56,12 @@ export interface TrainingSectionResult {
   peakRssMb: { stock: number; typescript: number; native: number | null; pytorch: number | null };
   /** In the native process, or the typescript one without the addon. */
   leakCheck: LeakCheckResult | null;
+  /**
+   * Native images/s at 2 threads under each OpenMP wait policy, each in its own process:
+   * libgomp's default (spin a while, then sleep; what the kernels run with unless
+   * OMP_WAIT_POLICY is set), passive (sleep at once) and active (spin). null without native.
+   */
+  waitPolicy: { default: number | null; passive: number | null; active: number | null } | null;
 }
 
 export async function runTrainingSection(quick: boolean, log: (line: string) => void): Promise<TrainingSectionResult> {
@@ -73,10 +79,23 @@ export async function runTrainingSection(quick: boolean, log: (line: string) => 
   const typescript = await runTierProcess('typescript', [...common, '--threads', '1', '--profile-threads', '0', ...(native.available ? [] : leakArgs)], indent);
   let nativeResult: KernelsBenchResult | null = null;
   let nativeSkipped: string | null = null;
+  let waitPolicy: TrainingSectionResult['waitPolicy'] = null;
   if (native.available) {
-    nativeResult = await runTierProcess('native', [...common, '--threads', '1,2', '--profile-threads', '2', ...leakArgs], indent);
+    // libgomp's default wait policy for the main run, whatever this shell has set.
+    nativeResult = await runTierProcess('native', [...common, '--threads', '1,2', '--profile-threads', '2', ...leakArgs], indent, { OMP_WAIT_POLICY: undefined });
     nativeSkipped = nativeResult.skipped;
     if (nativeSkipped !== null) nativeResult = null;
+    if (nativeResult !== null) {
+      log('OpenMP wait policy, native tier at 2 threads (libgomp default above: spin a while, then sleep)');
+      const under = async (policy: 'passive' | 'active') =>
+        (await runTierProcess('native', [...common, '--threads', '2', '--profile-threads', '0'], (line) => indent(`${policy}: ${line.trim()}`), { OMP_WAIT_POLICY: policy }))
+          .runs.find((r) => r.threads === 2)?.imagesPerSec ?? null;
+      waitPolicy = {
+        default: nativeResult.runs.find((r) => r.threads === 2)?.imagesPerSec ?? null,
+        passive: await under('passive'),
+        active: await under('active'),
+      };
+    }
   } else {
     nativeSkipped = `native tier skipped: the oneDNN addon is not available (${native.reason ?? 'no reason given'})`;
     log(`native: ${nativeSkipped}`);
@@ -125,6 +144,7 @@ export async function runTrainingSection(quick: boolean, log: (line: string) => 
     targetMet,
     peakRssMb: { stock: stock.peakRssMb, typescript: typescript.peakRssMb, native: nativeResult?.peakRssMb ?? null, pytorch: pytorch?.peak_rss_mb ?? null },
     leakCheck,
+    waitPolicy,
   };
 
   const fig = (x: number | null, missing = 'not measured') => (x === null ? missing : String(x));
@@ -144,6 +164,9 @@ export async function runTrainingSection(quick: boolean, log: (line: string) => 
   log(`peak RSS: stock process ${stock.peakRssMb} MB, typescript ${typescript.peakRssMb} MB, `
     + `native ${nativeResult === null ? 'skipped' : `${nativeResult.peakRssMb} MB (${nativeResult.peakRssMbBeforeLeakCheck} MB before the leak check)`}, `
     + `PyTorch ${pytorch === null ? 'not measured' : `${pytorch.peak_rss_mb} MB`}`);
+  if (waitPolicy !== null) {
+    log(`OpenMP wait policy, native 2 threads, images/s: default ${fig(waitPolicy.default)}, passive ${fig(waitPolicy.passive)}, active ${fig(waitPolicy.active)}`);
+  }
   if (leakCheck === null) {
     log('leak check: not run');
   } else {
@@ -160,8 +183,18 @@ export async function runTrainingSection(quick: boolean, log: (line: string) => 
  * Runs bench/kernels-bench.ts for one tier in a child process, relaying its lines to `log`;
  * resolves with its final JSON line, rejects when it exits without one.
  */
-function runTierProcess(tier: BenchTier, args: readonly string[], log: (line: string) => void): Promise<KernelsBenchResult> {
-  const child = spawn(process.execPath, ['--import', 'tsx', KERNELS_BENCH, '--tier', tier, ...args], { stdio: ['ignore', 'pipe', 'pipe'] });
+function runTierProcess(
+  tier: BenchTier,
+  args: readonly string[],
+  log: (line: string) => void,
+  env: Record<string, string | undefined> = {},
+): Promise<KernelsBenchResult> {
+  const childEnv: NodeJS.ProcessEnv = { ...process.env };
+  for (const [name, value] of Object.entries(env)) {
+    if (value === undefined) delete childEnv[name];
+    else childEnv[name] = value;
+  }
+  const child = spawn(process.execPath, ['--import', 'tsx', KERNELS_BENCH, '--tier', tier, ...args], { stdio: ['ignore', 'pipe', 'pipe'], env: childEnv });
   let result: KernelsBenchResult | null = null;
   let parseError: string | null = null;
   let stderrTail = '';

@@ -78,7 +78,6 @@ const NOT_GIVEN: Record<Program, Record<string, string>> = {
     CUDA_VISIBLE_DEVICES: 'set by the GPU runtime or infra/docker/gpu-entrypoint.sh',
     FASHION_MNIST_DIR: 'shared code; only the orchestrator publishes the dataset',
     DENOISE_SWEEP_NATIVE_KERNELS: 'the oneDNN kernels serve wherever the addon was built; off only to compare tiers',
-    OMP_WAIT_POLICY: 'the kernels set it to passive themselves before OpenMP starts',
   },
   orchestrator: {
     AWS_REGION: 'S3_REGION is given and wins',

@@ -25,7 +25,7 @@
 namespace {
 
 // Below this many elements a loop stays on the calling thread: waking the OpenMP threads
-// (asleep under OMP_WAIT_POLICY=passive) costs more than the loop.
+// (asleep once their spin has run out) costs more than the loop.
 constexpr int64_t kParallelMin = 1 << 15;
 
 using dnnl::algorithm;

@@ -59,9 +59,10 @@ function buildReason(): string {
 }
 
 /**
- * Loads the addon once per process. OpenMP reads its settings when the library loads, so
- * OMP_WAIT_POLICY is set to passive first (unless the caller set it): between kernels the
- * OpenMP threads then sleep instead of spinning on the cores the JavaScript thread needs.
+ * Loads the addon once per process. OpenMP's wait policy is left to libgomp's default (spin a
+ * while after a parallel region, then sleep), which measured faster here than both passive
+ * and active (`npm run bench -- --only training` compares the three); OMP_WAIT_POLICY, read
+ * when the library loads, overrides it.
  */
 export function loadNativeAddon(): { addon?: DnnlAddon; status: NativeKernelStatus } {
   if (loaded !== undefined) return loaded;
@@ -70,7 +71,6 @@ export function loadNativeAddon(): { addon?: DnnlAddon; status: NativeKernelStat
   } else if (!existsSync(ADDON_PATH)) {
     loaded = { status: { available: false, reason: buildReason() } };
   } else {
-    process.env.OMP_WAIT_POLICY ??= 'passive';
     try {
       const addon = createRequire(import.meta.url)(ADDON_PATH) as DnnlAddon;
       loaded = { addon, status: { available: true, onednn: addon.version().onednn } };
