@@ -57,11 +57,22 @@ export interface TrainingSectionResult {
   /** In the native process, or the typescript one without the addon. */
   leakCheck: LeakCheckResult | null;
   /**
-   * Native images/s at 2 threads under each OpenMP wait policy, each in its own process:
-   * libgomp's default (spin a while, then sleep; what the kernels run with unless
-   * OMP_WAIT_POLICY is set), passive (sleep at once) and active (spin). null without native.
+   * Native images/s at 2 threads under each OpenMP wait policy (medians of interleaved
+   * rounds, each run in its own process): libgomp's default (spin a while, then sleep; what
+   * the kernels run with unless OMP_WAIT_POLICY is set), passive (sleep at once) and active
+   * (spin). null without native.
    */
-  waitPolicy: { default: number | null; passive: number | null; active: number | null } | null;
+  waitPolicy: { default: number | null; passive: number | null; active: number | null; runs: Record<WaitPolicy, number[]> } | null;
+}
+
+const WAIT_POLICIES = ['default', 'passive', 'active'] as const;
+type WaitPolicy = (typeof WAIT_POLICIES)[number];
+
+function median(values: readonly number[]): number | null {
+  if (values.length === 0) return null;
+  const sorted = [...values].sort((a, b) => a - b);
+  const mid = sorted.length >> 1;
+  return sorted.length % 2 === 1 ? sorted[mid]! : round((sorted[mid - 1]! + sorted[mid]!) / 2, 2);
 }
 
 export async function runTrainingSection(quick: boolean, log: (line: string) => void): Promise<TrainingSectionResult> {
@@ -86,14 +97,25 @@ export async function runTrainingSection(quick: boolean, log: (line: string) => 
     nativeSkipped = nativeResult.skipped;
     if (nativeSkipped !== null) nativeResult = null;
     if (nativeResult !== null) {
-      log('OpenMP wait policy, native tier at 2 threads (libgomp default above: spin a while, then sleep)');
-      const under = async (policy: 'passive' | 'active') =>
-        (await runTierProcess('native', [...common, '--threads', '2', '--profile-threads', '0'], (line) => indent(`${policy}: ${line.trim()}`), { OMP_WAIT_POLICY: policy }))
-          .runs.find((r) => r.threads === 2)?.imagesPerSec ?? null;
+      // Interleaved rounds, so that a busy minute on this shared machine hits every policy.
+      const rounds = quick ? 1 : 3;
+      log(`OpenMP wait policy, native tier at 2 threads: ${rounds} interleaved round(s) of default (libgomp: spin a while, then sleep), passive, active`);
+      const runs: Record<WaitPolicy, number[]> = { default: [], passive: [], active: [] };
+      for (let round = 1; round <= rounds; round++) {
+        for (const policy of WAIT_POLICIES) {
+          const r = await runTierProcess('native', [...common, '--threads', '2', '--profile-threads', '0'], () => {}, {
+            OMP_WAIT_POLICY: policy === 'default' ? undefined : policy,
+          });
+          const ips = r.runs.find((run) => run.threads === 2)?.imagesPerSec;
+          if (ips !== undefined) runs[policy].push(ips);
+          indent(`round ${round}, ${policy}: ${ips ?? 'not measured'} images/s`);
+        }
+      }
       waitPolicy = {
-        default: nativeResult.runs.find((r) => r.threads === 2)?.imagesPerSec ?? null,
-        passive: await under('passive'),
-        active: await under('active'),
+        default: median(runs.default),
+        passive: median(runs.passive),
+        active: median(runs.active),
+        runs,
       };
     }
   } else {
@@ -165,7 +187,8 @@ export async function runTrainingSection(quick: boolean, log: (line: string) => 
     + `native ${nativeResult === null ? 'skipped' : `${nativeResult.peakRssMb} MB (${nativeResult.peakRssMbBeforeLeakCheck} MB before the leak check)`}, `
     + `PyTorch ${pytorch === null ? 'not measured' : `${pytorch.peak_rss_mb} MB`}`);
   if (waitPolicy !== null) {
-    log(`OpenMP wait policy, native 2 threads, images/s: default ${fig(waitPolicy.default)}, passive ${fig(waitPolicy.passive)}, active ${fig(waitPolicy.active)}`);
+    log(`OpenMP wait policy, native 2 threads, median images/s: default ${fig(waitPolicy.default)}, passive ${fig(waitPolicy.passive)}, `
+      + `active ${fig(waitPolicy.active)}`);
   }
   if (leakCheck === null) {
     log('leak check: not run');
