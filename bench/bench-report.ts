@@ -49,6 +49,7 @@ export function headline(sections: BenchReport['sections']): Record<string, numb
     h.training_leak_free = t.leakCheck?.leakFree ?? null;
     h.training_leak_rss_growth_mb = t.leakCheck?.rssGrowthMb ?? null;
     h.training_native_2threads_omp_default_images_per_sec = t.waitPolicy?.default ?? null;
+    h.training_native_2threads_omp_spin300k_images_per_sec = t.waitPolicy?.spin300k ?? null;
     h.training_native_2threads_omp_passive_images_per_sec = t.waitPolicy?.passive ?? null;
     h.training_native_2threads_omp_active_images_per_sec = t.waitPolicy?.active ?? null;
   }

@@ -44,3 +44,34 @@ describe('training with 2 threads', () => {
     fast.forEach((loss, i) => expect(loss).toBeCloseTo(stock[i]!, 5));
   });
 });
+
+describe('a helper thread that dies', () => {
+  it('fails the job after the timeout instead of blocking the caller forever; a new pool works', async () => {
+    const { ConvThreadPool } = await import('./conv-thread-pool.js');
+    const { convForward } = await import('./conv-core.js');
+    const g = { batch: 2, inH: 8, inW: 8, inC: 4, outH: 8, outW: 8, outC: 8, fh: 3, fw: 3, padTop: 1, padLeft: 1 };
+    const x = Float32Array.from({ length: 2 * 8 * 8 * 4 }, (_, i) => Math.sin(i));
+    const w = Float32Array.from({ length: 3 * 3 * 4 * 8 }, (_, i) => Math.cos(i));
+    const expected = new Float32Array(2 * 8 * 8 * 8);
+    convForward(x, w, g, expected);
+    const jobs = (p: InstanceType<typeof ConvThreadPool>) => {
+      const a = p.share('a', x);
+      const b = p.share('b', w);
+      const out = p.sharedArray('out', expected.length);
+      return { out, jobs: [{ op: 'forward' as const, g, a, b, out, mStart: 0, mEnd: 64 }, { op: 'forward' as const, g, a, b, out, mStart: 64, mEnd: 128 }] };
+    };
+    const pool = new ConvThreadPool(2);
+    pool.jobTimeoutMs = 500;
+    await pool.killHelperForTest(0);
+    expect(() => pool.run(jobs(pool).jobs)).toThrow(/did not finish within 500 ms: it may have died/);
+    expect(pool.broken).toBe(true);
+    expect(() => pool.run(jobs(pool).jobs)).toThrow(/broken/);
+    await pool.terminate();
+
+    const fresh = new ConvThreadPool(2);
+    const run = jobs(fresh);
+    fresh.run(run.jobs);
+    expect(Array.from(run.out)).toEqual(Array.from(expected));
+    await fresh.terminate();
+  });
+});

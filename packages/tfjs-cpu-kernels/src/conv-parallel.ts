@@ -38,6 +38,11 @@ function poolFor(g: ConvGeometry): ConvThreadPool | undefined {
   if (threads < 2 || g.outC < PANEL) return undefined;
   const M = pixelCount(g);
   if (M < threads * PANEL || M * g.fh * g.fw * g.inC * g.outC < MIN_PARALLEL_MACS) return undefined;
+  if (pool?.broken === true) {
+    // A helper died mid-job: that kernel call failed; later ones get fresh helpers.
+    void pool.terminate();
+    pool = undefined;
+  }
   if (pool === undefined) {
     try {
       pool = new ConvThreadPool(threads);

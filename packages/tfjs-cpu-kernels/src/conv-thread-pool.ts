@@ -24,9 +24,16 @@ function workerEntry(): URL {
   return new URL(import.meta.url.endsWith('.ts') ? '../dist/conv-worker.js' : './conv-worker.js', import.meta.url);
 }
 
+/** A helper's share of one convolution takes seconds at most; past this it is taken for dead. */
+export const DEFAULT_JOB_TIMEOUT_MS = 120_000;
+
 export class ConvThreadPool {
   private readonly helpers: Helper[] = [];
   private readonly shared = new Map<string, Float32Array>();
+  /** Set when a helper failed to answer: the pool must not be used again. */
+  broken = false;
+  /** How long `run` waits for a helper (a crashed one never answers; the caller is blocked). */
+  jobTimeoutMs = DEFAULT_JOB_TIMEOUT_MS;
 
   /**
    * Starts `threads - 1` helpers and waits (synchronously, up to `startTimeoutMs`) until
@@ -75,8 +82,14 @@ export class ConvThreadPool {
     return s;
   }
 
-  /** Runs `jobs[0]` on the calling thread and `jobs[i]` on helper `i - 1`; returns when all are done. */
+  /**
+   * Runs `jobs[0]` on the calling thread and `jobs[i]` on helper `i - 1`; returns when all are
+   * done. Throws, and marks the pool broken, when a helper fails or does not answer within
+   * {@link jobTimeoutMs}: a helper that died (out of memory, terminated) would otherwise block
+   * the calling thread forever, since its exit event cannot run while the caller waits.
+   */
   run(jobs: readonly ConvThreadJob[]): void {
+    if (this.broken) throw new Error('Convolution helper threads are broken: start a new pool');
     const started: Helper[] = [];
     jobs.slice(1).forEach((job, i) => {
       const h = this.helpers[i]!;
@@ -87,17 +100,29 @@ export class ConvThreadPool {
       started.push(h);
     });
     if (jobs[0] !== undefined) runConvThreadJob(jobs[0]);
+    const deadline = performance.now() + this.jobTimeoutMs;
     for (const h of started) {
       for (;;) {
         const v = Atomics.load(h.control, 1);
         if (v === h.generation) break;
         if (v === -h.generation) {
+          this.broken = true;
           const message = receiveMessageOnPort(h.port)?.message;
           throw new Error(`Convolution helper thread failed: ${String(message)}`);
         }
-        Atomics.wait(h.control, 1, v);
+        const left = deadline - performance.now();
+        if (left <= 0) {
+          this.broken = true;
+          throw new Error(`Convolution helper thread did not finish within ${this.jobTimeoutMs} ms: it may have died (out of memory?)`);
+        }
+        Atomics.wait(h.control, 1, v, left);
       }
     }
+  }
+
+  /** Stops one helper without telling the pool, as a crash would (tests). */
+  async killHelperForTest(index: number): Promise<void> {
+    await this.helpers[index]?.worker.terminate();
   }
 
   /** Stops the helper threads. */

@@ -1,7 +1,7 @@
 import { execFileSync } from 'node:child_process';
 import * as tf from '@tensorflow/tfjs';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { ADDON_PATH, loadNativeAddon, nativeKernelStatus } from './native-addon.js';
+import { ADDON_PATH, DEFAULT_GOMP_SPINCOUNT, loadNativeAddon, nativeKernelStatus } from './native-addon.js';
 import { nativeKernelNames, nativeKernels } from './native-kernels.js';
 import { registerFastCpuKernels, unregisterFastCpuKernels } from './register.js';
 import { TEST_TIERS } from './testing/compare.js';
@@ -36,13 +36,18 @@ describe('the native addon', () => {
     else expect(status.reason).toMatch(/not built|failed to load|turned off/);
   });
 
-  it.runIf(hasNative)('leaves OpenMP\'s wait policy to libgomp, or to the caller', () => {
-    const policy = (env: Record<string, string>) => inFreshProcess(
-      `const m = await import(${JSON.stringify(DIST)}); m.nativeKernelStatus(); console.log(JSON.stringify(process.env.OMP_WAIT_POLICY ?? null));`,
-      env,
-    );
-    expect(policy({ OMP_WAIT_POLICY: 'active' })).toBe('active');
-    expect(policy({})).toBe(process.env.OMP_WAIT_POLICY ?? null);
+  it.runIf(hasNative)('shortens OpenMP\'s spin before it loads, unless the caller chose a wait policy or spin count', () => {
+    const settings = (env: Record<string, string | undefined>) => {
+      const childEnv = { ...process.env, ...env };
+      for (const [k, v] of Object.entries(env)) if (v === undefined) delete childEnv[k];
+      const out = execFileSync(process.execPath, ['--input-type=module', '-e',
+        `const m = await import(${JSON.stringify(DIST)}); m.nativeKernelStatus();
+         console.log(JSON.stringify([process.env.OMP_WAIT_POLICY ?? null, process.env.GOMP_SPINCOUNT ?? null]));`], { env: childEnv, encoding: 'utf8' });
+      return JSON.parse(out.trim().split('\n').pop()!) as unknown;
+    };
+    expect(settings({ OMP_WAIT_POLICY: undefined, GOMP_SPINCOUNT: undefined })).toEqual([null, DEFAULT_GOMP_SPINCOUNT]);
+    expect(settings({ OMP_WAIT_POLICY: 'active', GOMP_SPINCOUNT: undefined })).toEqual(['active', null]);
+    expect(settings({ OMP_WAIT_POLICY: undefined, GOMP_SPINCOUNT: '5' })).toEqual([null, '5']);
   });
 
   it.runIf(hasNative)('picks oneDNN JIT implementations for every convolution of the default net', () => {

@@ -59,11 +59,16 @@ function buildReason(): string {
 }
 
 /**
- * Loads the addon once per process. OpenMP's wait policy is left to libgomp's default (spin a
- * while after a parallel region, then sleep), which measured faster here than both passive
- * and active (`npm run bench -- --only training` compares the three); OMP_WAIT_POLICY, read
- * when the library loads, overrides it.
+ * How long OpenMP's threads spin after a parallel region before they sleep, unless the caller
+ * chose (OMP_WAIT_POLICY or GOMP_SPINCOUNT; libgomp reads both when it loads). Measured here:
+ * libgomp's default (300,000) trains one process about 5% faster than this, but when several
+ * workers share the cores their spinning threads take the CPU the others need (300 tiny
+ * trials through 4 workers on 2 cores: 5.4 trials/s against 8.4 with this, and 8.2 passive);
+ * 10,000 spins still bridge the short gaps between a step's kernels.
  */
+export const DEFAULT_GOMP_SPINCOUNT = '10000';
+
+/** Loads the addon once per process; see {@link DEFAULT_GOMP_SPINCOUNT} for its OpenMP setting. */
 export function loadNativeAddon(): { addon?: DnnlAddon; status: NativeKernelStatus } {
   if (loaded !== undefined) return loaded;
   if (process.env.DENOISE_SWEEP_NATIVE_KERNELS === '0' || process.env.DENOISE_SWEEP_NATIVE_KERNELS === 'off') {
@@ -71,6 +76,9 @@ export function loadNativeAddon(): { addon?: DnnlAddon; status: NativeKernelStat
   } else if (!existsSync(ADDON_PATH)) {
     loaded = { status: { available: false, reason: buildReason() } };
   } else {
+    if (process.env.OMP_WAIT_POLICY === undefined && process.env.GOMP_SPINCOUNT === undefined) {
+      process.env.GOMP_SPINCOUNT = DEFAULT_GOMP_SPINCOUNT;
+    }
     try {
       const addon = createRequire(import.meta.url)(ADDON_PATH) as DnnlAddon;
       loaded = { addon, status: { available: true, onednn: addon.version().onednn } };
