@@ -43,7 +43,9 @@ afterAll(async () => {
   await replacementRedis?.stop();
 });
 
-const env = (extra: NodeJS.ProcessEnv = {}) => h.serviceEnv(services, store, { ...FAST_STALLS, ...extra });
+// Batches paced at 25 ms, so that signals land mid-epoch however fast the kernels are.
+const PACED = { DENOISE_SWEEP_INJECT_FAULTS: 'batch-delay:25' };
+const env = (extra: NodeJS.ProcessEnv = {}) => h.serviceEnv(services, store, { ...FAST_STALLS, ...PACED, ...extra });
 const startWorker = () => {
   const w = h.startWorker(env());
   children.push(w);
@@ -119,7 +121,7 @@ describe('faults', () => {
     const [bad, good] = trials as [typeof trials[0], typeof trials[0]];
     const file = writeSweep('always-fails', yaml);
     expect(h.orchestrator(env(), 'sweep', file, '--detach').status).toBe(0);
-    const worker = h.startWorker(env({ DENOISE_SWEEP_INJECT_FAULTS: `nan-loss:${bad.id}` }));
+    const worker = h.startWorker(env({ DENOISE_SWEEP_INJECT_FAULTS: `nan-loss:${bad.id},batch-delay:25` }));
     children.push(worker);
     await until('the good trial', () => h.readResult(store, 'always-fails', good.id));
     const failure = await until('failure.json', async () => {

@@ -37,7 +37,8 @@ afterAll(async () => {
   redis.disconnect();
 });
 
-const env = () => h.serviceEnv(services, store);
+// Batches paced at 25 ms, so that signals land mid-epoch however fast the kernels are.
+const env = () => h.serviceEnv(services, store, { DENOISE_SWEEP_INJECT_FAULTS: 'batch-delay:25' });
 /** Starts a worker and waits until it is up, so that signals find their handlers. */
 const startWorker = async () => {
   const child = h.startWorker(env());

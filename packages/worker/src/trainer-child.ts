@@ -23,10 +23,13 @@ let stopRequested = false;
 const datasetCache = new FashionMnistCache();
 const datasetDirs = new Map<string, string>();
 /**
- * Fault injection for tests and drills, e.g. DENOISE_SWEEP_INJECT_FAULTS=nan-loss:<trial id>:
- * that trial's loss is reported as NaN, as a diverging trial's would be.
+ * Fault injection for tests and drills, comma-separated in DENOISE_SWEEP_INJECT_FAULTS:
+ * - `nan-loss:<trial id>`: that trial's loss is reported as NaN, as a diverging trial's would be;
+ * - `batch-delay:<ms>`: every batch waits that long after it, so that tests which signal a
+ *   worker mid-epoch do not depend on how fast the kernels are.
  */
 const injected = new Set((process.env.DENOISE_SWEEP_INJECT_FAULTS ?? '').split(',').map((f) => f.trim()).filter(Boolean));
+const batchDelayMs = Math.max(0, ...[...injected].map((f) => /^batch-delay:(\d+)$/.exec(f)).map((m) => (m ? Number(m[1]) : 0)));
 let busy = false;
 
 async function train(message: Extract<ToChild, { type: 'train' }>, engine: Awaited<ReturnType<typeof selectEngine>>): Promise<void> {
@@ -71,10 +74,12 @@ async function train(message: Extract<ToChild, { type: 'train' }>, engine: Await
         pending.seconds.push(p.seconds);
         pending.trainLoss = p.loss;
         const now = Date.now();
-        if (now - lastSent < 1000 && p.batch < p.batches) return;
-        lastSent = now;
-        flushBatches();
-        send({ type: 'progress', progress: { ...base, ...last, phase: 'training', epoch: p.epoch - 1, batch: p.batch, batches: p.batches, updated_at: now } });
+        if (now - lastSent >= 1000 || p.batch === p.batches) {
+          lastSent = now;
+          flushBatches();
+          send({ type: 'progress', progress: { ...base, ...last, phase: 'training', epoch: p.epoch - 1, batch: p.batch, batches: p.batches, updated_at: now } });
+        }
+        return batchDelayMs > 0 ? new Promise<void>((resolve) => setTimeout(resolve, batchDelayMs)) : undefined;
       },
       onEpoch: (r) => {
         flushBatches();

@@ -32,7 +32,8 @@ export interface TrainOptions {
   checkpoints?: CheckpointStore;
   /** After each epoch's checkpoint is saved. */
   onEpoch?: (metrics: EpochMetrics) => void | Promise<void>;
-  onBatch?: (progress: BatchProgress) => void;
+  /** Called after every batch; a returned promise is awaited before the next one. */
+  onBatch?: (progress: BatchProgress) => void | Promise<void>;
   /** Told the checkpoint training resumes from, before it goes on. */
   onResume?: (checkpoint: string) => void;
   /** Asked at every batch boundary; true: checkpoint where we are and return 'stopped'. */
@@ -193,7 +194,7 @@ export async function trainTrial(options: TrainOptions): Promise<TrainOutcome> {
         if (!Number.isFinite(lossValue)) throw new Error(`training diverged: loss is ${lossValue} at epoch ${epoch}, batch ${b + 1}`);
         state.lossSumIntoEpoch += lossValue * size;
         state.batchesIntoEpoch = b + 1;
-        options.onBatch?.({ epoch, batch: b + 1, batches, loss: lossValue, size, seconds: (performance.now() - stepStarted) / 1000 });
+        await options.onBatch?.({ epoch, batch: b + 1, batches, loss: lossValue, size, seconds: (performance.now() - stepStarted) / 1000 });
         // Let timers, signals and IPC messages (a stop request) in: on the cpu backend every
         // await above resolves as a microtask, so without this a stop waits for the epoch's end.
         await new Promise<void>((resolve) => setImmediate(resolve));

@@ -19,7 +19,7 @@ export interface RunTrialOptions {
   datasetDir: string;
   log?: (message: string) => void;
   onEpoch?: (record: EpochRecord) => void | Promise<void>;
-  onBatch?: (progress: BatchProgress) => void;
+  onBatch?: (progress: BatchProgress) => void | Promise<void>;
   shouldStop?: () => boolean;
   onCheckpoint?: CheckpointStoreOptions['onSave'];
   onResume?: (checkpoint: string) => void;
