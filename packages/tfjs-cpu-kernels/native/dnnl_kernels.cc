@@ -330,29 +330,32 @@ PoolDims readPool(const Napi::CallbackInfo& info, size_t i) {
   return p;
 }
 
-// Calls visit(outOffset, inOffsetOfChannel0PerWinner...) per output pixel of batch b, with
-// the per-channel argmax (-1: none) of its window in `where`.
-template <typename Visit>
-void poolWindows(const PoolDims& p, const float* x, int64_t b, std::vector<float>& best, std::vector<int64_t>& where,
-                 Visit visit) {
+// Calls visit(outOffset) per output pixel of image b, after filling `best` with the window's
+// per-channel maximum and, when kTrackWhere, `where` with the winning pixel (index within the
+// image, -1: none). Written without branches so that the channel loop vectorizes: "first
+// strictly greater wins" is a select on v > best, which NaN never passes.
+template <bool kTrackWhere, typename Visit>
+void poolWindows(const PoolDims& p, const float* x, int64_t b, float* best, int32_t* where, Visit visit) {
   const int64_t C = p.c;
+  const float* image = x + b * p.h * p.w * C;
   for (int64_t oy = 0; oy < p.oh; ++oy) {
     const int64_t rc = oy * p.sh - p.padTop;
     const int64_t r0 = std::max<int64_t>(0, rc), r1 = std::min(p.h, rc + p.fh);
     for (int64_t ox = 0; ox < p.ow; ++ox) {
       const int64_t cc = ox * p.sw - p.padLeft;
       const int64_t c0 = std::max<int64_t>(0, cc), c1 = std::min(p.w, cc + p.fw);
-      std::fill(best.begin(), best.end(), -std::numeric_limits<float>::infinity());
-      std::fill(where.begin(), where.end(), -1);
+      std::fill(best, best + C, -std::numeric_limits<float>::infinity());
+      if (kTrackWhere) std::fill(where, where + C, -1);
       for (int64_t r = r0; r < r1; ++r) {
         for (int64_t c = c0; c < c1; ++c) {
-          const int64_t base = ((b * p.h + r) * p.w + c) * C;
+          const int32_t pixel = static_cast<int32_t>(r * p.w + c);
+          const float* px = image + pixel * C;
+#pragma omp simd
           for (int64_t ch = 0; ch < C; ++ch) {
-            const float v = x[base + ch];
-            if (v > best[ch]) {
-              best[ch] = v;
-              where[ch] = base + ch;
-            }
+            const float v = px[ch];
+            const bool greater = v > best[ch];
+            best[ch] = greater ? v : best[ch];
+            if (kTrackWhere) where[ch] = greater ? pixel : where[ch];
           }
         }
       }
@@ -369,10 +372,9 @@ Napi::Value MaxPool(const Napi::CallbackInfo& info) {
 #pragma omp parallel
   {
     std::vector<float> best(p.c);
-    std::vector<int64_t> where(p.c);
 #pragma omp for schedule(static)
     for (int64_t b = 0; b < p.n; ++b) {
-      poolWindows(p, x, b, best, where, [&](int64_t o) { std::copy(best.begin(), best.end(), y + o); });
+      poolWindows<false>(p, x, b, best.data(), nullptr, [&](int64_t o) { std::copy(best.begin(), best.end(), y + o); });
     }
   }
   return info.Env().Undefined();
@@ -381,18 +383,20 @@ Napi::Value MaxPool(const Napi::CallbackInfo& info) {
 // maxPoolGrad(x, dy, dx, dims): dx must be zeroed.
 Napi::Value MaxPoolGrad(const Napi::CallbackInfo& info) {
   const PoolDims p = readPool(info, 3);
+  if (p.h * p.w > std::numeric_limits<int32_t>::max()) throw Napi::RangeError::New(info.Env(), "pooling image too large");
   const float* x = floats(info, 0, static_cast<size_t>(p.n * p.h * p.w * p.c));
   const float* dy = floats(info, 1, static_cast<size_t>(p.n * p.oh * p.ow * p.c));
   float* dx = floats(info, 2, static_cast<size_t>(p.n * p.h * p.w * p.c));
 #pragma omp parallel
   {
     std::vector<float> best(p.c);
-    std::vector<int64_t> where(p.c);
+    std::vector<int32_t> where(p.c);
 #pragma omp for schedule(static)
     for (int64_t b = 0; b < p.n; ++b) {
-      poolWindows(p, x, b, best, where, [&](int64_t o) {
+      float* image = dx + b * p.h * p.w * p.c;
+      poolWindows<true>(p, x, b, best.data(), where.data(), [&](int64_t o) {
         for (int64_t ch = 0; ch < p.c; ++ch) {
-          if (where[ch] >= 0) dx[where[ch]] += dy[o + ch];
+          if (where[ch] >= 0) image[static_cast<int64_t>(where[ch]) * p.c + ch] += dy[o + ch];
         }
       });
     }
