@@ -7,7 +7,7 @@
 import { backend_util } from '@tensorflow/tfjs-core';
 import type { KernelFunc, TensorInfo } from '@tensorflow/tfjs-core';
 import { allocateOutput } from './buffer-pool.js';
-import { float32Values, output, type FastKernelSpec } from './cpu-backend.js';
+import { float32Values, output, type FastKernelSpec, type KernelArgs } from './cpu-backend.js';
 
 const enum Op {
   Add,
@@ -93,16 +93,23 @@ export function binaryPlan(a: TensorInfo, av: Float32Array, b: TensorInfo, bv: F
   return undefined;
 }
 
+/** Float32 operands of a binary kernel and their plan; undefined for the stock kernel. */
+export function binaryInputs(args: KernelArgs): { av: Float32Array; bv: Float32Array; plan: BinaryPlan } | undefined {
+  const { a, b } = args.inputs;
+  const av = float32Values(args, a);
+  const bv = float32Values(args, b);
+  if (a === undefined || b === undefined || av === undefined || bv === undefined) return undefined;
+  const plan = binaryPlan(a, av, b, bv);
+  return plan === undefined ? undefined : { av, bv, plan };
+}
+
 function binaryKernel(kernelName: string, op: Op): FastKernelSpec {
   return {
     kernelName,
     create: (stock: KernelFunc): KernelFunc => (args) => {
-      const { a, b } = args.inputs;
-      const av = float32Values(args, a);
-      const bv = float32Values(args, b);
-      if (a === undefined || b === undefined || av === undefined || bv === undefined) return stock(args);
-      const plan = binaryPlan(a, av, b, bv);
-      if (plan === undefined) return stock(args);
+      const inputs = binaryInputs(args);
+      if (inputs === undefined) return stock(args);
+      const { av, bv, plan } = inputs;
       const out = allocateOutput(plan.size, false);
       if (plan.rowFirst) rowWithFull(op, av, bv, out);
       else fullWithRow(op, av, bv, out);

@@ -4,7 +4,7 @@
  * Every other combination runs the stock kernel.
  */
 import { backend_util } from '@tensorflow/tfjs-core';
-import type { KernelFunc, TensorInfo } from '@tensorflow/tfjs-core';
+import type { KernelFunc } from '@tensorflow/tfjs-core';
 import { allocateOutput } from './buffer-pool.js';
 import type { ConvGeometry } from './conv-geometry.js';
 import { parallelConvFilterGradient, parallelConvForward, parallelConvInputGradient } from './conv-parallel.js';
@@ -63,22 +63,53 @@ export function convOutShape(g: ConvGeometry): number[] {
   return [g.batch, g.outH, g.outW, g.outC];
 }
 
-function convolve(args: KernelArgs, x: TensorInfo | undefined, filter: TensorInfo | undefined) {
+/** Conv2D / FusedConv2D operands: `x [N,H,W,Ci]`, `filter [fh,fw,Ci,Co]`; undefined for the stock kernel. */
+export function convForwardInputs(args: KernelArgs): { xv: Float32Array; fv: Float32Array; g: ConvGeometry } | undefined {
+  const { x, filter } = args.inputs;
   const xv = float32Values(args, x);
   const fv = float32Values(args, filter);
   if (x === undefined || filter === undefined || xv === undefined || fv === undefined) return undefined;
   const g = convGeometry(x.shape, filter.shape, args.attrs);
-  if (g === undefined || g.inC !== filter.shape[2]) return undefined;
-  const y = allocateOutput(g.batch * g.outH * g.outW * g.outC, true);
-  parallelConvForward(xv, fv, g, y);
-  return { g, y };
+  return g === undefined || g.inC !== filter.shape[2] ? undefined : { xv, fv, g };
+}
+
+/** Conv2DBackpropInput operands: `dy [N,Ho,Wo,Co]`, `filter`, attribute `inputShape`. */
+export function convInputGradientInputs(args: KernelArgs): { dyv: Float32Array; fv: Float32Array; g: ConvGeometry } | undefined {
+  const { dy, filter } = args.inputs;
+  const inputShape = args.attrs?.['inputShape'];
+  const dyv = float32Values(args, dy);
+  const fv = float32Values(args, filter);
+  if (dy === undefined || filter === undefined || dyv === undefined || fv === undefined || !Array.isArray(inputShape)) return undefined;
+  const g = convGeometry(inputShape as number[], filter.shape, args.attrs);
+  if (g === undefined || g.inC !== filter.shape[2] || dy.shape.join() !== convOutShape(g).join()) return undefined;
+  return { dyv, fv, g };
+}
+
+/** Conv2DBackpropFilter operands: `x`, `dy`, attribute `filterShape`. */
+export function convFilterGradientInputs(args: KernelArgs): { xv: Float32Array; dyv: Float32Array; g: ConvGeometry } | undefined {
+  const { x, dy } = args.inputs;
+  const filterShape = args.attrs?.['filterShape'];
+  const xv = float32Values(args, x);
+  const dyv = float32Values(args, dy);
+  if (x === undefined || dy === undefined || xv === undefined || dyv === undefined || !Array.isArray(filterShape)) return undefined;
+  const g = convGeometry(x.shape, filterShape as number[], args.attrs);
+  if (g === undefined || g.inC !== (filterShape as number[])[2] || dy.shape.join() !== convOutShape(g).join()) return undefined;
+  return { xv, dyv, g };
+}
+
+function convolve(args: KernelArgs) {
+  const c = convForwardInputs(args);
+  if (c === undefined) return undefined;
+  const y = allocateOutput(c.g.batch * c.g.outH * c.g.outW * c.g.outC, true);
+  parallelConvForward(c.xv, c.fv, c.g, y);
+  return { g: c.g, y };
 }
 
 /** Conv2D: `x [N,H,W,Ci]`, `filter [fh,fw,Ci,Co]`. */
 export const conv2dKernel: FastKernelSpec = {
   kernelName: 'Conv2D',
   create: (stock: KernelFunc): KernelFunc => (args) => {
-    const r = convolve(args, args.inputs['x'], args.inputs['filter']);
+    const r = convolve(args);
     return r === undefined ? stock(args) : output(args, convOutShape(r.g), r.y);
   },
 };
@@ -95,7 +126,7 @@ export const fusedConv2dKernel: FastKernelSpec = {
     if (activation === undefined || bias === false || (activation === 'leakyrelu' && typeof alpha !== 'number')) {
       return stock(args);
     }
-    const r = convolve(args, args.inputs['x'], filter);
+    const r = convolve(args);
     if (r === undefined) return stock(args);
     applyBiasActivation(r.y, r.g.outC, bias, activation, typeof alpha === 'number' ? alpha : 0);
     return output(args, convOutShape(r.g), r.y);
@@ -116,17 +147,11 @@ export function fusedBias(args: KernelArgs, outC: number): Float32Array | undefi
 export const conv2dBackpropInputKernel: FastKernelSpec = {
   kernelName: 'Conv2DBackpropInput',
   create: (stock: KernelFunc): KernelFunc => (args) => {
-    const { dy, filter } = args.inputs;
-    const inputShape = args.attrs?.['inputShape'];
-    const dyv = float32Values(args, dy);
-    const fv = float32Values(args, filter);
-    if (dy === undefined || filter === undefined || dyv === undefined || fv === undefined || !Array.isArray(inputShape)) {
-      return stock(args);
-    }
-    const g = convGeometry(inputShape as number[], filter.shape, args.attrs);
-    if (g === undefined || dy.shape.join() !== convOutShape(g).join()) return stock(args);
+    const c = convInputGradientInputs(args);
+    if (c === undefined) return stock(args);
+    const { g } = c;
     const dx = allocateOutput(g.batch * g.inH * g.inW * g.inC, true);
-    parallelConvInputGradient(dyv, fv, g, dx);
+    parallelConvInputGradient(c.dyv, c.fv, g, dx);
     return output(args, [g.batch, g.inH, g.inW, g.inC], dx);
   },
 };
@@ -135,16 +160,10 @@ export const conv2dBackpropInputKernel: FastKernelSpec = {
 export const conv2dBackpropFilterKernel: FastKernelSpec = {
   kernelName: 'Conv2DBackpropFilter',
   create: (stock: KernelFunc): KernelFunc => (args) => {
-    const { x, dy } = args.inputs;
-    const filterShape = args.attrs?.['filterShape'];
-    const xv = float32Values(args, x);
-    const dyv = float32Values(args, dy);
-    if (x === undefined || dy === undefined || xv === undefined || dyv === undefined || !Array.isArray(filterShape)) {
-      return stock(args);
-    }
-    const g = convGeometry(x.shape, filterShape as number[], args.attrs);
-    if (g === undefined || dy.shape.join() !== convOutShape(g).join()) return stock(args);
-    return output(args, [g.fh, g.fw, g.inC, g.outC], parallelConvFilterGradient(xv, dyv, g));
+    const c = convFilterGradientInputs(args);
+    if (c === undefined) return stock(args);
+    const { g } = c;
+    return output(args, [g.fh, g.fw, g.inC, g.outC], parallelConvFilterGradient(c.xv, c.dyv, g));
   },
 };
 

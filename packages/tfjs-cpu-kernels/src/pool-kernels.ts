@@ -81,14 +81,32 @@ function windowArgMax(
   }
 }
 
+/** MaxPool operands and geometry; undefined for the stock kernel. */
+export function maxPoolInputs(args: KernelArgs): { xv: Float32Array; info: PoolInfo } | undefined {
+  const x = args.inputs['x'];
+  const xv = float32Values(args, x);
+  const info = x === undefined ? undefined : poolInfo(x.shape, args.attrs);
+  return xv === undefined || info === undefined || info.outHeight <= 0 || info.outWidth <= 0 ? undefined : { xv, info };
+}
+
+/** MaxPoolGrad operands (`dy`, `input`) and geometry; undefined for the stock kernel. */
+export function maxPoolGradInputs(args: KernelArgs): { xv: Float32Array; dyv: Float32Array; info: PoolInfo; shape: number[] } | undefined {
+  const { dy, input } = args.inputs;
+  const xv = float32Values(args, input);
+  const dyv = float32Values(args, dy);
+  const info = input === undefined ? undefined : poolInfo(input.shape, args.attrs);
+  if (xv === undefined || dyv === undefined || info === undefined || info.outHeight <= 0 || info.outWidth <= 0) return undefined;
+  if (dyv.length !== info.outShape.reduce((a, b) => a * b, 1)) return undefined;
+  return { xv, dyv, info, shape: input!.shape.slice() };
+}
+
 /** MaxPool: `x [N,H,W,C]` -> `[N,Ho,Wo,C]`. */
 export const maxPoolKernel: FastKernelSpec = {
   kernelName: 'MaxPool',
   create: (stock: KernelFunc): KernelFunc => (args) => {
-    const x = args.inputs['x'];
-    const xv = float32Values(args, x);
-    const info = x === undefined ? undefined : poolInfo(x.shape, args.attrs);
-    if (xv === undefined || info === undefined) return stock(args);
+    const p = maxPoolInputs(args);
+    if (p === undefined) return stock(args);
+    const { xv, info } = p;
     const C = info.inChannels;
     const y = allocateOutput(info.batchSize * info.outHeight * info.outWidth * C, false);
     const best = new Float32Array(C);
@@ -105,13 +123,9 @@ export const maxPoolKernel: FastKernelSpec = {
 export const maxPoolGradKernel: FastKernelSpec = {
   kernelName: 'MaxPoolGrad',
   create: (stock: KernelFunc): KernelFunc => (args) => {
-    const { dy, input } = args.inputs;
-    const xv = float32Values(args, input);
-    const dyv = float32Values(args, dy);
-    const info = input === undefined ? undefined : poolInfo(input.shape, args.attrs);
-    if (xv === undefined || dyv === undefined || info === undefined || dyv.length !== info.outShape.reduce((a, b) => a * b, 1)) {
-      return stock(args);
-    }
+    const p = maxPoolGradInputs(args);
+    if (p === undefined) return stock(args);
+    const { xv, dyv, info } = p;
     const C = info.inChannels;
     const dx = allocateOutput(xv.length, true);
     const best = new Float32Array(C);
@@ -123,7 +137,7 @@ export const maxPoolGradKernel: FastKernelSpec = {
         if (i >= 0) dx[i] = dx[i]! + dyv[o + ch]!;
       }
     });
-    return output(args, input!.shape.slice(), dx);
+    return output(args, p.shape, dx);
   },
 };
 

@@ -10,7 +10,7 @@
  */
 import type { KernelFunc } from '@tensorflow/tfjs-core';
 import { allocateOutput } from './buffer-pool.js';
-import { float32Values, output, type FastKernelSpec } from './cpu-backend.js';
+import { float32Values, output, type FastKernelSpec, type KernelArgs } from './cpu-backend.js';
 
 /** Source index along one axis for each of the `newSize` output positions (tfjs's formula). */
 export function nearestSourceIndex(
@@ -61,16 +61,33 @@ export function resizeShape(
   };
 }
 
+/** ResizeNearestNeighbor operands and tables; undefined for the stock kernel. */
+export function resizeInputs(args: KernelArgs): { xv: Float32Array; s: ResizeShape } | undefined {
+  const images = args.inputs['images'];
+  const xv = float32Values(args, images);
+  const size = args.attrs?.['size'];
+  if (images === undefined || xv === undefined || xv.length === 0 || !Array.isArray(size) || size.length !== 2) return undefined;
+  const s = resizeShape(images.shape, size[0] as number, size[1] as number, args.attrs);
+  return s === undefined || s.newH <= 0 || s.newW <= 0 ? undefined : { xv, s };
+}
+
+/** ResizeNearestNeighborGrad operands (`dy`, `images`) and tables; undefined for the stock kernel. */
+export function resizeGradInputs(args: KernelArgs): { dyv: Float32Array; s: ResizeShape; shape: number[] } | undefined {
+  const { images, dy } = args.inputs;
+  const dyv = float32Values(args, dy);
+  if (images === undefined || dy === undefined || dyv === undefined || dyv.length === 0 || dy.shape.length !== 4) return undefined;
+  const s = resizeShape(images.shape, dy.shape[1]!, dy.shape[2]!, args.attrs);
+  if (s === undefined || dy.shape[0] !== s.batch || dy.shape[3] !== s.channels) return undefined;
+  return { dyv, s, shape: images.shape.slice() };
+}
+
 /** ResizeNearestNeighbor: `images [N,H,W,C]` -> `[N, size[0], size[1], C]`. */
 export const resizeNearestNeighborKernel: FastKernelSpec = {
   kernelName: 'ResizeNearestNeighbor',
   create: (stock: KernelFunc): KernelFunc => (args) => {
-    const images = args.inputs['images'];
-    const xv = float32Values(args, images);
-    const size = args.attrs?.['size'];
-    if (images === undefined || xv === undefined || !Array.isArray(size) || size.length !== 2) return stock(args);
-    const s = resizeShape(images.shape, size[0] as number, size[1] as number, args.attrs);
-    if (s === undefined) return stock(args);
+    const r = resizeInputs(args);
+    if (r === undefined) return stock(args);
+    const { xv, s } = r;
     const { batch, oldH, oldW, channels: C, newH, newW, rows, cols } = s;
     const y = allocateOutput(batch * newH * newW * C, false);
     let o = 0;
@@ -92,11 +109,9 @@ export const resizeNearestNeighborKernel: FastKernelSpec = {
 export const resizeNearestNeighborGradKernel: FastKernelSpec = {
   kernelName: 'ResizeNearestNeighborGrad',
   create: (stock: KernelFunc): KernelFunc => (args) => {
-    const { images, dy } = args.inputs;
-    const dyv = float32Values(args, dy);
-    if (images === undefined || dy === undefined || dyv === undefined || dy.shape.length !== 4) return stock(args);
-    const s = resizeShape(images.shape, dy.shape[1]!, dy.shape[2]!, args.attrs);
-    if (s === undefined || dy.shape[0] !== s.batch || dy.shape[3] !== s.channels) return stock(args);
+    const r = resizeGradInputs(args);
+    if (r === undefined) return stock(args);
+    const { dyv, s } = r;
     const { batch, oldH, oldW, channels: C, newH, newW, rows, cols } = s;
     const dx = allocateOutput(batch * oldH * oldW * C, true);
     let o = 0;
@@ -113,7 +128,7 @@ export const resizeNearestNeighborGradKernel: FastKernelSpec = {
         }
       }
     }
-    return output(args, images.shape.slice(), dx);
+    return output(args, r.shape, dx);
   },
 };
 

@@ -4,9 +4,9 @@
  * Slice; its gradient is a PadV2.
  */
 import { slice_util } from '@tensorflow/tfjs-core';
-import type { KernelFunc } from '@tensorflow/tfjs-core';
+import type { KernelFunc, TensorInfo } from '@tensorflow/tfjs-core';
 import { allocateOutput } from './buffer-pool.js';
-import { float32Values, output, type FastKernelSpec } from './cpu-backend.js';
+import { float32Values, output, type FastKernelSpec, type KernelArgs } from './cpu-backend.js';
 
 /** Run shorter than this are copied element by element rather than with `set`. */
 const SHORT_RUN = 16;
@@ -78,19 +78,45 @@ export function copyBox(
   }
 }
 
+/** Slice operands; undefined for the stock kernel (contiguous slices keep the stock view). */
+export function sliceInputs(args: KernelArgs): { x: TensorInfo; xv: Float32Array; begin: number[]; size: number[] } | undefined {
+  const x = args.inputs['x'];
+  const xv = float32Values(args, x);
+  if (x === undefined || xv === undefined) return undefined;
+  const [begin, size] = slice_util.parseSliceParams(
+    x,
+    args.attrs?.['begin'] as number | number[],
+    args.attrs?.['size'] as number | number[] | undefined,
+  );
+  if (begin === undefined || size === undefined || slice_util.isSliceContinous(x.shape, begin, size)) return undefined;
+  if (size.some((n, d) => n < 0 || begin[d]! < 0 || begin[d]! + n > x.shape[d]!)) return undefined;
+  return { x, xv, begin, size };
+}
+
+/** PadV2 operands; undefined for the stock kernel. */
+export function padInputs(args: KernelArgs): { x: TensorInfo; xv: Float32Array; before: number[]; outShape: number[]; fill: number } | undefined {
+  const x = args.inputs['x'];
+  const xv = float32Values(args, x);
+  const paddings = args.attrs?.['paddings'] as [number, number][] | undefined;
+  const constantValue = args.attrs?.['constantValue'];
+  if (x === undefined || xv === undefined || !Array.isArray(paddings) || paddings.length !== x.shape.length) return undefined;
+  if (paddings.some((p) => !(p[0] >= 0 && p[1] >= 0))) return undefined;
+  return {
+    x,
+    xv,
+    before: paddings.map((p) => p[0]),
+    outShape: x.shape.map((n, d) => paddings[d]![0] + n + paddings[d]![1]),
+    fill: typeof constantValue === 'number' ? constantValue : 0,
+  };
+}
+
 /** Slice: `x`, attrs `begin`, `size` (-1 = to the end). Contiguous slices keep the stock view. */
 export const sliceKernel: FastKernelSpec = {
   kernelName: 'Slice',
   create: (stock: KernelFunc): KernelFunc => (args) => {
-    const x = args.inputs['x'];
-    const xv = float32Values(args, x);
-    if (x === undefined || xv === undefined) return stock(args);
-    const [begin, size] = slice_util.parseSliceParams(
-      x,
-      args.attrs?.['begin'] as number | number[],
-      args.attrs?.['size'] as number | number[] | undefined,
-    );
-    if (begin === undefined || size === undefined || slice_util.isSliceContinous(x.shape, begin, size)) return stock(args);
+    const p = sliceInputs(args);
+    if (p === undefined) return stock(args);
+    const { x, xv, begin, size } = p;
     const y = allocateOutput(size.reduce((a, b) => a * b, 1), false);
     copyBox(xv, x.shape, begin, y, size, new Array<number>(size.length).fill(0), size);
     return output(args, size, y);
@@ -101,19 +127,12 @@ export const sliceKernel: FastKernelSpec = {
 export const padV2Kernel: FastKernelSpec = {
   kernelName: 'PadV2',
   create: (stock: KernelFunc): KernelFunc => (args) => {
-    const x = args.inputs['x'];
-    const xv = float32Values(args, x);
-    const paddings = args.attrs?.['paddings'] as [number, number][] | undefined;
-    const constantValue = args.attrs?.['constantValue'];
-    if (x === undefined || xv === undefined || !Array.isArray(paddings) || paddings.length !== x.shape.length) {
-      return stock(args);
-    }
-    if (paddings.some((p) => !(p[0] >= 0 && p[1] >= 0))) return stock(args);
-    const outShape = x.shape.map((n, d) => paddings[d]![0] + n + paddings[d]![1]);
-    const y = allocateOutput(outShape.reduce((a, b) => a * b, 1), true);
-    const fill = typeof constantValue === 'number' ? constantValue : 0;
+    const p = padInputs(args);
+    if (p === undefined) return stock(args);
+    const { x, xv, outShape, fill } = p;
+    const y = allocateOutput(outShape.reduce((a, b) => a * b, 1), fill === 0);
     if (fill !== 0) y.fill(fill);
-    copyBox(xv, x.shape, new Array<number>(x.shape.length).fill(0), y, outShape, paddings.map((p) => p[0]), x.shape);
+    copyBox(xv, x.shape, new Array<number>(x.shape.length).fill(0), y, outShape, p.before, x.shape);
     return output(args, outShape, y);
   },
 };

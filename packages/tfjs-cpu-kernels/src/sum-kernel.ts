@@ -49,15 +49,22 @@ export function sumPlan(shape: number[], size: number, attrs: KernelArgs['attrs'
   return leading ? { leading, rows: reduced, cols: kept, outShape } : { leading, rows: kept, cols: reduced, outShape };
 }
 
+/** A Sum's float32 input and plan; undefined for the stock kernel. */
+export function sumInputs(args: KernelArgs): { xv: Float32Array; plan: SumPlan } | undefined {
+  const x = args.inputs['x'];
+  const xv = float32Values(args, x);
+  if (x === undefined || xv === undefined || xv.length === 0) return undefined;
+  const plan = sumPlan(x.shape, xv.length, args.attrs);
+  return plan === undefined ? undefined : { xv, plan };
+}
+
 /** Sum: attrs `axis` (number or list, negative allowed) and `keepDims`. */
 export const sumKernel: FastKernelSpec = {
   kernelName: 'Sum',
   create: (stock: KernelFunc): KernelFunc => (args) => {
-    const x = args.inputs['x'];
-    const xv = float32Values(args, x);
-    if (x === undefined || xv === undefined || xv.length === 0) return stock(args);
-    const plan = sumPlan(x.shape, xv.length, args.attrs);
-    if (plan === undefined) return stock(args);
+    const inputs = sumInputs(args);
+    if (inputs === undefined) return stock(args);
+    const { xv, plan } = inputs;
     const values = plan.leading ? sumLeading(xv, plan.rows, plan.cols) : sumTrailing(xv, plan.rows, plan.cols);
     return output(args, plan.outShape, values);
   },
