@@ -1,7 +1,7 @@
 /** Runs one section in a child process (bench/section-main.ts under tsx), relaying its lines live. */
-import { spawn } from 'node:child_process';
 import { fileURLToPath } from 'node:url';
 import type { SectionName } from './bench-options.js';
+import { runJsonChild, TFJS_BANNER } from './child-process.js';
 import { RESULT_MARKER } from './section-protocol.js';
 import type { SectionResults } from './sections.js';
 
@@ -15,30 +15,17 @@ export interface SectionRun<K extends SectionName> {
   exitCode: number | null;
 }
 
-export function runSectionProcess<K extends SectionName>(name: K, quick: boolean, log: (line: string) => void): Promise<SectionRun<K>> {
+export async function runSectionProcess<K extends SectionName>(name: K, quick: boolean, log: (line: string) => void): Promise<SectionRun<K>> {
   const started = performance.now();
-  const child = spawn(process.execPath, ['--import', 'tsx', ENTRY, name, ...(quick ? ['--quick'] : [])], { stdio: ['ignore', 'pipe', 'pipe'] });
-  let result: SectionResults[K] | null = null;
-  let stderrTail = '';
-  let pending = '';
-  child.stdout.setEncoding('utf8').on('data', (chunk: string) => {
-    pending += chunk;
-    let nl: number;
-    while ((nl = pending.indexOf('\n')) >= 0) {
-      const line = pending.slice(0, nl);
-      pending = pending.slice(nl + 1);
-      if (line.startsWith(`${RESULT_MARKER} `)) result = JSON.parse(line.slice(RESULT_MARKER.length + 1)) as SectionResults[K];
-      else if (line.trim() && !/^=+$|running TensorFlow\.js in Node\.js/.test(line)) log(line);
-    }
+  const run = await runJsonChild<SectionResults[K]>(process.execPath, ['--import', 'tsx', ENTRY, name, ...(quick ? ['--quick'] : [])], {
+    resultOf: (line) => (line.startsWith(`${RESULT_MARKER} `) ? line.slice(RESULT_MARKER.length + 1) : undefined),
+    log: (line) => {
+      if (!TFJS_BANNER.test(line)) log(line);
+    },
   });
-  child.stderr.setEncoding('utf8').on('data', (chunk: string) => {
-    stderrTail = (stderrTail + chunk).slice(-4000);
-  });
-  return new Promise((resolve) => {
-    child.on('close', (code) => {
-      const seconds = Math.round((performance.now() - started) / 100) / 10;
-      const error = code === 0 && result !== null ? null : `section '${name}' failed (exit code ${code}): ${stderrTail.trim().split('\n').slice(-15).join('\n')}`;
-      resolve({ result, error, seconds, exitCode: code });
-    });
-  });
+  const seconds = Math.round((performance.now() - started) / 100) / 10;
+  const error = run.code === 0 && run.result !== null
+    ? null
+    : `section '${name}' failed (exit code ${run.code}): ${run.stderrTail.trim().split('\n').slice(-15).join('\n')}`;
+  return { result: run.result, error, seconds, exitCode: run.code };
 }

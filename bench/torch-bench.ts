@@ -2,8 +2,9 @@
  * The same training step in PyTorch (bench/torch_autoencoder.py), run by Debian's python3
  * (/usr/bin/python3, where python3-torch installs), for a side-by-side ratio.
  */
-import { spawn, spawnSync } from 'node:child_process';
+import { spawnSync } from 'node:child_process';
 import { fileURLToPath } from 'node:url';
+import { runJsonChild } from './child-process.js';
 
 export const SYSTEM_PYTHON = '/usr/bin/python3';
 export const TORCH_MISSING = 'PyTorch not installed (apt-get install python3-torch)';
@@ -41,37 +42,18 @@ export function torchAvailable(python = SYSTEM_PYTHON): boolean {
 }
 
 /** Runs the script, relaying its human-readable lines to `log`; resolves with its final JSON line. */
-export function runTorchBench(options: TorchBenchOptions, log: (line: string) => void, python = SYSTEM_PYTHON): Promise<TorchBenchResult> {
+export async function runTorchBench(options: TorchBenchOptions, log: (line: string) => void, python = SYSTEM_PYTHON): Promise<TorchBenchResult> {
   const args = [
-    SCRIPT, '--filters', options.filters.join(','), '--batch', String(options.batch),
+    '--filters', options.filters.join(','), '--batch', String(options.batch),
     '--warmup', String(options.warmup), '--steps', String(options.steps), '--threads', options.threads.join(','),
   ];
-  return new Promise((resolve, reject) => {
-    const child = spawn(python, args, { stdio: ['ignore', 'pipe', 'pipe'] });
-    let stdout = '';
-    let stderr = '';
-    child.stdout.setEncoding('utf8').on('data', (chunk: string) => {
-      stdout += chunk;
-      let nl: number;
-      while ((nl = stdout.indexOf('\n')) >= 0) {
-        const line = stdout.slice(0, nl);
-        stdout = stdout.slice(nl + 1);
-        if (line.startsWith('{')) {
-          try {
-            resolve(JSON.parse(line) as TorchBenchResult);
-          } catch (error) {
-            reject(new Error(`${SCRIPT} printed bad JSON: ${(error as Error).message}`));
-          }
-        } else if (line.trim()) {
-          log(line);
-        }
-      }
-    });
-    child.stderr.setEncoding('utf8').on('data', (chunk: string) => (stderr += chunk));
-    child.on('error', reject);
-    child.on('close', (code) => {
-      // A no-op when the JSON line already resolved.
-      reject(new Error(`${python} ${SCRIPT} exited with code ${code} without a JSON result: ${stderr.trim().slice(-2000)}`));
-    });
+  const run = await runJsonChild<TorchBenchResult>(python, [SCRIPT, ...args], {
+    resultOf: (line) => (line.startsWith('{') ? line : undefined),
+    log,
   });
+  if (run.parseError !== null) throw new Error(`${SCRIPT} printed bad JSON: ${run.parseError}`);
+  if (run.result === null) {
+    throw new Error(`${python} ${SCRIPT} exited with code ${run.code} without a JSON result: ${run.stderrTail.trim().slice(-2000)}`);
+  }
+  return run.result;
 }

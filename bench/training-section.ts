@@ -9,10 +9,10 @@
  * 100 steps at 2 threads; in the typescript process when the native addon is unavailable).
  * Then PyTorch at 1 and 2 threads (bench/torch-bench.ts) when installed.
  */
-import { spawn } from 'node:child_process';
 import { fileURLToPath } from 'node:url';
 import { nativeKernelStatus } from '@denoise-sweep/tfjs-cpu-kernels';
 import type { BenchTier, KernelsBenchResult, LeakCheckResult } from './kernels-bench.js';
+import { runJsonChild, TFJS_BANNER } from './child-process.js';
 import { round } from './stats.js';
 import { TORCH_MISSING, runTorchBench, torchAvailable, type TorchBenchResult } from './torch-bench.js';
 
@@ -209,7 +209,7 @@ export async function runTrainingSection(quick: boolean, log: (line: string) => 
  * Runs bench/kernels-bench.ts for one tier in a child process, relaying its lines to `log`;
  * resolves with its final JSON line, rejects when it exits without one.
  */
-function runTierProcess(
+async function runTierProcess(
   tier: BenchTier,
   args: readonly string[],
   log: (line: string) => void,
@@ -220,40 +220,14 @@ function runTierProcess(
     if (value === undefined) delete childEnv[name];
     else childEnv[name] = value;
   }
-  const child = spawn(process.execPath, ['--import', 'tsx', KERNELS_BENCH, '--tier', tier, ...args], { stdio: ['ignore', 'pipe', 'pipe'], env: childEnv });
-  let result: KernelsBenchResult | null = null;
-  let parseError: string | null = null;
-  let stderrTail = '';
-  let pending = '';
-  child.stdout.setEncoding('utf8').on('data', (chunk: string) => {
-    pending += chunk;
-    let nl: number;
-    while ((nl = pending.indexOf('\n')) >= 0) {
-      const line = pending.slice(0, nl);
-      pending = pending.slice(nl + 1);
-      if (line.startsWith('{')) {
-        try {
-          result = JSON.parse(line) as KernelsBenchResult;
-        } catch (error) {
-          parseError = (error as Error).message;
-        }
-      } else if (line.trim() && !/^=+$|running TensorFlow\.js in Node\.js/.test(line)) {
-        log(line);
-      }
-    }
+  const run = await runJsonChild<KernelsBenchResult>(process.execPath, ['--import', 'tsx', KERNELS_BENCH, '--tier', tier, ...args], {
+    env: childEnv,
+    resultOf: (line) => (line.startsWith('{') ? line : undefined),
+    log: (line) => {
+      if (!TFJS_BANNER.test(line)) log(line);
+    },
   });
-  child.stderr.setEncoding('utf8').on('data', (chunk: string) => {
-    stderrTail = (stderrTail + chunk).slice(-4000);
-  });
-  return new Promise((resolve, reject) => {
-    child.on('error', reject);
-    child.on('close', (code) => {
-      if (code === 0 && result !== null) {
-        resolve(result);
-        return;
-      }
-      const why = parseError === null ? 'without a JSON result' : `with bad JSON (${parseError})`;
-      reject(new Error(`kernels-bench --tier ${tier} exited with code ${code} ${why}: ${stderrTail.trim().split('\n').slice(-15).join('\n')}`));
-    });
-  });
+  if (run.code === 0 && run.result !== null) return run.result;
+  const why = run.parseError === null ? 'without a JSON result' : `with bad JSON (${run.parseError})`;
+  throw new Error(`kernels-bench --tier ${tier} exited with code ${run.code} ${why}: ${run.stderrTail.trim().split('\n').slice(-15).join('\n')}`);
 }
