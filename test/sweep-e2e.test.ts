@@ -88,12 +88,18 @@ describe('a local sweep, end to end', () => {
     await withStore(async (store) => {
       for (const row of rows) {
         const trialKeys = await store.list(keys.trialDir('e2e-tiny', row.trial));
-        for (const epoch of ['epoch-0001', 'epoch-0002']) {
-          expect(trialKeys).toContain(`${keys.checkpoints('e2e-tiny', row.trial)}/${epoch}/manifest.json`);
-          expect(trialKeys).toContain(`${keys.checkpoints('e2e-tiny', row.trial)}/${epoch}/weights.bin`);
-        }
         const metrics = Buffer.from((await store.get(keys.metrics('e2e-tiny', row.trial)))!).toString().trim().split('\n');
         expect(metrics).toHaveLength(2);
+        // keep_checkpoints defaults to best: the last epoch's checkpoint and the best by val_loss.
+        const epochs = metrics.map((line) => JSON.parse(line) as { epoch: number; val_loss: number });
+        const best = epochs.reduce((b, m) => (m.val_loss < b.val_loss ? m : b)).epoch;
+        const kept = [...new Set([`epoch-000${best}`, 'epoch-0002'])].sort();
+        const checkpointDir = `${keys.checkpoints('e2e-tiny', row.trial)}/`;
+        expect([...new Set(trialKeys.filter((k) => k.startsWith(checkpointDir)).map((k) => k.split('/').at(-2)!))].sort()).toEqual(kept);
+        for (const epoch of kept) {
+          expect(trialKeys).toContain(`${checkpointDir}${epoch}/manifest.json`);
+          expect(trialKeys).toContain(`${checkpointDir}${epoch}/weights.bin`);
+        }
         expect(await store.exists(keys.result('e2e-tiny', row.trial))).toBe(true);
         const png = PNG.sync.read(Buffer.from((await store.get(keys.samples('e2e-tiny', row.trial)))!));
         expect([png.width, png.height]).toEqual([10 * 84 + 11 * 4, 3 * 84 + 4 * 4]);

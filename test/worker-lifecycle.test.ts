@@ -76,6 +76,10 @@ describe('worker lifecycle', () => {
     expect(result.epochs_completed).toBe(4);
     second.kill('SIGTERM');
     expect(await exited(second)).toBe(0);
+    // The training child's own lines carry the trial's context, like the parent's.
+    const lines = second.log.join('').split('\n').filter(Boolean).map((l) => JSON.parse(l) as Record<string, unknown>);
+    const resumeLine = lines.find((l) => String(l.msg).startsWith('resuming from checkpoint'));
+    expect(resumeLine).toMatchObject({ sweep: 'sigterm', trial: trial.id, attempt: 1 });
   });
 
   it('cancel stops running trials after a checkpoint and removes waiting ones; sweep again continues them', async () => {

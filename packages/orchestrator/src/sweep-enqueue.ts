@@ -90,7 +90,7 @@ export async function enqueueSweep(options: EnqueueOptions): Promise<EnqueueOutc
     const chunk = toAdd.slice(i, i + 500);
     const jobs = await queue.addBulk(chunk.map((trial) => ({
       name: JOB_NAME,
-      data: { format: 1, sweep, trial, dataset } satisfies TrainJobData,
+      data: { format: 1, sweep, trial, dataset, checkpoints: { keep: spec.keep_checkpoints, metric: spec.metric } } satisfies TrainJobData,
       opts: { ...TRIAL_JOB_OPTIONS, jobId: jobIdFor(sweep, trial.id) },
     })));
     outcome.enqueued += jobs.length;

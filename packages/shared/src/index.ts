@@ -14,9 +14,9 @@ export { firstNonUtf8Line, parseSweepFile } from './sweep-file.js';
 export { MAX_SWEEP_ID_LENGTH, checkSweepName, slugify, sweepId } from './sweep-id.js';
 export { parseSweepText } from './sweep-parse.js';
 export {
-  DEFAULT_METRIC, DEFAULT_METRIC_GOAL, DISTRIBUTION_NAMES, MAX_ALIAS_COUNT, MAX_SWEEP_FILE_BYTES, MAX_TRIALS,
-  METRIC_GOALS, METRIC_NAMES, SAMPLE_SIGNIFICANT_DIGITS, SWEEP_METHODS,
-  type Distribution, type DistributionDomain, type DistributionName, type MetricGoal, type MetricName,
+  DEFAULT_KEEP_CHECKPOINTS, DEFAULT_METRIC, DEFAULT_METRIC_GOAL, DISTRIBUTION_NAMES, KEEP_CHECKPOINTS, MAX_ALIAS_COUNT,
+  MAX_SWEEP_FILE_BYTES, MAX_TRIALS, METRIC_GOALS, METRIC_NAMES, SAMPLE_SIGNIFICANT_DIGITS, SWEEP_METHODS,
+  type Distribution, type DistributionDomain, type DistributionName, type KeepCheckpoints, type MetricGoal, type MetricName,
   type NumericDomain, type SweepMethod, type SweepMetric, type SweepParameters, type SweepSpec, type ValuesDomain,
 } from './sweep-spec.js';
 export {
@@ -25,6 +25,7 @@ export {
   type DatasetLimits, type NumericParamName, type ParamName, type Trial, type TrialParams,
 } from './trial.js';
 export { TRIAL_ID_LENGTH, trialId } from './trial-id.js';
+export { STOP_REASONS, isStopReason, stopReasonOf, type StopReason } from './trial-stop.js';
 export { validateDatasetLimits, validateTrial, validateTrialParams } from './trial-validate.js';
 export { ArtifactKeys } from './artifact-keys.js';
 export { assertSafeKey, LocalDirObjectStore, openStreamSource, type ObjectStore, type StreamSource } from './object-store.js';
@@ -40,8 +41,8 @@ export {
 export type { EpochRecord, TrialFailure, TrialResult } from './trial-result.js';
 export { EXIT_INVALID_INPUT, EXIT_OK, EXIT_RUNTIME_FAILURE, UsageError, describeError, exitCodeFor } from './cli-errors.js';
 export {
-  CANCELLED_REASON, JOB_NAME, QUEUE_NAME, QUEUE_PREFIX, cancelKey, jobIdFor, validateTrainJobData,
-  type TrainJobData, type TrainJobResult, type TrainProgress,
+  CANCELLED_REASON, DEFAULT_CHECKPOINT_RETENTION, JOB_NAME, QUEUE_NAME, QUEUE_PREFIX, cancelKey, checkpointRetentionOf, jobIdFor,
+  validateTrainJobData, type CheckpointRetention, type TrainJobData, type TrainJobResult, type TrainProgress,
 } from './queue-contract.js';
 export {
   DEFAULT_BUCKET, DEFAULT_REGION, RUNTIME_FLAGS, readRuntimeConfig, redactUrl,

@@ -1,5 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { SweepSpecError } from './errors.js';
+import { expandSweep } from './sweep-expand.js';
 import { parseSweepText } from './sweep-parse.js';
 
 /** The rendered issue lines of an invalid text (the summary line dropped). */
@@ -25,6 +26,7 @@ describe('parseSweepText: valid files', () => {
       method: 'grid',
       metric: { name: 'val_loss', goal: 'minimize' },
       dataset: { train_limit: 60_000, test_limit: 10_000 },
+      keep_checkpoints: 'best',
       parameters: {
         noise_factor: { kind: 'values', values: [0.5] },
         filters: { kind: 'values', values: [[32, 64, 128]] },
@@ -34,6 +36,16 @@ describe('parseSweepText: valid files', () => {
         seed: { kind: 'values', values: [0] },
       },
     });
+  });
+
+  it('reads keep_checkpoints, which leaves the trial ids as they are', () => {
+    const parse = (extra: string) => parseSweepText(`${head}${extra}parameters:\n  seed: {values: [1, 2]}\n`, 'f');
+    expect(parse('keep_checkpoints: latest\n').keep_checkpoints).toBe('latest');
+    expect(parse('keep_checkpoints: all\n').keep_checkpoints).toBe('all');
+    expect(parse('keep_checkpoints: best\n').keep_checkpoints).toBe('best');
+    const ids = (spec: ReturnType<typeof parse>) => expandSweep(spec).map((t) => t.id);
+    expect(ids(parse('keep_checkpoints: all\n'))).toEqual(ids(parse('')));
+    expect(ids(parse('keep_checkpoints: latest\n'))).toEqual(ids(parse('')));
   });
 
   it('picks the metric goal from the metric name when it is left out', () => {
@@ -121,7 +133,7 @@ describe('parseSweepText: every problem with file, key path, line and column', (
       'name: t\nmethod: grid\nmetrc: {}\nmetric: {nmae: psnr}\ndataset: {test_limits: 5}\n'
       + 'parameters:\n  epoch: {value: 1}\n  seed: {valeus: [1]}\n',
     )).toEqual([
-      'sweep.yaml:3:1: metrc: unknown key; did you mean "metric"? allowed here: name, description, method, metric, parameters, run_cap, dataset',
+      'sweep.yaml:3:1: metrc: unknown key; did you mean "metric"? allowed here: name, description, method, metric, parameters, run_cap, dataset, keep_checkpoints',
       'sweep.yaml:4:10: metric.nmae: unknown key; did you mean "name"? allowed here: name, goal',
       'sweep.yaml:5:11: dataset.test_limits: unknown key; did you mean "test_limit"? allowed here: train_limit, test_limit',
       'sweep.yaml:7:3: parameters.epoch: unknown key; did you mean "epochs"? '
@@ -139,6 +151,12 @@ describe('parseSweepText: every problem with file, key path, line and column', (
     ]);
     expect(problems(`${head}metric: {name: ssim, goal: maximise}\nparameters: {}\n`)).toEqual([
       'sweep.yaml:3:28: metric.goal: must be one of minimize, maximize; did you mean "maximize"? found the string "maximise"',
+    ]);
+    expect(problems(`${head}keep_checkpoints: lastest\nparameters: {}\n`)).toEqual([
+      'sweep.yaml:3:19: keep_checkpoints: must be one of best, latest, all; did you mean "latest"? found the string "lastest"',
+    ]);
+    expect(problems(`${head}keep_checkpoints: 3\nparameters: {}\n`)).toEqual([
+      'sweep.yaml:3:19: keep_checkpoints: must be one of best, latest, all; found 3',
     ]);
     expect(problems('name: t\nmethod: random\nrun_cap: 2\nparameters:\n  noise_factor: {distribution: unifrom, min: 0, max: 1}\n')[0])
       .toContain('parameters.noise_factor.distribution: must be one of uniform, int_uniform, log_uniform_values, q_uniform; did you mean "uniform"?');

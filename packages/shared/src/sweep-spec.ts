@@ -11,6 +11,7 @@ import type { DatasetLimits, NumericParamName } from './trial.js';
  * metric: {name: val_loss, goal: minimize}   # optional, this is the default
  * run_cap: 20                 # required for random; optional cap for grid
  * dataset: {train_limit: 60000, test_limit: 10000}  # optional, this is the default
+ * keep_checkpoints: best      # optional, this is the default: best | latest | all
  * parameters:                 # required; a parameter left out takes its default value
  *   noise_factor: {values: [0.3, 0.6]}
  *   filters: {values: [16, [32, 64]]}       # w means [w, 2w, 4w]
@@ -27,6 +28,8 @@ export interface SweepSpec {
   /** Number of trials: random samples exactly this many; a grid takes its first run_cap. */
   run_cap?: number;
   dataset: DatasetLimits;
+  /** Which of a trial's checkpoints survive once a newer one is saved (see KEEP_CHECKPOINTS). */
+  keep_checkpoints: KeepCheckpoints;
 }
 
 export const SWEEP_METHODS = ['grid', 'random'] as const;
@@ -52,6 +55,19 @@ export const DEFAULT_METRIC_GOAL: Readonly<Record<MetricName, MetricGoal>> = {
 
 /** @defaultValue val_loss, minimize */
 export const DEFAULT_METRIC: Readonly<SweepMetric> = Object.freeze({ name: 'val_loss', goal: 'minimize' });
+
+/**
+ * Checkpoint retention, applied by the worker after each checkpoint's manifest is stored:
+ * - best: the newest checkpoint (resume) and the epoch checkpoint best by the sweep's metric;
+ * - latest: only the newest;
+ * - all: every checkpoint, forever (a default-net epoch checkpoint is about 4 MB).
+ * It is not part of a trial's id: changing it never makes a trial new.
+ */
+export const KEEP_CHECKPOINTS = ['best', 'latest', 'all'] as const;
+export type KeepCheckpoints = (typeof KEEP_CHECKPOINTS)[number];
+
+/** @defaultValue best */
+export const DEFAULT_KEEP_CHECKPOINTS: KeepCheckpoints = 'best';
 
 /**
  * Random-search distributions (W&B names and meanings, min/max inclusive):

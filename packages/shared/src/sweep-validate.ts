@@ -3,12 +3,13 @@ import { checkSweepSize } from './sweep-expand.js';
 import { checkSweepName } from './sweep-id.js';
 import { checkParameters } from './sweep-parameters.js';
 import {
-  DEFAULT_METRIC, DEFAULT_METRIC_GOAL, MAX_TRIALS, METRIC_GOALS, METRIC_NAMES, SWEEP_METHODS,
+  DEFAULT_KEEP_CHECKPOINTS, DEFAULT_METRIC, DEFAULT_METRIC_GOAL, KEEP_CHECKPOINTS, MAX_TRIALS, METRIC_GOALS, METRIC_NAMES,
+  SWEEP_METHODS,
   type SweepMetric, type SweepSpec,
 } from './sweep-spec.js';
 import { DATASET_BOUNDS, DEFAULT_DATASET_LIMITS, type DatasetLimits } from './trial.js';
 
-const TOP_LEVEL_KEYS = ['name', 'description', 'method', 'metric', 'parameters', 'run_cap', 'dataset'] as const;
+const TOP_LEVEL_KEYS = ['name', 'description', 'method', 'metric', 'parameters', 'run_cap', 'dataset', 'keep_checkpoints'] as const;
 const REQUIRED_KEYS = ['name', 'method', 'parameters'] as const;
 const MAX_DESCRIPTION_LENGTH = 10_000;
 const UNSUPPORTED = 'is a Weights & Biases key this tool does not use; ';
@@ -20,6 +21,9 @@ const TOP_LEVEL_HINTS: Readonly<Record<string, string>> = {
   early_terminate: `${UNSUPPORTED}early termination is not supported yet; `,
 };
 const METHOD_HINTS: Readonly<Record<string, string>> = { bayes: 'bayesian search is not supported' };
+const KEEP_CHECKPOINTS_HINTS: Readonly<Record<string, string>> = {
+  none: 'the newest checkpoint is always kept, resume needs it; latest keeps only that one',
+};
 
 /**
  * Validates a parsed sweep document (plain JSON-like data) and fills in the defaults.
@@ -44,11 +48,14 @@ export function checkSweepObject(value: unknown, issues: IssueList): SweepSpec |
     issues.add(['run_cap'], 'is required with method: random (the number of trials to sample, e.g. run_cap: 20)', false, ['method']);
   }
   const dataset = Object.hasOwn(obj, 'dataset') ? checkDataset(obj.dataset, issues) : { ...DEFAULT_DATASET_LIMITS };
+  const keepCheckpoints = Object.hasOwn(obj, 'keep_checkpoints')
+    ? issues.choice(obj.keep_checkpoints, ['keep_checkpoints'], KEEP_CHECKPOINTS, KEEP_CHECKPOINTS_HINTS)
+    : DEFAULT_KEEP_CHECKPOINTS;
   if (!issues.isEmpty || name === undefined || method === undefined || metric === undefined
-    || parameters === undefined || dataset === undefined) {
+    || parameters === undefined || dataset === undefined || keepCheckpoints === undefined) {
     return undefined;
   }
-  const spec: SweepSpec = { name, method, metric, parameters, dataset };
+  const spec: SweepSpec = { name, method, metric, parameters, dataset, keep_checkpoints: keepCheckpoints };
   if (description !== undefined) spec.description = description;
   if (runCap !== undefined) spec.run_cap = runCap;
   const sizeProblem = checkSweepSize(spec);

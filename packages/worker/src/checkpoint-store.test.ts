@@ -3,6 +3,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
 import { CheckpointStore, checkpointName } from './checkpoint-store.js';
+import type { ObjectStore } from '@denoise-sweep/shared';
 import { LocalDirObjectStore } from '@denoise-sweep/shared';
 
 const root = mkdtempSync(join(tmpdir(), 'ckpt-'));
@@ -50,6 +51,44 @@ describe('CheckpointStore', () => {
 
   it('has nothing to resume from in an empty store', async () => {
     expect(await new CheckpointStore(new LocalDirObjectStore(join(root, 'empty')), 'x').latest()).toBeUndefined();
+  });
+
+  it('prunes to the newest and the best, deleting each manifest before its files', async () => {
+    const objects = new LocalDirObjectStore(join(root, 'prune'));
+    const deleted: string[] = [];
+    const recording: ObjectStore = Object.assign(Object.create(objects) as ObjectStore, {
+      delete: async (key: string) => {
+        deleted.push(key);
+        await objects.delete(key);
+      },
+    });
+    const store = new CheckpointStore(recording, 'ck');
+    for (const name of ['epoch-0001', 'epoch-0002', 'epoch-0003', 'epoch-0003-batch-000005']) {
+      await store.save(name, { 'weights.bin': bytes(name), 'optimizer.bin': bytes(name) });
+    }
+    expect(await store.prune('all', 'epoch-0002')).toEqual({ kept: ['epoch-0001', 'epoch-0002', 'epoch-0003', 'epoch-0003-batch-000005'], removed: [] });
+    expect(deleted).toEqual([]);
+
+    expect(await store.prune('best', 'epoch-0002')).toEqual({ kept: ['epoch-0002', 'epoch-0003-batch-000005'], removed: ['epoch-0001', 'epoch-0003'] });
+    for (const name of ['epoch-0001', 'epoch-0003']) {
+      const mine = deleted.filter((key) => key.startsWith(`ck/${name}/`));
+      expect(mine[0]).toBe(`ck/${name}/manifest.json`);
+      expect([...mine].sort()).toEqual([`ck/${name}/manifest.json`, `ck/${name}/optimizer.bin`, `ck/${name}/weights.bin`]);
+    }
+    expect(await store.names()).toEqual(['epoch-0002', 'epoch-0003-batch-000005']);
+    expect((await store.latest())?.name).toBe('epoch-0003-batch-000005');
+
+    expect(await store.prune('latest')).toEqual({ kept: ['epoch-0003-batch-000005'], removed: ['epoch-0002'] });
+    expect(await objects.list('ck/')).toEqual(['ck/epoch-0003-batch-000005/manifest.json', 'ck/epoch-0003-batch-000005/optimizer.bin', 'ck/epoch-0003-batch-000005/weights.bin']);
+  });
+
+  it('prunes nothing in an empty store or one with only an unfinished save', async () => {
+    const objects = new LocalDirObjectStore(join(root, 'prune-empty'));
+    const store = new CheckpointStore(objects, 'ck');
+    expect(await store.prune('latest')).toEqual({ kept: [], removed: [] });
+    await objects.put('ck/epoch-0001/weights.bin', bytes('save in progress'));
+    expect(await store.prune('latest')).toEqual({ kept: [], removed: [] });
+    expect(await objects.list('ck/')).toEqual(['ck/epoch-0001/weights.bin']);
   });
 
   it('refuses unsafe keys', async () => {

@@ -1,5 +1,5 @@
 import { createHash } from 'node:crypto';
-import type { ObjectStore } from '@denoise-sweep/shared';
+import type { KeepCheckpoints, ObjectStore } from '@denoise-sweep/shared';
 
 /** The manifest is written last: a checkpoint without one, or whose files do not match it, does not count. */
 export const MANIFEST_FILE = 'manifest.json';
@@ -14,6 +14,12 @@ export interface CheckpointManifest {
 export interface Checkpoint {
   name: string;
   files: Record<string, Uint8Array>;
+}
+
+/** What a prune did: the checkpoints it left, and those whose files it deleted (stray files included). */
+export interface PruneOutcome {
+  kept: string[];
+  removed: string[];
 }
 
 export interface CheckpointStoreOptions {
@@ -102,6 +108,46 @@ export class CheckpointStore {
       files[file] = bytes;
     }
     return { name, files };
+  }
+
+  /**
+   * Deletes the checkpoints retention no longer needs. Keeps the newest checkpoint that has a
+   * manifest, and for 'best' also `best` (the best epoch's checkpoint, see bestCheckpoint);
+   * 'all' deletes nothing. Call it only after save() has resolved, so the newest manifest is
+   * stored. Nothing is deleted unless the newest checkpoint verifies (latest() would resume from
+   * it); older ones lose their manifest first, so one deleted half-way never counts as complete.
+   * Files of older checkpoints that never got a manifest (a save or a prune that was
+   * interrupted) go too; nothing at or after the newest checkpoint is touched.
+   */
+  async prune(keep: KeepCheckpoints, best?: string): Promise<PruneOutcome> {
+    if (keep === 'all') return { kept: await this.names(), removed: [] };
+    const byName = new Map<string, string[]>();
+    for (const key of await this.store.list(`${this.prefix}/`)) {
+      const rest = key.slice(this.prefix.length + 1).split('/');
+      if (rest.length !== 2 || !NAME_PATTERN.test(rest[0]!)) continue;
+      byName.set(rest[0]!, [...(byName.get(rest[0]!) ?? []), key]);
+    }
+    const manifested = [...byName.keys()].filter((name) => byName.get(name)!.includes(this.key(name, MANIFEST_FILE))).sort();
+    const newest = manifested.at(-1);
+    if (newest === undefined) return { kept: [], removed: [] };
+    try {
+      await this.load(newest);
+    } catch (err) {
+      this.options.onWarning?.(`${(err as Error).message}: not pruning, the older checkpoints stay`);
+      return { kept: manifested, removed: [] };
+    }
+    const kept = new Set([newest]);
+    if (keep === 'best' && best !== undefined && manifested.includes(best)) kept.add(best);
+    const removed: string[] = [];
+    for (const name of [...byName.keys()].sort()) {
+      if (kept.has(name) || name >= newest) continue;
+      const manifest = this.key(name, MANIFEST_FILE);
+      const keys = byName.get(name)!;
+      if (keys.includes(manifest)) await this.store.delete(manifest);
+      await Promise.all(keys.filter((key) => key !== manifest).map((key) => this.store.delete(key)));
+      removed.push(name);
+    }
+    return { kept: manifested.filter((name) => kept.has(name)), removed };
   }
 
   /** The newest checkpoint that verifies; broken newer ones are skipped with a warning. */

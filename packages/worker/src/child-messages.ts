@@ -1,9 +1,11 @@
-import type { S3Location, TrainJobData, TrainProgress, TrialResult } from '@denoise-sweep/shared';
+import type { S3Location, StopReason, TrainJobData, TrainProgress, TrialResult } from '@denoise-sweep/shared';
+import type { FailureKind } from './training-failure.js';
 
 /** Parent -> training child. */
 export type ToChild =
   | { type: 'train'; jobId: string; data: TrainJobData; s3: S3Location; cacheDir: string; worker: string }
-  | { type: 'stop'; reason: 'shutdown' | 'cancel' };
+  /** The trial's AbortSignal fired: checkpoint at the next batch boundary and stop. */
+  | { type: 'stop'; reason: StopReason };
 
 /** Training child -> parent. */
 export type FromChild =
@@ -14,7 +16,8 @@ export type FromChild =
   | { type: 'resumed'; checkpoint: string }
   | { type: 'epoch'; trainSeconds: number; trainLoss: number; valLoss: number }
   | { type: 'checkpoint'; bytes: number; seconds: number; ok: boolean }
-  | { type: 'log'; level: 'info' | 'warn' | 'error'; message: string }
+  /** A log line of the running trial: the parent writes it with the trial's context. */
+  | { type: 'log'; level: 'info' | 'warn' | 'error'; message: string; fields?: Record<string, unknown> }
   | { type: 'done'; status: 'completed'; result: TrialResult; tensors: number; tensorBytes: number }
-  | { type: 'done'; status: 'stopped'; epochsDone: number; tensors: number; tensorBytes: number }
-  | { type: 'failed'; message: string; unrecoverable: boolean };
+  | { type: 'done'; status: 'stopped'; reason: StopReason; epochsDone: number; tensors: number; tensorBytes: number }
+  | { type: 'failed'; message: string; kind: FailureKind };

@@ -3,7 +3,8 @@
  * samples) that the `worker` binary runs for each trial.
  */
 export { ENGINE_NAMES, nvidiaGpuPresent, selectEngine, type EngineName, type SelectedEngine } from './backend.js';
-export { CheckpointStore, checkpointName, MANIFEST_FILE, type Checkpoint, type CheckpointManifest } from './checkpoint-store.js';
+export { CheckpointStore, checkpointName, MANIFEST_FILE, type Checkpoint, type CheckpointManifest, type PruneOutcome } from './checkpoint-store.js';
+export { bestCheckpoint, bestEpoch, EPOCH_METRIC_FIELDS, pruneCheckpoints } from './checkpoint-retention.js';
 export {
   DEBIAN_FASHION_MNIST_DIR, FASHION_MNIST_FILES, fashionMnistDir, loadFashionMnist,
   type FashionMnist, type ImageSet, type LoadFashionMnistOptions,
@@ -18,4 +19,4 @@ export { Rng, type RngState } from './rng.js';
 export { renderSampleGrid, sampleGridSize } from './samples-png.js';
 export { trainTrial, type BatchProgress, type TrainOptions, type TrainOutcome } from './trainer.js';
 export type { EpochMetrics, TrainerState, TrainingParams } from './trainer-state.js';
-export { runTrial, toEpochRecord, toTrainingParams, type RunTrialOptions, type RunTrialOutcome } from './trial-runner.js';
+export { executeTrial, toEpochRecord, toTrainingParams, type ExecuteTrialOptions, type TrialOutcome } from './trial-execution.js';

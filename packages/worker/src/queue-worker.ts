@@ -1,14 +1,15 @@
 import { hostname } from 'node:os';
 import type { S3Location, TrainJobData, TrainJobResult, TrialFailure, TrialResult } from '@denoise-sweep/shared';
 import { ArtifactKeys, CANCELLED_REASON, QUEUE_NAME, QUEUE_PREFIX, cancelKey, validateTrainJobData } from '@denoise-sweep/shared';
-import type { ObjectStore, TrainProgress } from '@denoise-sweep/shared';
+import type { ObjectStore } from '@denoise-sweep/shared';
 import type { Job } from 'bullmq';
 import { UnrecoverableError, WaitingError, Worker } from 'bullmq';
 import { Redis } from 'ioredis';
 import type { Logger } from './logger.js';
 import type { WorkerMetrics } from './worker-metrics.js';
-import type { TrainingOutcome } from './trainer-process.js';
-import { TrainerProcess, UnrecoverableTrainingError } from './trainer-process.js';
+import { TrainingFailedError } from './training-failure.js';
+import type { TrainingOutcome } from './training-process.js';
+import { TrainingProcess } from './training-process.js';
 
 export interface QueueWorkerOptions {
   redisUrl: string;
@@ -24,39 +25,37 @@ export interface QueueWorkerOptions {
   lockDurationMs?: number;
   /** How often stalled jobs (of dead workers) are looked for. @defaultValue 30000 */
   stalledIntervalMs?: number;
-  /** How often running trials check whether their sweep was cancelled. @defaultValue 2000 */
-  cancelPollMs?: number;
-  /** Called as trials start and end. */
-  onTrialEvent?: (event: TrialEvent) => void;
   /** Where timings, counts and memory go. */
   metrics?: WorkerMetrics;
 }
 
-export type TrialEvent =
-  | { type: 'started'; job: Job<TrainJobData>; resumed: boolean }
-  | { type: 'progress'; job: Job<TrainJobData>; progress: TrainProgress }
-  | { type: 'completed'; job: Job<TrainJobData>; result: TrialResult }
-  | { type: 'stopped'; job: Job<TrainJobData>; reason: 'shutdown' | 'cancel' }
-  | { type: 'failed'; job: Job<TrainJobData>; error: Error };
+/** How often the sweeps of running trials are checked for `orchestrator cancel`. */
+const CANCEL_CHECK_MS = 2000;
 
 /**
  * Pulls training jobs from the queue and trains each in a child process. The parent only
- * renews locks, relays progress, and watches for cancellation and shutdown, so its event
- * loop is never blocked by training.
+ * renews locks and relays progress, so its event loop is never blocked by training.
+ *
+ * Every stop goes one way: BullMQ's AbortSignal for the job, aborted with a StopReason
+ * (`Worker.cancelAllJobs('shutdown')` on close, `Worker.cancelJob(id, 'cancel')` when the
+ * trial's sweep is cancelled), passed to the training child, which checkpoints and stops.
  */
 export class QueueWorker {
   private readonly workerName = `${hostname()}-${process.pid}`;
   private readonly keys: ArtifactKeys;
-  private readonly processes: TrainerProcess[];
+  private readonly processes: TrainingProcess[];
   private readonly connection: Redis;
   private readonly control: Redis;
   private worker: Worker<TrainJobData, TrainJobResult> | undefined;
   private closing = false;
+  /** Running jobs and their sweeps, for the cancel check. */
+  private readonly running = new Map<string, string>();
+  private cancelCheck: NodeJS.Timeout | undefined;
 
   constructor(private readonly options: QueueWorkerOptions) {
     this.keys = new ArtifactKeys(options.s3.prefix);
     this.processes = Array.from({ length: options.concurrency }, (_, slot) =>
-      new TrainerProcess(options.log, (message) => options.metrics?.observe(slot, message)));
+      new TrainingProcess(options.log, (message) => options.metrics?.observe(slot, message)));
     this.connection = new Redis(options.redisUrl, { maxRetriesPerRequest: null, lazyConnect: true });
     this.control = new Redis(options.redisUrl, { maxRetriesPerRequest: 3, lazyConnect: true });
     for (const redis of [this.connection, this.control]) {
@@ -70,7 +69,8 @@ export class QueueWorker {
 
   async start(): Promise<void> {
     await Promise.all([this.connection.connect(), this.control.connect()]);
-    this.worker = new Worker<TrainJobData, TrainJobResult>(QUEUE_NAME, (job, token) => this.process(job, token), {
+    // A processor that declares the third parameter gets BullMQ's AbortSignal.
+    this.worker = new Worker<TrainJobData, TrainJobResult>(QUEUE_NAME, (job, token, signal) => this.process(job, token, signal), {
       connection: this.connection,
       prefix: QUEUE_PREFIX,
       concurrency: this.options.concurrency,
@@ -81,15 +81,32 @@ export class QueueWorker {
       autorun: true,
     });
     this.worker.on('error', (err) => this.options.log.warn('queue worker error', { error: err.message }));
+    this.cancelCheck = setInterval(() => void this.checkCancelledSweeps(), CANCEL_CHECK_MS);
   }
 
-  private idleProcess(): TrainerProcess {
+  /** Aborts the signal of every running trial whose sweep `orchestrator cancel` marked. */
+  private async checkCancelledSweeps(): Promise<void> {
+    for (const sweep of new Set(this.running.values())) {
+      let cancelled: number;
+      try {
+        cancelled = await this.control.exists(cancelKey(QUEUE_PREFIX, sweep));
+      } catch {
+        return; // Redis unreachable: the next check tries again
+      }
+      if (cancelled === 0) continue;
+      for (const [jobId, jobSweep] of this.running) {
+        if (jobSweep === sweep && this.worker?.cancelJob(jobId, 'cancel')) this.options.log.info('sweep cancelled: stopping the trial after a checkpoint', { sweep, job: jobId });
+      }
+    }
+  }
+
+  private idleProcess(): TrainingProcess {
     const idle = this.processes.find((p) => !p.busy);
     if (!idle) throw new Error('no idle training process: concurrency mismatch');
     return idle;
   }
 
-  private async process(job: Job<TrainJobData, TrainJobResult>, token: string | undefined): Promise<TrainJobResult> {
+  private async process(job: Job<TrainJobData, TrainJobResult>, token: string | undefined, signal: AbortSignal | undefined): Promise<TrainJobResult> {
     let data: TrainJobData;
     try {
       data = validateTrainJobData(job.data, `job ${job.id}`);
@@ -112,64 +129,51 @@ export class QueueWorker {
     }
 
     const trainer = this.idleProcess();
-    let stopReason: 'shutdown' | 'cancel' | undefined;
-    const poll = setInterval(() => {
-      if (this.closing && !stopReason) {
-        stopReason = 'shutdown';
-        trainer.stop('shutdown');
-        return;
-      }
-      this.control.exists(cancelKey(QUEUE_PREFIX, data.sweep)).then((n) => {
-        if (n > 0 && !stopReason) {
-          stopReason = 'cancel';
-          log.info('sweep cancelled: stopping the trial after a checkpoint');
-          trainer.stop('cancel');
-        }
-      }, () => {});
-    }, this.options.cancelPollMs ?? 2000);
-
     log.info('training trial', { params: data.trial.params, dataset: data.trial.dataset });
-    this.options.onTrialEvent?.({ type: 'started', job, resumed: job.attemptsStarted > 1 });
     const metrics = this.options.metrics;
     metrics?.trialsStarted.inc();
     metrics?.activeTrials.inc();
+    const jobId = job.id ?? '';
+    this.running.set(jobId, data.sweep);
     let outcome: TrainingOutcome;
     try {
       outcome = await trainer.train({
-        jobId: job.id ?? '',
+        jobId,
         data,
         s3: this.options.s3,
         cacheDir: this.options.cacheDir,
         worker: this.workerName,
+        log,
+        signal,
         onProgress: (progress) => {
-          this.options.onTrialEvent?.({ type: 'progress', job, progress });
           job.updateProgress(progress).catch((err: Error) => log.warn('could not report progress', { error: err.message }));
         },
       });
     } catch (error) {
-      const unrecoverable = error instanceof UnrecoverableTrainingError;
+      const unrecoverable = error instanceof TrainingFailedError && error.kind === 'unrecoverable';
       metrics?.trialsFailed.inc({ reason: unrecoverable ? 'unrecoverable' : 'error' });
-      this.options.onTrialEvent?.({ type: 'failed', job, error: error as Error });
       log.error('trial failed', { error: (error as Error).message, unrecoverable });
       await this.recordFailure(data, job, (error as Error).message, unrecoverable, log);
       if (unrecoverable) throw new UnrecoverableError((error as Error).message);
       throw error;
     } finally {
-      clearInterval(poll);
+      this.running.delete(jobId);
       metrics?.activeTrials.dec();
     }
 
     if (outcome.status === 'stopped') {
-      metrics?.trialsStopped.inc({ reason: stopReason ?? 'shutdown' });
-      this.options.onTrialEvent?.({ type: 'stopped', job, reason: stopReason ?? 'shutdown' });
-      if (stopReason === 'cancel') throw new UnrecoverableError(CANCELLED_REASON);
-      // Hand the trial back at once, without spending an attempt: another worker resumes it.
-      log.info('trial checkpointed and handed back to the queue', { epochsDone: outcome.epochsDone });
-      await job.moveToWait(token);
-      throw new WaitingError();
+      metrics?.trialsStopped.inc({ reason: outcome.reason });
+      switch (outcome.reason) {
+        case 'cancel':
+          throw new UnrecoverableError(CANCELLED_REASON);
+        case 'shutdown':
+          // Hand the trial back at once, without spending an attempt: another worker resumes it.
+          log.info('trial checkpointed and handed back to the queue', { epochsDone: outcome.epochsDone });
+          await job.moveToWait(token);
+          throw new WaitingError();
+      }
     }
     metrics?.trialsCompleted.inc();
-    this.options.onTrialEvent?.({ type: 'completed', job, result: outcome.result });
     log.info('trial completed', { val_loss: outcome.result.final.val_loss, psnr: outcome.result.final.psnr });
     return summary(outcome.result, resultKey);
   }
@@ -200,11 +204,9 @@ export class QueueWorker {
    */
   async close(force = false): Promise<void> {
     this.closing = true;
-    if (force) {
-      await Promise.all(this.processes.map((p) => p.close(true)));
-    } else {
-      for (const p of this.processes) if (p.busy) p.stop('shutdown');
-    }
+    clearInterval(this.cancelCheck);
+    if (force) await Promise.all(this.processes.map((p) => p.close(true)));
+    else this.worker?.cancelAllJobs('shutdown');
     await this.worker?.close(force);
     await Promise.all(this.processes.map((p) => p.close(force)));
     this.control.disconnect();

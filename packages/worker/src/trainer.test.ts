@@ -50,15 +50,15 @@ describe('trainTrial', () => {
     expect(full.history.map((h) => h.epoch)).toEqual([1, 2, 3]);
 
     const interrupted = storeAt('interrupted');
-    let epochs = 0;
+    const stop = new AbortController();
     const first = await trainTrial({
       params,
       data: small,
       checkpoints: interrupted.checkpoints,
-      onEpoch: () => void (epochs += 1),
-      shouldStop: () => epochs >= 1,
+      onEpoch: () => stop.abort('cancel'),
+      signal: stop.signal,
     });
-    expect(first).toMatchObject({ status: 'stopped', epochsDone: 1 });
+    expect(first).toMatchObject({ status: 'stopped', stopReason: 'cancel', epochsDone: 1 });
     const second = await trainTrial({ params, data: small, checkpoints: interrupted.checkpoints });
     expect(second).toMatchObject({ status: 'completed', epochsDone: 3, resumedFrom: 'epoch-0001' });
 
@@ -74,14 +74,19 @@ describe('trainTrial', () => {
     const straight = storeAt('straight'); // trained by the previous test
     const mid = storeAt('mid');
     let batches = 0;
+    const stop = new AbortController();
     const stopped = await trainTrial({
       params,
       data: small,
       checkpoints: mid.checkpoints,
-      onBatch: () => void (batches += 1),
-      shouldStop: () => batches >= 8 + 3, // 8 batches an epoch: 3 batches into epoch 2
+      onBatch: () => {
+        batches += 1;
+        if (batches === 8 + 3) stop.abort(); // 8 batches an epoch: 3 batches into epoch 2
+      },
+      signal: stop.signal,
     });
-    expect(stopped.status).toBe('stopped');
+    // A signal aborted without one of our reasons counts as a shutdown.
+    expect(stopped).toMatchObject({ status: 'stopped', stopReason: 'shutdown' });
     expect(await mid.checkpoints.names()).toContain('epoch-0001-batch-000003');
     const resumed = await trainTrial({ params, data: small, checkpoints: mid.checkpoints });
     expect(resumed.resumedFrom).toBe('epoch-0001-batch-000003');
@@ -95,7 +100,8 @@ describe('trainTrial', () => {
     const straight = storeAt('straight'); // trained by the first test
     const damaged = storeAt('damaged');
     let epochs = 0;
-    await trainTrial({ params, data: small, checkpoints: damaged.checkpoints, onEpoch: () => void (epochs += 1), shouldStop: () => epochs >= 2 });
+    const stop = new AbortController();
+    await trainTrial({ params, data: small, checkpoints: damaged.checkpoints, onEpoch: () => void (++epochs === 2 && stop.abort('shutdown')), signal: stop.signal });
     const weights = (await damaged.objects.get('checkpoints/epoch-0002/weights.bin'))!;
     await damaged.objects.put('checkpoints/epoch-0002/weights.bin', weights.subarray(0, weights.length - 100));
     const warnings: string[] = [];

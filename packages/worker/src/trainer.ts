@@ -1,6 +1,10 @@
 import * as tf from '@tensorflow/tfjs';
+import type { StopReason } from '@denoise-sweep/shared';
+import { stopReasonOf } from '@denoise-sweep/shared';
+import type { CheckpointRetention } from '@denoise-sweep/shared';
 import type { CheckpointStore } from './checkpoint-store.js';
 import { checkpointName } from './checkpoint-store.js';
+import { pruneCheckpoints } from './checkpoint-retention.js';
 import type { FashionMnist } from './fashion-mnist.js';
 import { imageQuality } from './image-quality.js';
 import { buildAutoencoder } from './model.js';
@@ -9,6 +13,7 @@ import { addGaussianNoise } from './noise.js';
 import type { AdamStateHeader } from './resumable-adam.js';
 import { ResumableAdam } from './resumable-adam.js';
 import { Rng } from './rng.js';
+import { TrainingDivergedError } from './training-failure.js';
 import type { EpochMetrics, TrainerState, TrainingParams } from './trainer-state.js';
 import { MODEL_FILE, OPTIMIZER_DATA_FILE, OPTIMIZER_STATE_FILE, paramsKey, TRAINER_STATE_FILE } from './trainer-state.js';
 
@@ -30,14 +35,16 @@ export interface TrainOptions {
   data: FashionMnist;
   /** Where checkpoints go and resume comes from; none: train from scratch, keep nothing. */
   checkpoints?: CheckpointStore;
+  /** Which checkpoints to keep once a newer one is saved (the job's checkpointRetentionOf); none: keep all. */
+  retention?: CheckpointRetention;
   /** After each epoch's checkpoint is saved. */
   onEpoch?: (metrics: EpochMetrics) => void | Promise<void>;
   /** Called after every batch; a returned promise is awaited before the next one. */
   onBatch?: (progress: BatchProgress) => void | Promise<void>;
   /** Told the checkpoint training resumes from, before it goes on. */
   onResume?: (checkpoint: string) => void;
-  /** Asked at every batch boundary; true: checkpoint where we are and return 'stopped'. */
-  shouldStop?: () => boolean;
+  /** Checked at every batch boundary; once aborted, training checkpoints where it is and returns 'stopped' with the signal's reason. */
+  signal?: AbortSignal;
   log?: (message: string) => void;
   /** Images per forward pass when evaluating. @defaultValue 500 */
   evalBatchSize?: number;
@@ -47,6 +54,8 @@ export interface TrainOptions {
 
 export interface TrainOutcome {
   status: 'completed' | 'stopped';
+  /** Why training stopped early (status 'stopped'). */
+  stopReason?: StopReason;
   epochsDone: number;
   history: EpochMetrics[];
   /** The checkpoint training resumed from, if any. */
@@ -152,6 +161,7 @@ export async function trainTrial(options: TrainOptions): Promise<TrainOutcome> {
         [OPTIMIZER_DATA_FILE]: new Uint8Array(optimizer.data.buffer, optimizer.data.byteOffset, optimizer.data.byteLength),
         [TRAINER_STATE_FILE]: Buffer.from(JSON.stringify(state)),
       });
+      if (options.retention) await pruneCheckpoints(options.checkpoints, options.retention, state.history, log);
     };
 
     const n = data.train.count;
@@ -170,11 +180,11 @@ export async function trainTrial(options: TrainOptions): Promise<TrainOutcome> {
       state.shuffleRng = shuffle.save();
       let started = performance.now() - state.secondsIntoEpoch * 1000;
       for (let b = state.batchesIntoEpoch; b < batches; b++) {
-        if (options.shouldStop?.()) {
+        if (options.signal?.aborted) {
           state.secondsIntoEpoch = (performance.now() - started) / 1000;
           await saveCheckpoint();
           log(`stopped at epoch ${epoch}, batch ${b} of ${batches}; checkpoint saved`);
-          return { status: 'stopped', epochsDone: state.epochsDone, history: state.history, resumedFrom, paramCount: model.countParams() };
+          return { status: 'stopped', stopReason: stopReasonOf(options.signal), epochsDone: state.epochsDone, history: state.history, resumedFrom, paramCount: model.countParams() };
         }
         const stepStarted = performance.now();
         const from = b * batchSize;
@@ -191,7 +201,7 @@ export async function trainTrial(options: TrainOptions): Promise<TrainOutcome> {
         });
         const lossValue = (await loss.data())[0]!;
         loss.dispose();
-        if (!Number.isFinite(lossValue)) throw new Error(`training diverged: loss is ${lossValue} at epoch ${epoch}, batch ${b + 1}`);
+        if (!Number.isFinite(lossValue)) throw new TrainingDivergedError(`training diverged: loss is ${lossValue} at epoch ${epoch}, batch ${b + 1}`);
         state.lossSumIntoEpoch += lossValue * size;
         state.batchesIntoEpoch = b + 1;
         await options.onBatch?.({ epoch, batch: b + 1, batches, loss: lossValue, size, seconds: (performance.now() - stepStarted) / 1000 });

@@ -4,6 +4,7 @@ import type { RuntimeConfigFlags } from '@denoise-sweep/shared';
 import { readRuntimeConfig, redactUrl, RUNTIME_FLAGS, serveMetrics, UsageError } from '@denoise-sweep/shared';
 import { S3ObjectStore } from '@denoise-sweep/shared/s3';
 import { Command } from 'commander';
+import { faultPlan } from '../fault-injection.js';
 import { createLogger } from '../logger.js';
 import { packageVersion } from '../package-version.js';
 import { QueueWorker } from '../queue-worker.js';
@@ -62,6 +63,7 @@ export async function runWorker(options: RunCommandOptions): Promise<void> {
   if (!Number.isInteger(concurrency) || concurrency < 1 || concurrency > 64) throw new UsageError(`--concurrency must be an integer from 1 to 64, got '${options.concurrency}'`);
   const metricsPort = Number(options.metricsPort ?? process.env.METRICS_PORT ?? 9464);
   if (!Number.isInteger(metricsPort) || metricsPort < 0 || metricsPort > 65535) throw new UsageError(`--metrics-port must be a port number (0 for any free port), got '${options.metricsPort}'`);
+  faultPlan(); // a misspelt fault fails here, with exit 2, rather than in every training child
   const log = createLogger({ component: 'worker', pid: process.pid });
   const metrics = new WorkerMetrics(packageVersion());
   const store = new S3ObjectStore({ ...config.s3, forcePathStyle: true });

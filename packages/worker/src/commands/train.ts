@@ -5,7 +5,7 @@ import { Command, Option } from 'commander';
 import { ENGINE_NAMES, selectEngine } from '../backend.js';
 import { fashionMnistDir } from '../fashion-mnist.js';
 import { ProgressBar } from '../progress-bar.js';
-import { runTrial } from '../trial-runner.js';
+import { executeTrial } from '../trial-execution.js';
 
 export interface TrainCommandOptions {
   noiseFactor: string;
@@ -99,11 +99,12 @@ export function trainCommand(): Command {
     .option('--json', 'print result.json on stdout and nothing else')
     .addHelpText('after', EXAMPLES)
     .action(async (options: TrainCommandOptions) => {
-      await runTrain(options);
+      await trainFromFlags(options);
     });
 }
 
-export async function runTrain(options: TrainCommandOptions): Promise<void> {
+/** `worker train`: one trial on this machine, no queue, artifacts in a local directory. */
+export async function trainFromFlags(options: TrainCommandOptions): Promise<void> {
   const trial = trialFromFlags(options);
   const engine = await selectEngine(options.engine ?? process.env.TFJS_BACKEND);
   const say = (line: string) => process.stderr.write(`${line}\n`);
@@ -118,7 +119,7 @@ export async function runTrain(options: TrainCommandOptions): Promise<void> {
   } else {
     say(`trial ${trial.id}: ${JSON.stringify(trial.params)} on ${trial.dataset.train_limit} train / ${trial.dataset.test_limit} test images`);
     const bar = new ProgressBar();
-    const outcome = await runTrial({
+    const outcome = await executeTrial({
       store,
       keys,
       sweep: options.sweep,

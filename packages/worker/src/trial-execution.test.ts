@@ -9,7 +9,7 @@ import type { SelectedEngine } from './backend.js';
 import { selectEngine } from './backend.js';
 import { DEBIAN_FASHION_MNIST_DIR } from './fashion-mnist.js';
 import { LocalDirObjectStore } from '@denoise-sweep/shared';
-import { runTrial } from './trial-runner.js';
+import { executeTrial } from './trial-execution.js';
 
 const root = mkdtempSync(join(tmpdir(), 'runner-'));
 let engine: SelectedEngine;
@@ -18,7 +18,7 @@ beforeAll(async () => {
 });
 afterAll(() => rmSync(root, { recursive: true, force: true }));
 
-describe('runTrial', () => {
+describe('executeTrial', () => {
   it('writes config, per-epoch checkpoints, metrics.jsonl, samples.png and result.json', async () => {
     const store = new LocalDirObjectStore(root);
     const keys = new ArtifactKeys('runs');
@@ -26,7 +26,7 @@ describe('runTrial', () => {
     const dataset = { train_limit: 256, test_limit: 32 };
     const trial = { id: trialId(params, dataset), params, dataset };
     const epochs: EpochRecord[] = [];
-    const outcome = await runTrial({ store, keys, sweep: 'demo', trial, engine, datasetDir: DEBIAN_FASHION_MNIST_DIR, onEpoch: (r) => void epochs.push(r) });
+    const outcome = await executeTrial({ store, keys, sweep: 'demo', trial, engine, datasetDir: DEBIAN_FASHION_MNIST_DIR, onEpoch: (r) => void epochs.push(r) });
     expect(outcome.status).toBe('completed');
     expect(epochs.map((e) => e.epoch)).toEqual([1, 2]);
 

@@ -1,4 +1,4 @@
-import type { ArtifactKeys, EpochRecord, ObjectStore, Trial, TrialResult } from '@denoise-sweep/shared';
+import type { ArtifactKeys, CheckpointRetention, EpochRecord, ObjectStore, StopReason, Trial, TrialResult } from '@denoise-sweep/shared';
 import type { SelectedEngine } from './backend.js';
 import type { CheckpointStoreOptions } from './checkpoint-store.js';
 import { CheckpointStore, checkpointName } from './checkpoint-store.js';
@@ -9,7 +9,7 @@ import type { BatchProgress, TrainOutcome } from './trainer.js';
 import { trainTrial } from './trainer.js';
 import type { EpochMetrics, TrainingParams } from './trainer-state.js';
 
-export interface RunTrialOptions {
+export interface ExecuteTrialOptions {
   store: ObjectStore;
   keys: ArtifactKeys;
   sweep: string;
@@ -20,15 +20,20 @@ export interface RunTrialOptions {
   log?: (message: string) => void;
   onEpoch?: (record: EpochRecord) => void | Promise<void>;
   onBatch?: (progress: BatchProgress) => void | Promise<void>;
-  shouldStop?: () => boolean;
+  /** Aborted to stop the trial after a checkpoint, for the signal's reason. */
+  signal?: AbortSignal;
+  /** Which older checkpoints to delete once a newer one is durable; none: keep every one. */
+  retention?: CheckpointRetention;
   onCheckpoint?: CheckpointStoreOptions['onSave'];
   onResume?: (checkpoint: string) => void;
   /** Parsed dataset files kept across trials by a long-lived training process. */
   datasetCache?: FashionMnistCache;
 }
 
-export interface RunTrialOutcome {
+export interface TrialOutcome {
   status: TrainOutcome['status'];
+  /** Why it stopped (status 'stopped'). */
+  stopReason?: StopReason;
   /** Present when the trial completed. */
   result?: TrialResult;
   epochsDone: number;
@@ -70,7 +75,7 @@ const jsonl = (history: EpochMetrics[]) => history.map((m) => JSON.stringify(toE
  * append), and on completion writes samples.png, then result.json last: a trial whose
  * result.json exists is done.
  */
-export async function runTrial(options: RunTrialOptions): Promise<RunTrialOutcome> {
+export async function executeTrial(options: ExecuteTrialOptions): Promise<TrialOutcome> {
   const { store, keys, sweep, trial, engine } = options;
   const log = options.log ?? (() => {});
   const started = performance.now();
@@ -86,7 +91,8 @@ export async function runTrial(options: RunTrialOptions): Promise<RunTrialOutcom
     log,
     onBatch: options.onBatch,
     onResume: options.onResume,
-    shouldStop: options.shouldStop,
+    signal: options.signal,
+    retention: options.retention,
     onEpoch: async (metrics) => {
       history.push(metrics);
       await options.onEpoch?.(toEpochRecord(metrics));
@@ -94,7 +100,7 @@ export async function runTrial(options: RunTrialOptions): Promise<RunTrialOutcom
   });
   // The trainer's history includes epochs done before a resume; write all of it.
   await store.put(keys.metrics(sweep, trial.id), jsonl(outcome.history.length ? outcome.history : history));
-  if (outcome.status !== 'completed' || !outcome.samples) return { status: outcome.status, epochsDone: outcome.epochsDone };
+  if (outcome.status !== 'completed' || !outcome.samples) return { status: outcome.status, stopReason: outcome.stopReason, epochsDone: outcome.epochsDone };
 
   const last = outcome.history.at(-1);
   if (!last) throw new Error(`trial ${trial.id} completed without any epoch`);

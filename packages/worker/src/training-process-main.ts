@@ -2,39 +2,33 @@
  * The training child process: one per concurrency slot, reused across jobs. Training is
  * CPU/GPU-bound for hours; running it here keeps the parent's event loop free to renew the
  * BullMQ job lock (a job trained in the parent's loop stalls after 30 s and runs twice).
- * The parent talks to it over the IPC channel (child-messages.ts); 'stop' makes training
- * checkpoint at the next batch boundary and return 'stopped'.
+ * The parent talks to it over the IPC channel (child-messages.ts); 'stop' aborts the trial's
+ * signal, and training checkpoints at the next batch boundary and returns 'stopped'.
  */
 import * as tf from '@tensorflow/tfjs';
-import { ArtifactKeys, fetchDataset, validateTrial } from '@denoise-sweep/shared';
+import { ArtifactKeys, checkpointRetentionOf, fetchDataset, validateTrial } from '@denoise-sweep/shared';
 import { S3ObjectStore } from '@denoise-sweep/shared/s3';
 import { selectEngine } from './backend.js';
 import type { FromChild, ToChild } from './child-messages.js';
+import { faultPlan } from './fault-injection.js';
 import { FashionMnistCache } from './fashion-mnist.js';
-import { runTrial } from './trial-runner.js';
+import { failureKindOf } from './training-failure.js';
+import { executeTrial } from './trial-execution.js';
 
 const send = (message: FromChild) => {
   if (process.connected) process.send?.(message);
 };
-const log = (level: 'info' | 'warn' | 'error', message: string) => send({ type: 'log', level, message });
+const log = (level: 'info' | 'warn' | 'error', message: string, fields?: Record<string, unknown>) => send({ type: 'log', level, message, fields });
 
-let stopRequested = false;
 // Kept for the life of this process, which trains trial after trial.
 const datasetCache = new FashionMnistCache();
 const datasetDirs = new Map<string, string>();
-/**
- * Fault injection for tests and drills, comma-separated in DENOISE_SWEEP_INJECT_FAULTS:
- * - `nan-loss:<trial id>`: that trial's loss is reported as NaN, as a diverging trial's would be;
- * - `batch-delay:<ms>`: every batch waits that long after it, so that tests which signal a
- *   worker mid-epoch do not depend on how fast the kernels are.
- */
-const injected = new Set((process.env.DENOISE_SWEEP_INJECT_FAULTS ?? '').split(',').map((f) => f.trim()).filter(Boolean));
-const batchDelayMs = Math.max(0, ...[...injected].map((f) => /^batch-delay:(\d+)$/.exec(f)).map((m) => (m ? Number(m[1]) : 0)));
-let busy = false;
+/** The running trial's stop; SIGTERM and the parent's 'stop' abort it. */
+let running: AbortController | undefined;
 
-async function train(message: Extract<ToChild, { type: 'train' }>, engine: Awaited<ReturnType<typeof selectEngine>>): Promise<void> {
-  busy = true;
-  stopRequested = false;
+async function train(message: Extract<ToChild, { type: 'train' }>, engine: Awaited<ReturnType<typeof selectEngine>>, faults: ReturnType<typeof faultPlan>): Promise<void> {
+  const stop = new AbortController();
+  running = stop;
   try {
     const { data } = message;
     const trial = validateTrial(data.trial, `job ${message.jobId}`);
@@ -56,7 +50,7 @@ async function train(message: Extract<ToChild, { type: 'train' }>, engine: Await
       send({ type: 'batches', ...pending });
       pending = { images: 0, seconds: [], trainLoss: pending.trainLoss };
     };
-    const outcome = await runTrial({
+    const outcome = await executeTrial({
       store,
       keys,
       sweep: data.sweep,
@@ -65,11 +59,11 @@ async function train(message: Extract<ToChild, { type: 'train' }>, engine: Await
       datasetDir,
       datasetCache,
       log: (m) => log('info', m),
-      shouldStop: () => stopRequested,
+      signal: stop.signal,
+      retention: checkpointRetentionOf(data),
       onResume: (checkpoint) => send({ type: 'resumed', checkpoint }),
       onCheckpoint: (info) => send({ type: 'checkpoint', bytes: info.bytes, seconds: info.seconds, ok: info.ok }),
       onBatch: (p) => {
-        if (injected.has(`nan-loss:${trial.id}`)) throw new Error(`training diverged: loss is NaN at epoch ${p.epoch}, batch ${p.batch} (fault injected by DENOISE_SWEEP_INJECT_FAULTS)`);
         pending.images += p.size;
         pending.seconds.push(p.seconds);
         pending.trainLoss = p.loss;
@@ -79,7 +73,7 @@ async function train(message: Extract<ToChild, { type: 'train' }>, engine: Await
           flushBatches();
           send({ type: 'progress', progress: { ...base, ...last, phase: 'training', epoch: p.epoch - 1, batch: p.batch, batches: p.batches, updated_at: now } });
         }
-        return batchDelayMs > 0 ? new Promise<void>((resolve) => setTimeout(resolve, batchDelayMs)) : undefined;
+        return faults.afterBatch(trial.id, p);
       },
       onEpoch: (r) => {
         flushBatches();
@@ -91,30 +85,28 @@ async function train(message: Extract<ToChild, { type: 'train' }>, engine: Await
     flushBatches();
     const { numTensors: tensors, numBytes: tensorBytes } = tf.memory();
     if (outcome.status === 'completed' && outcome.result) send({ type: 'done', status: 'completed', result: outcome.result, tensors, tensorBytes });
-    else send({ type: 'done', status: 'stopped', epochsDone: outcome.epochsDone, tensors, tensorBytes });
+    else send({ type: 'done', status: 'stopped', reason: outcome.stopReason ?? 'shutdown', epochsDone: outcome.epochsDone, tensors, tensorBytes });
   } catch (error) {
-    const err = error as Error;
-    // Invalid payloads and diverged training fail for good; anything else (store down, crash) is retried.
-    const unrecoverable = err.name === 'SweepSpecError' || /training diverged/.test(err.message);
-    send({ type: 'failed', message: err.message, unrecoverable });
+    send({ type: 'failed', message: (error as Error).message, kind: failureKindOf(error) });
   } finally {
-    busy = false;
+    running = undefined;
   }
 }
 
 async function main(): Promise<void> {
+  const faults = faultPlan();
   const engine = await selectEngine(process.env.TFJS_BACKEND);
   send({ type: 'ready', engine: engine.engine, kernels: engine.kernels, skipped: engine.skipped });
   process.on('message', (message: ToChild) => {
     if (message.type === 'stop') {
-      stopRequested = true;
+      running?.abort(message.reason);
       return;
     }
-    if (busy) {
-      send({ type: 'failed', message: 'training child is busy', unrecoverable: false });
+    if (running) {
+      send({ type: 'failed', message: 'training child is busy', kind: 'retryable' });
       return;
     }
-    void train(message, engine);
+    void train(message, engine, faults);
   });
 }
 
@@ -122,10 +114,8 @@ async function main(): Promise<void> {
 process.on('disconnect', () => process.exit(0));
 // Signals go to the whole process group on Ctrl-C: the parent decides when training stops.
 process.on('SIGINT', () => {});
-process.on('SIGTERM', () => {
-  stopRequested = true;
-});
+process.on('SIGTERM', () => running?.abort('shutdown'));
 main().catch((error: unknown) => {
-  send({ type: 'failed', message: `training child could not start: ${(error as Error).message}`, unrecoverable: false });
+  send({ type: 'failed', message: `training child could not start: ${(error as Error).message}`, kind: 'retryable' });
   process.exit(1);
 });

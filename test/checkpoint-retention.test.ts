@@ -1,0 +1,158 @@
+/**
+ * Checkpoint retention (keep_checkpoints) on both object stores a worker uses: a local directory
+ * and the S3 protocol (s3rver). Pruning must never cost a resume: the newest complete checkpoint
+ * always stays, and a checkpoint deleted half-way is never taken for a complete one.
+ */
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import type { ObjectStore } from '@denoise-sweep/shared';
+import { LocalDirObjectStore } from '@denoise-sweep/shared';
+import type { EpochMetrics } from '@denoise-sweep/worker';
+import { CheckpointStore, checkpointName, pruneCheckpoints } from '@denoise-sweep/worker';
+import { afterAll, describe, expect, it } from 'vitest';
+import { useLocalServices } from './helpers/services.js';
+
+const services = useLocalServices({ redis: false });
+const localRoot = mkdtempSync(join(tmpdir(), 'retention-'));
+afterAll(() => rmSync(localRoot, { recursive: true, force: true }));
+let localCounter = 0;
+
+const PREFIX = 'sweeps/s/trials/t/checkpoints';
+const FILES = ['model.json', 'weights.bin', 'optimizer.json', 'optimizer.bin', 'trainer-state.json'];
+
+const stores: [string, () => Promise<ObjectStore>][] = [
+  ['a local directory', async () => new LocalDirObjectStore(join(localRoot, String(++localCounter)))],
+  ['S3 (s3rver)', () => services.newStore()],
+];
+
+/** A checkpoint's files, each saying whose it is. */
+const filesOf = (name: string) => Object.fromEntries(FILES.map((f) => [f, new Uint8Array(Buffer.from(`${name}/${f}`))]));
+
+/** Directory names under the trial's checkpoints, with or without a manifest. */
+async function dirs(objects: ObjectStore): Promise<string[]> {
+  return [...new Set((await objects.list(`${PREFIX}/`)).map((k) => k.slice(PREFIX.length + 1).split('/')[0]!))].sort();
+}
+
+async function filesIn(objects: ObjectStore, name: string): Promise<string[]> {
+  return (await objects.list(`${PREFIX}/${name}/`)).map((k) => k.split('/').at(-1)!);
+}
+
+const metrics = (epoch: number, valLoss: number, psnr: number): EpochMetrics => ({
+  epoch, trainLoss: valLoss, valLoss, psnr, ssim: 0.5, noisyPsnr: 10, trainSeconds: 1, evalSeconds: 1, imagesPerSec: 1,
+});
+
+describe.each(stores)('checkpoint retention on %s', (_label, fresh) => {
+  async function setup(epochs: number) {
+    const objects = await fresh();
+    const warnings: string[] = [];
+    const store = new CheckpointStore(objects, PREFIX, { onWarning: (m) => warnings.push(m) });
+    for (let e = 1; e <= epochs; e++) await store.save(checkpointName(e), filesOf(checkpointName(e)));
+    return { objects, store, warnings };
+  }
+
+  it('best: keeps the best epoch and the newest, deletes every other file', async () => {
+    const { objects, store } = await setup(5);
+    expect(await store.prune('best', 'epoch-0002')).toEqual({ kept: ['epoch-0002', 'epoch-0005'], removed: ['epoch-0001', 'epoch-0003', 'epoch-0004'] });
+    expect(await dirs(objects)).toEqual(['epoch-0002', 'epoch-0005']);
+    expect(await filesIn(objects, 'epoch-0002')).toEqual([...FILES, 'manifest.json'].sort());
+    expect((await store.latest())?.name).toBe('epoch-0005');
+    expect(Buffer.from((await store.load('epoch-0002')).files['weights.bin']!).toString()).toBe('epoch-0002/weights.bin');
+    // Pruning again changes nothing.
+    expect(await store.prune('best', 'epoch-0002')).toEqual({ kept: ['epoch-0002', 'epoch-0005'], removed: [] });
+  });
+
+  it('all: deletes nothing, not even stray files', async () => {
+    const { objects, store } = await setup(3);
+    await objects.put(`${PREFIX}/epoch-0001-batch-000004/weights.bin`, 'stray');
+    const before = await objects.list(`${PREFIX}/`);
+    expect((await store.prune('all', 'epoch-0001')).removed).toEqual([]);
+    expect(await pruneCheckpoints(store, { keep: 'all', metric: { name: 'val_loss', goal: 'minimize' } }, [metrics(1, 0.1, 20)])).toBeUndefined();
+    expect(await objects.list(`${PREFIX}/`)).toEqual(before);
+  });
+
+  it('latest: keeps only the newest, whatever is best', async () => {
+    const { objects, store } = await setup(4);
+    expect((await store.prune('latest', 'epoch-0001')).removed).toEqual(['epoch-0001', 'epoch-0002', 'epoch-0003']);
+    expect(await dirs(objects)).toEqual(['epoch-0004']);
+    expect((await store.latest())?.name).toBe('epoch-0004');
+  });
+
+  it('best by psnr, maximized: the best epoch comes from the history, not from val_loss', async () => {
+    const { objects, store } = await setup(4);
+    const history = [metrics(1, 0.05, 18), metrics(2, 0.02, 21), metrics(3, 0.03, 23), metrics(4, 0.04, 22)];
+    const outcome = await pruneCheckpoints(store, { keep: 'best', metric: { name: 'psnr', goal: 'maximize' } }, history);
+    expect(outcome).toEqual({ kept: ['epoch-0003', 'epoch-0004'], removed: ['epoch-0001', 'epoch-0002'] });
+    expect(await dirs(objects)).toEqual(['epoch-0003', 'epoch-0004']);
+  });
+
+  it('killed after a new manifest and before pruning: resumes from the newest, and the next prune catches up', async () => {
+    const { objects, store } = await setup(0);
+    const history: EpochMetrics[] = [];
+    const retention = { keep: 'best', metric: { name: 'val_loss', goal: 'minimize' } } as const;
+    for (const [e, loss] of [[1, 0.05], [2, 0.02], [3, 0.04]] as const) {
+      await store.save(checkpointName(e), filesOf(checkpointName(e)));
+      history.push(metrics(e, loss, 20));
+      await pruneCheckpoints(store, retention, history);
+    }
+    expect(await dirs(objects)).toEqual(['epoch-0002', 'epoch-0003']);
+    // Epoch 4 (and a shutdown checkpoint into epoch 5) are saved, then the process dies before pruning.
+    await store.save('epoch-0004', filesOf('epoch-0004'));
+    history.push(metrics(4, 0.03, 20));
+    await store.save('epoch-0004-batch-000002', filesOf('epoch-0004-batch-000002'));
+
+    const restarted = new CheckpointStore(objects, PREFIX);
+    const latest = await restarted.latest();
+    expect(latest?.name).toBe('epoch-0004-batch-000002');
+    expect(Buffer.from(latest!.files['weights.bin']!).toString()).toBe('epoch-0004-batch-000002/weights.bin');
+    const outcome = await pruneCheckpoints(restarted, retention, history);
+    expect(outcome).toEqual({ kept: ['epoch-0002', 'epoch-0004-batch-000002'], removed: ['epoch-0003', 'epoch-0004'] });
+    expect(await dirs(objects)).toEqual(['epoch-0002', 'epoch-0004-batch-000002']);
+  });
+
+  it('a checkpoint deleted half-way is never loaded and is cleaned up; a save in progress is left alone', async () => {
+    const { objects, store, warnings } = await setup(4);
+    // A prune that died after the manifest and one file of epoch-0002 were gone.
+    await objects.delete(`${PREFIX}/epoch-0002/manifest.json`);
+    await objects.delete(`${PREFIX}/epoch-0002/optimizer.bin`);
+    // A save of epoch-0003-batch-000001 that died before its manifest (older than the newest).
+    await objects.put(`${PREFIX}/epoch-0003-batch-000001/weights.bin`, 'interrupted save');
+    // A save newer than the newest manifest: the trial's writer may be in the middle of it.
+    await objects.put(`${PREFIX}/epoch-0005/weights.bin`, 'being written');
+
+    expect(await store.names()).toEqual(['epoch-0001', 'epoch-0003', 'epoch-0004']);
+    expect((await store.latest())?.name).toBe('epoch-0004');
+    expect(warnings).toEqual([]);
+    await expect(store.load('epoch-0002')).rejects.toThrow(/has no manifest/);
+
+    expect(await store.prune('best', 'epoch-0001')).toEqual({ kept: ['epoch-0001', 'epoch-0004'], removed: ['epoch-0002', 'epoch-0003', 'epoch-0003-batch-000001'] });
+    expect(await dirs(objects)).toEqual(['epoch-0001', 'epoch-0004', 'epoch-0005']);
+    expect(await filesIn(objects, 'epoch-0005')).toEqual(['weights.bin']);
+  });
+
+  it('deletes nothing while the newest checkpoint does not verify', async () => {
+    const { objects, store, warnings } = await setup(3);
+    await objects.put(`${PREFIX}/epoch-0003/weights.bin`, 'bit rot');
+    const before = await objects.list(`${PREFIX}/`);
+    expect(await store.prune('latest')).toEqual({ kept: ['epoch-0001', 'epoch-0002', 'epoch-0003'], removed: [] });
+    expect(warnings).toEqual([expect.stringMatching(/^checkpoint epoch-0003: weights.bin does not match its manifest .*: not pruning/)]);
+    expect(await objects.list(`${PREFIX}/`)).toEqual(before);
+    expect((await store.latest())?.name).toBe('epoch-0002');
+  });
+
+  it('touches nothing outside the trial\'s checkpoints or without a checkpoint name', async () => {
+    const { objects, store } = await setup(2);
+    await objects.put('sweeps/s/trials/t/result.json', '{}');
+    await objects.put('sweeps/s/trials/t/checkpointsX/epoch-0001/weights.bin', 'neighbour');
+    await objects.put(`${PREFIX}/notes/readme.txt`, 'not a checkpoint');
+    await objects.put(`${PREFIX}/epoch-0001/extra/deep.bin`, 'nested');
+    await store.prune('latest');
+    expect(await objects.list('sweeps/')).toEqual([
+      `${PREFIX}/epoch-0001/extra/deep.bin`,
+      ...[...FILES, 'manifest.json'].map((f) => `${PREFIX}/epoch-0002/${f}`),
+      `${PREFIX}/notes/readme.txt`,
+      'sweeps/s/trials/t/checkpointsX/epoch-0001/weights.bin',
+      'sweeps/s/trials/t/result.json',
+    ].sort());
+  });
+});
