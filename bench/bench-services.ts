@@ -6,8 +6,9 @@
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { S3RVER_CREDENTIALS, startRedisServer, startS3Server, type RedisServer, type S3Server } from '@denoise-sweep/orchestrator/local';
-import { ArtifactKeys, DEFAULT_REGION } from '@denoise-sweep/shared';
+import { startRedisServer, type RedisServer } from '@denoise-sweep/orchestrator/local';
+import { S3RVER_CREDENTIALS, startS3Server, type S3Server } from '../test/helpers/s3-server.js';
+import { ArtifactKeys } from '@denoise-sweep/shared';
 import { S3ObjectStore } from '@denoise-sweep/shared/s3';
 
 export const BENCH_BUCKET = 'bench';
@@ -31,20 +32,19 @@ export async function startBenchServices(): Promise<BenchServices> {
     startS3Server({ dir: join(dir, 's3'), bucket: BENCH_BUCKET }),
   ]);
   const store = new S3ObjectStore({
-    endpoint: s3.endpoint, bucket: BENCH_BUCKET, region: DEFAULT_REGION, forcePathStyle: true, credentials: { ...S3RVER_CREDENTIALS },
+    endpoint: s3.endpoint, bucket: BENCH_BUCKET, region: 'us-east-1', forcePathStyle: true, credentials: { ...S3RVER_CREDENTIALS },
   });
   return {
     redis,
     s3,
     store,
-    keys: new ArtifactKeys(''),
+    keys: new ArtifactKeys(),
     dir,
     workerEnv: (cacheDir) => ({
       ...process.env,
       REDIS_URL: redis.url,
       S3_ENDPOINT: s3.endpoint,
-      S3_BUCKET: BENCH_BUCKET,
-      S3_PREFIX: '',
+      STORE_URL: `s3://${BENCH_BUCKET}`,
       AWS_ACCESS_KEY_ID: S3RVER_CREDENTIALS.accessKeyId,
       AWS_SECRET_ACCESS_KEY: S3RVER_CREDENTIALS.secretAccessKey,
       DENOISE_SWEEP_CACHE_DIR: cacheDir,

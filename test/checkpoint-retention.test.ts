@@ -7,7 +7,7 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import type { ObjectStore } from '@denoise-sweep/shared';
-import { LocalDirObjectStore } from '@denoise-sweep/shared';
+import { FileObjectStore } from '@denoise-sweep/shared';
 import type { EpochMetrics } from '@denoise-sweep/worker';
 import { CheckpointStore, checkpointName, pruneCheckpoints } from '@denoise-sweep/worker';
 import { afterAll, describe, expect, it } from 'vitest';
@@ -22,7 +22,7 @@ const PREFIX = 'sweeps/s/trials/t/checkpoints';
 const FILES = ['model.json', 'weights.bin', 'optimizer.json', 'optimizer.bin', 'trainer-state.json'];
 
 const stores: [string, () => Promise<ObjectStore>][] = [
-  ['a local directory', async () => new LocalDirObjectStore(join(localRoot, String(++localCounter)))],
+  ['a local directory', async () => new FileObjectStore(join(localRoot, String(++localCounter)))],
   ['S3 (s3rver)', () => services.newStore()],
 ];
 

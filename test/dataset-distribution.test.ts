@@ -14,7 +14,7 @@ const services = useLocalServices({ redis: false });
 const root = mkdtempSync(join(tmpdir(), 'dataset-dist-'));
 afterAll(() => rmSync(root, { recursive: true, force: true }));
 const sourceDir = fashionMnistDir();
-const keys = new ArtifactKeys('team-a');
+const keys = new ArtifactKeys();
 const sha256 = (bytes: Uint8Array) => createHash('sha256').update(bytes).digest('hex');
 
 /** A real store that counts what goes through it (not a mock: every call reaches S3). */
@@ -29,19 +29,23 @@ class CountingStore implements ObjectStore {
   list(prefix: string) { return this.inner.list(prefix); }
   delete(key: string) { return this.inner.delete(key); }
   uri(key: string) { return this.inner.uri(key); }
+  close() { this.inner.close(); }
 }
 
 describe('dataset distribution through S3', () => {
   let store: CountingStore;
   beforeAll(async () => {
-    store = new CountingStore(await services.newStore());
+    // A store under a prefix, as STORE_URL=s3://bucket/team-a opens it.
+    store = new CountingStore(await services.newStore({ keyPrefix: 'team-a' }));
   });
 
   it('publishes the four files and then the manifest, once', async () => {
     const ref = await publishDataset(store, keys, sourceDir);
     expect(ref.name).toBe('fashion-mnist');
     expect(ref.sha256).toMatch(/^[0-9a-f]{64}$/);
-    const prefix = `team-a/datasets/fashion-mnist/${ref.sha256}`;
+    const prefix = `datasets/fashion-mnist/${ref.sha256}`;
+    // Keys are relative to the store; the store puts them under its URL's prefix.
+    expect(store.uri(`${prefix}/manifest.json`)).toMatch(new RegExp(`^s3://[^/]+/team-a/${prefix}/manifest.json$`));
     expect(store.puts).toEqual([...FASHION_MNIST_GZ_FILES.map((f) => `${prefix}/${f}`), `${prefix}/manifest.json`]);
     expect(await store.list(`${prefix}/`)).toEqual([...FASHION_MNIST_GZ_FILES.map((f) => `${prefix}/${f}`), `${prefix}/manifest.json`].sort());
     const manifest = (await store.get(`${prefix}/manifest.json`))!;

@@ -13,7 +13,7 @@ import { cpSync, existsSync, mkdtempSync, readdirSync, readFileSync, rmSync, wri
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { parseSweepText, QUEUE_NAME, QUEUE_PREFIX } from '@denoise-sweep/shared';
+import { environmentOf, parseSweepText, QUEUE_NAME, QUEUE_PREFIX } from '@denoise-sweep/shared';
 import { ScaledObject, TriggerAuthentication } from '@kubernetes-models/keda/keda.sh/v1alpha1';
 import { Deployment } from 'kubernetes-models/apps/v1/Deployment';
 import { Job } from 'kubernetes-models/batch/v1/Job';
@@ -42,7 +42,20 @@ const obj = (v: unknown): Obj => (v && typeof v === 'object' ? (v as Obj) : {});
 const arr = (v: unknown): unknown[] => (Array.isArray(v) ? v : []);
 
 // ---------------------------------------------------------------------------------------------
-// What the programs read: every `env.NAME` / `process.env.NAME` / env['NAME'] in their sources.
+// What the programs read: the environment variables of their declared settings, plus a few
+// that third-party code or the runtime reads on their behalf.
+
+/** Read by our code but belonging to others: the GPU runtime, OpenMP, the AWS SDK, the shell. */
+const FOREIGN: Record<Program, string[]> = {
+  worker: ['CUDA_VISIBLE_DEVICES', 'OMP_WAIT_POLICY', 'GOMP_SPINCOUNT', 'AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED'],
+  orchestrator: ['PATH', 'AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED', 'DENOISE_SWEEP_CPU_THREADS'],
+};
+
+type Program = 'worker' | 'orchestrator';
+const READS: Record<Program, Set<string>> = {
+  worker: new Set([...environmentOf('worker'), ...FOREIGN.worker]),
+  orchestrator: new Set([...environmentOf('orchestrator'), ...FOREIGN.orchestrator]),
+};
 
 function sourceFiles(dir: string): string[] {
   return readdirSync(dir, { recursive: true, encoding: 'utf8' })
@@ -50,7 +63,8 @@ function sourceFiles(dir: string): string[] {
     .map((f) => join(dir, f));
 }
 
-function envReads(packages: string[]): Set<string> {
+/** Every `env.NAME` / `process.env.NAME` / env['NAME'] in a package's sources. */
+function envReadsInSources(packages: string[]): Set<string> {
   const names = new Set<string>();
   for (const pkg of packages) {
     for (const file of sourceFiles(join(root, 'packages', pkg, 'src'))) {
@@ -62,18 +76,13 @@ function envReads(packages: string[]): Set<string> {
   return names;
 }
 
-type Program = 'worker' | 'orchestrator';
-const READS: Record<Program, Set<string>> = {
-  worker: envReads(['shared', 'tfjs-cpu-kernels', 'worker']),
-  orchestrator: envReads(['shared', 'orchestrator']),
-};
-
 /** Read by a program, deliberately not given by the deployment, and why. */
 const NOT_GIVEN: Record<Program, Record<string, string>> = {
   worker: {
     AWS_REGION: 'S3_REGION is given and wins',
     DEBUG: 'stack traces on demand',
     DENOISE_SWEEP_INJECT_FAULTS: 'fault injection for tests',
+    WORKER_CONCURRENCY: 'one trial per GPU, the default; workers scale by replicas',
     AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED: 'the bin sets it itself',
     CUDA_VISIBLE_DEVICES: 'set by the GPU runtime or infra/docker/gpu-entrypoint.sh',
     FASHION_MNIST_DIR: 'shared code; only the orchestrator publishes the dataset',
@@ -89,6 +98,8 @@ const NOT_GIVEN: Record<Program, Record<string, string>> = {
     REDIS_SERVER_BIN: 'local mode only',
     DENOISE_SWEEP_WORKER_BIN: 'local mode only',
     DENOISE_SWEEP_CPU_THREADS: 'local mode shares the cores out between its workers',
+    DENOISE_SWEEP_STATE_DIR: 'local mode only',
+    DENOISE_SWEEP_WORKERS: 'local mode only',
   },
 };
 
@@ -147,11 +158,21 @@ function checkEnv(deployment: string, services: { name: string; image: string; e
 // ---------------------------------------------------------------------------------------------
 
 describe('the programs read the variables the deployment is built around', () => {
-  it('finds the known reads in the sources', () => {
-    for (const name of ['REDIS_URL', 'S3_ENDPOINT', 'S3_BUCKET', 'S3_REGION', 'S3_PREFIX', 'TFJS_BACKEND', 'METRICS_PORT', 'DENOISE_SWEEP_CACHE_DIR']) {
+  it('read no variable outside their declared settings', () => {
+    const sources: Record<Program, string[]> = { worker: ['shared', 'tfjs-cpu-kernels', 'worker'], orchestrator: ['shared', 'orchestrator'] };
+    for (const program of ['worker', 'orchestrator'] as const) {
+      const undeclared = [...envReadsInSources(sources[program])].filter((name) => !READS[program].has(name)
+        // Shared code is read by both programs; a setting of the other program is not this one's.
+        && !READS[program === 'worker' ? 'orchestrator' : 'worker'].has(name)).sort();
+      expect(undeclared, `${program}: declare these in packages/shared/src/settings.ts`).toEqual([]);
+    }
+  });
+
+  it('declare the variables the deployment is built around', () => {
+    for (const name of ['REDIS_URL', 'STORE_URL', 'S3_ENDPOINT', 'S3_REGION', 'TFJS_BACKEND', 'METRICS_PORT', 'DENOISE_SWEEP_CACHE_DIR']) {
       expect(READS.worker.has(name), name).toBe(true);
     }
-    for (const name of ['REDIS_URL', 'EXPORTER_PORT', 'EXPORTER_HOST', 'FASHION_MNIST_DIR']) expect(READS.orchestrator.has(name), name).toBe(true);
+    for (const name of ['REDIS_URL', 'STORE_URL', 'EXPORTER_PORT', 'EXPORTER_HOST', 'FASHION_MNIST_DIR']) expect(READS.orchestrator.has(name), name).toBe(true);
   });
 });
 

@@ -11,7 +11,8 @@ import { QUEUE_NAME, QUEUE_PREFIX, expandSweep, parseSweepText } from '@denoise-
 import type { S3ObjectStore } from '@denoise-sweep/shared/s3';
 import { connectRedis } from '@denoise-sweep/orchestrator';
 import type { RedisServer } from '@denoise-sweep/orchestrator/local';
-import { startRedisServer, startS3Server } from '@denoise-sweep/orchestrator/local';
+import { startRedisServer } from '@denoise-sweep/orchestrator/local';
+import { startS3Server } from './helpers/s3-server.js';
 import { Queue } from 'bullmq';
 import type { Redis } from 'ioredis';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';

@@ -4,7 +4,8 @@ import { tmpdir } from 'node:os';
 import { connect } from 'node:net';
 import { join } from 'node:path';
 import { createInterface } from 'node:readline';
-import { REDIS_NOT_FOUND_MESSAGE, findFreePort, startRedisServer, startS3Server } from '@denoise-sweep/orchestrator/local';
+import { REDIS_NOT_FOUND_MESSAGE, findFreePort, startRedisServer } from '@denoise-sweep/orchestrator/local';
+import { startS3Server } from './helpers/s3-server.js';
 import { Redis } from 'ioredis';
 import { afterAll, describe, expect, it } from 'vitest';
 
@@ -128,7 +129,7 @@ describe('startS3Server', () => {
 
 describe('when the parent dies', () => {
   it('Redis and s3rver exit too (no orphans after SIGKILL)', async () => {
-    const parent = spawn(process.execPath, [join(import.meta.dirname, 'fixtures', 'start-local-services.mjs'), join(root, 'orphans')], {
+    const parent = spawn(process.execPath, ['--import', 'tsx', join(import.meta.dirname, 'fixtures', 'start-local-services.ts'), join(root, 'orphans')], {
       stdio: ['ignore', 'pipe', 'inherit'],
     });
     const line = await new Promise<string>((resolve, reject) => {

@@ -8,7 +8,7 @@
  * picks three free loopback ports and starts
  *   node packages/worker/dist/bin.js run --concurrency 1 --metrics-port P1|P2 --metrics-host 127.0.0.1
  *   node packages/orchestrator/dist/bin.js serve --port P3 --host 127.0.0.1
- * with REDIS_URL, S3_ENDPOINT, S3_BUCKET=default and s3rver's credentials in the environment,
+ * with REDIS_URL, S3_ENDPOINT, STORE_URL=s3://default and s3rver's credentials in the environment,
  * points Prometheus (file_sd, 1 s scrapes) at 127.0.0.1:P1, :P2 (job denoise-sweep-worker) and :P3
  * (job denoise-sweep-exporter), runs `orchestrator sweep FILE --detach`, and waits until
  * Prometheus sees every trial done through the exporter's denoise_sweep_sweep_trials.
@@ -20,7 +20,8 @@ import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { findFreePort, S3RVER_CREDENTIALS } from '@denoise-sweep/orchestrator/local';
+import { findFreePort } from '@denoise-sweep/orchestrator/local';
+import { S3RVER_CREDENTIALS } from './helpers/s3-server.js';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { DASHBOARDS } from '../infra/grafana/dashboards/index.js';
 import { dashboardQueries } from '../infra/grafana/dashboards/panels.js';
@@ -62,8 +63,7 @@ describe.skipIf(missing.length > 0)(missing.length > 0 ? `${title} (skipped unti
     ...process.env,
     REDIS_URL: services.redis.url,
     S3_ENDPOINT: services.s3.endpoint,
-    S3_BUCKET: BUCKET,
-    S3_PREFIX: '',
+    STORE_URL: `s3://${BUCKET}`,
     AWS_ACCESS_KEY_ID: S3RVER_CREDENTIALS.accessKeyId,
     AWS_SECRET_ACCESS_KEY: S3RVER_CREDENTIALS.secretAccessKey,
     DENOISE_SWEEP_CACHE_DIR: join(dir, 'cache'),

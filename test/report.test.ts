@@ -13,7 +13,7 @@ import type { EpochRecord, Trial, TrialResult } from '@denoise-sweep/shared';
 import { ArtifactKeys, expandSweep, parseSweepText, sweepId } from '@denoise-sweep/shared';
 import type { S3ObjectStore } from '@denoise-sweep/shared/s3';
 import { sweepRecord } from '@denoise-sweep/orchestrator';
-import { S3RVER_CREDENTIALS } from '@denoise-sweep/orchestrator/local';
+import { S3RVER_CREDENTIALS } from './helpers/s3-server.js';
 import { chromium } from 'playwright-core';
 import { PNG } from 'pngjs';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -26,7 +26,7 @@ const CHROMIUM_ARGS = [
 ];
 const orchestratorBin = resolve(import.meta.dirname, '../packages/orchestrator/dist/bin.js');
 const PREFIX = 'reports';
-const keys = new ArtifactKeys(PREFIX);
+const keys = new ArtifactKeys();
 const SIDE = 28;
 const SCALE = 3;
 const GAP = 4;
@@ -124,8 +124,7 @@ function runOrchestrator(args: string[]) {
     ...process.env,
     REDIS_URL: services.redis.url,
     S3_ENDPOINT: services.s3.endpoint,
-    S3_BUCKET: store.bucket,
-    S3_PREFIX: PREFIX,
+    STORE_URL: `s3://${store.bucket}/${PREFIX}`,
     AWS_ACCESS_KEY_ID: S3RVER_CREDENTIALS.accessKeyId,
     AWS_SECRET_ACCESS_KEY: S3RVER_CREDENTIALS.secretAccessKey,
   };
@@ -134,7 +133,7 @@ function runOrchestrator(args: string[]) {
 
 beforeAll(async () => {
   work = mkdtempSync(join(tmpdir(), 'denoise-report-'));
-  store = await services.newStore();
+  store = await services.newStore({ keyPrefix: PREFIX });
   const spec = parseSweepText(SWEEP_YAML, 'report-test.yaml');
   sweep = sweepId(spec);
   trials = expandSweep(spec);

@@ -1,7 +1,8 @@
 import { createHash, randomBytes } from 'node:crypto';
 import { Readable } from 'node:stream';
 import { ObjectStoreError } from '@denoise-sweep/shared';
-import { findFreePort, S3RVER_CREDENTIALS, startS3Server } from '@denoise-sweep/orchestrator/local';
+import { findFreePort } from '@denoise-sweep/orchestrator/local';
+import { S3RVER_CREDENTIALS, startS3Server } from './helpers/s3-server.js';
 import { S3ObjectStore } from '@denoise-sweep/shared/s3';
 import { describe, expect, it } from 'vitest';
 import { useLocalServices } from './helpers/services.js';
@@ -105,7 +106,7 @@ describe('S3ObjectStore against s3rver', () => {
   it('says which bucket is missing, without retrying', async () => {
     const store = new S3ObjectStore(services.s3Config('no-such-bucket-here'));
     try {
-      await expect(store.put('k', 'v')).rejects.toThrow(/S3 bucket 'no-such-bucket-here' does not exist .*set S3_BUCKET/);
+      await expect(store.put('k', 'v')).rejects.toThrow(/S3 bucket 'no-such-bucket-here' does not exist .*name an existing bucket in STORE_URL/);
       const error = await store.get('k').then(() => undefined, (e: unknown) => e as ObjectStoreError);
       expect(error?.details).toMatchObject({ attempts: 1, transient: false, code: 'NoSuchBucket' });
     } finally {

@@ -1,17 +1,15 @@
 /**
- * End to end, with real processes: the orchestrator in local mode starts its own redis-server,
- * s3rver and two worker processes, runs a sweep of small real trials on Fashion-MNIST, and
- * stops everything. The store is then read back through the S3 protocol.
+ * End to end, with real processes: the orchestrator in local mode starts its own redis-server
+ * and two worker processes, runs a sweep of small real trials on Fashion-MNIST, and stops
+ * everything. The artifacts are then read back as the plain files of <state-dir>/store.
  */
 import { spawn } from 'node:child_process';
-import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import type { ResultRow } from '@denoise-sweep/orchestrator';
-import { startS3Server } from '@denoise-sweep/orchestrator/local';
-import { ArtifactKeys, DEFAULT_BUCKET } from '@denoise-sweep/shared';
-import { S3ObjectStore } from '@denoise-sweep/shared/s3';
+import { ArtifactKeys, FileObjectStore } from '@denoise-sweep/shared';
 import { PNG } from 'pngjs';
 import { afterAll, describe, expect, it } from 'vitest';
 
@@ -56,13 +54,9 @@ function run(...args: string[]): Promise<Run> {
   });
 }
 
-async function withStore<T>(f: (store: S3ObjectStore) => Promise<T>): Promise<T> {
-  const s3 = await startS3Server({ dir: join(stateDir, 's3'), bucket: DEFAULT_BUCKET });
-  try {
-    return await f(new S3ObjectStore({ endpoint: s3.endpoint, bucket: DEFAULT_BUCKET, region: 'us-east-1', forcePathStyle: true, credentials: { accessKeyId: 'S3RVER', secretAccessKey: 'S3RVER' } }));
-  } finally {
-    await s3.stop();
-  }
+/** Local mode's default store: <state-dir>/store, plain files. */
+async function withStore<T>(f: (store: FileObjectStore) => Promise<T>): Promise<T> {
+  return f(new FileObjectStore(join(stateDir, 'store')));
 }
 
 describe('a local sweep, end to end', () => {
@@ -103,7 +97,10 @@ describe('a local sweep, end to end', () => {
         expect(await store.exists(keys.result('e2e-tiny', row.trial))).toBe(true);
         const png = PNG.sync.read(Buffer.from((await store.get(keys.samples('e2e-tiny', row.trial)))!));
         expect([png.width, png.height]).toEqual([10 * 84 + 11 * 4, 3 * 84 + 4 * 4]);
-        expect(row.samples_uri).toBe(`s3://${DEFAULT_BUCKET}/${keys.samples('e2e-tiny', row.trial)}`);
+        // The results print paths that open: the picture is a PNG file there.
+        expect(row.samples_uri).toBe(join(stateDir, 'store', keys.samples('e2e-tiny', row.trial)));
+        expect(PNG.sync.read(readFileSync(row.samples_uri!)).width).toBe(png.width);
+        expect(existsSync(join(stateDir, 'store', keys.checkpoints('e2e-tiny', row.trial), 'epoch-0002', 'model.json'))).toBe(true);
       }
     });
   });

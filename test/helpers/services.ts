@@ -6,7 +6,8 @@
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { S3RVER_CREDENTIALS, startRedisServer, startS3Server, type RedisServer, type S3Server } from '@denoise-sweep/orchestrator/local';
+import { startRedisServer, type RedisServer } from '@denoise-sweep/orchestrator/local';
+import { S3RVER_CREDENTIALS, startS3Server, type S3Server } from './s3-server.js';
 import { S3ObjectStore, type S3ObjectStoreConfig } from '@denoise-sweep/shared/s3';
 import { afterAll, beforeAll } from 'vitest';
 

@@ -9,7 +9,7 @@ import { fileURLToPath } from 'node:url';
 import type { TrainJobData, TrainProgress, TrialResult } from '@denoise-sweep/shared';
 import { ArtifactKeys, expandSweep, jobIdFor, parseSweepText } from '@denoise-sweep/shared';
 import type { S3ObjectStore } from '@denoise-sweep/shared/s3';
-import { S3RVER_CREDENTIALS } from '@denoise-sweep/orchestrator/local';
+import { S3RVER_CREDENTIALS } from './s3-server.js';
 import type { Queue } from 'bullmq';
 import type { LocalServicesHandle } from './services.js';
 
@@ -23,7 +23,7 @@ export function serviceEnv(services: LocalServicesHandle, store: S3ObjectStore, 
     ...process.env,
     REDIS_URL: extra.REDIS_URL ?? services.redis.url,
     S3_ENDPOINT: extra.S3_ENDPOINT ?? services.s3.endpoint,
-    S3_BUCKET: store.bucket,
+    STORE_URL: `s3://${store.bucket}`,
     AWS_ACCESS_KEY_ID: S3RVER_CREDENTIALS.accessKeyId,
     AWS_SECRET_ACCESS_KEY: S3RVER_CREDENTIALS.secretAccessKey,
     DENOISE_SWEEP_CACHE_DIR: join(services.dir, 'cache'),

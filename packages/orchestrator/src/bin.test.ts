@@ -78,7 +78,7 @@ describe('orchestrator exit codes', () => {
     expect(detach.stderr).toContain('--detach needs a deployment');
     const workers = await run('sweep', 'examples/sweep.yaml', '--workers', '0');
     expect(workers.code).toBe(2);
-    expect(workers.stderr).toContain('--workers must be an integer');
+    expect(workers.stderr).toContain("--workers must be a whole number from 1 to 256; found '0'");
   });
 
   it('exits 2 for a missing file and for a directory', async () => {

@@ -1,12 +1,11 @@
-import type { RuntimeConfig, TrainJobData } from '@denoise-sweep/shared';
-import { ArtifactKeys, QUEUE_NAME, QUEUE_PREFIX, redactUrl } from '@denoise-sweep/shared';
-import { S3ObjectStore } from '@denoise-sweep/shared/s3';
+import type { ObjectStore, StoreConfig, TrainJobData } from '@denoise-sweep/shared';
+import { ArtifactKeys, QUEUE_NAME, QUEUE_PREFIX, openStore, redactUrl } from '@denoise-sweep/shared';
 import { Queue } from 'bullmq';
 import { Redis } from 'ioredis';
 
-/** The queue and the store, opened from a RuntimeConfig; close() releases them. */
+/** The queue and the store, opened from their settings; close() releases them. */
 export interface Connections {
-  store: S3ObjectStore;
+  store: ObjectStore;
   keys: ArtifactKeys;
   redis?: Redis;
   queue?: Queue<TrainJobData>;
@@ -36,14 +35,19 @@ export async function connectRedis(url: string): Promise<Redis> {
   return redis;
 }
 
-export async function openConnections(config: RuntimeConfig, options: { queue: boolean }): Promise<Connections> {
-  const store = new S3ObjectStore({ ...config.s3, forcePathStyle: true });
-  const keys = new ArtifactKeys(config.s3.prefix);
+export async function openConnections(config: { redisUrl?: string; store: StoreConfig }, options: { queue: boolean }): Promise<Connections> {
+  const store = await openStore(config.store);
+  const keys = new ArtifactKeys();
   let redis: Redis | undefined;
   let queue: Queue<TrainJobData> | undefined;
   if (options.queue) {
     if (!config.redisUrl) throw new Error('no Redis configured: set REDIS_URL or pass --redis');
-    redis = await connectRedis(config.redisUrl);
+    try {
+      redis = await connectRedis(config.redisUrl);
+    } catch (error) {
+      store.close();
+      throw error;
+    }
     queue = new Queue<TrainJobData>(QUEUE_NAME, { connection: redis, prefix: QUEUE_PREFIX });
     queue.on('error', () => {});
   }
@@ -55,6 +59,7 @@ export async function openConnections(config: RuntimeConfig, options: { queue: b
     close: async () => {
       await queue?.close();
       redis?.disconnect();
+      store.close();
     },
   };
 }

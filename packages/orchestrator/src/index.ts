@@ -12,7 +12,6 @@ export { readSweepStatus, isSettled, TRIAL_STATES, type SweepStatus, type TrialS
 export { loadSweepRecord, sweepRecord, type SweepRecord } from './sweep-record.js';
 export { formatResults, resultRows, RESULT_FORMATS, type ResultFormat, type ResultRow } from './results-report.js';
 export { openConnections, connectRedis, type Connections } from './connections.js';
-export { startLocalServices, runningLocalServices, defaultWorkerCount, DEFAULT_STATE_DIR, type LocalServices } from './local-mode.js';
 export { SweepExporter, type SweepExporterOptions } from './sweep-exporter.js';
 export { recentSweeps, sweepIndexKey, touchSweep } from './sweep-index.js';
 export { serveCommand, startExporter } from './commands/serve.js';

@@ -1,7 +1,8 @@
 /**
- * Where a sweep's artifacts live in the object store (DESIGN.md). S3 is the source of truth:
- * a trial whose result.json exists is done, whatever the queue says. Keys are built only from
- * validated slugs (sweep ids) and hashes (trial ids), never from free text.
+ * Where a sweep's artifacts live in the object store (docs/architecture.md, "Artifact keys").
+ * The store is the source of truth: a trial whose result.json exists is done, whatever the
+ * queue says. Keys are relative to the store's URL (its bucket prefix or directory) and built
+ * only from validated slugs (sweep ids) and hashes (trial ids), never from free text.
  */
 const SLUG = /^[a-z0-9](?:[a-z0-9-]{0,62}[a-z0-9])?$/;
 const HASH = /^[0-9a-f]{6,64}$/;
@@ -11,17 +12,9 @@ function checkSegment(value: string, pattern: RegExp, what: string): string {
   return value;
 }
 
-/** Joins a configurable prefix (may be empty) and a key. */
-function withPrefix(prefix: string, key: string): string {
-  const clean = prefix.replace(/^\/+|\/+$/g, '');
-  return clean ? `${clean}/${key}` : key;
-}
-
 export class ArtifactKeys {
-  constructor(readonly prefix = '') {}
-
   sweepDir(sweep: string): string {
-    return withPrefix(this.prefix, `sweeps/${checkSegment(sweep, SLUG, 'sweep id')}`);
+    return `sweeps/${checkSegment(sweep, SLUG, 'sweep id')}`;
   }
 
   sweepJson(sweep: string): string {
@@ -58,6 +51,6 @@ export class ArtifactKeys {
   }
 
   dataset(name: string, sha256: string): string {
-    return withPrefix(this.prefix, `datasets/${checkSegment(name, SLUG, 'dataset name')}/${checkSegment(sha256, HASH, 'dataset digest')}`);
+    return `datasets/${checkSegment(name, SLUG, 'dataset name')}/${checkSegment(sha256, HASH, 'dataset digest')}`;
   }
 }

@@ -18,8 +18,3 @@ export const FASHION_MNIST_SIZES = { train: 60_000, test: 10_000, side: 28 } as 
 
 /** The dataset's name in the object store (`datasets/fashion-mnist/<sha256>/`). */
 export const FASHION_MNIST_DATASET = 'fashion-mnist';
-
-/** FASHION_MNIST_DIR, else Debian's directory. */
-export function fashionMnistDir(env: NodeJS.ProcessEnv = process.env): string {
-  return env.FASHION_MNIST_DIR || DEBIAN_FASHION_MNIST_DIR;
-}

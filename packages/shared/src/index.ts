@@ -28,7 +28,7 @@ export { TRIAL_ID_LENGTH, trialId } from './trial-id.js';
 export { STOP_REASONS, isStopReason, stopReasonOf, type StopReason } from './trial-stop.js';
 export { validateDatasetLimits, validateTrial, validateTrialParams } from './trial-validate.js';
 export { ArtifactKeys } from './artifact-keys.js';
-export { assertSafeKey, LocalDirObjectStore, openStreamSource, type ObjectStore, type StreamSource } from './object-store.js';
+export { assertSafeKey, FileObjectStore, openStreamSource, type ObjectStore, type StreamSource } from './object-store.js';
 export { ObjectStoreError } from './object-store-error.js';
 export {
   DATASET_MANIFEST_FILE, DatasetDistributionError, FASHION_MNIST_GZ_FILES, fetchDataset, manifestBytes, publishDataset,
@@ -45,11 +45,16 @@ export {
   validateTrainJobData, type CheckpointRetention, type TrainJobData, type TrainJobResult, type TrainProgress,
 } from './queue-contract.js';
 export {
-  DEFAULT_BUCKET, DEFAULT_REGION, RUNTIME_FLAGS, readRuntimeConfig, redactUrl,
-  type RuntimeConfig, type RuntimeConfigFlags, type S3Location,
+  DEFAULT_STORE_URL, RUNTIME_SETTINGS, readRuntimeSettings, storeConfigOf, type RuntimeConfig, type RuntimeSettings,
 } from './runtime-config.js';
 export {
-  DEBIAN_FASHION_MNIST_DIR, FASHION_MNIST_DATASET, FASHION_MNIST_FILES, FASHION_MNIST_SIZES, fashionMnistDir,
+  ENGINE_CHOICES, SETTINGS, environmentHelp, environmentOf, fashionMnistDir, flagProperty, readSettings, redactUrl, settingFlags, settingsTable,
+  type Program, type Setting, type SettingKey, type SettingValue, type Settings,
+} from './settings.js';
+export { checkStoreUrl, fileStoreUrl, parseStoreUrl, type StoreLocation } from './store-url.js';
+export { openStore, type OpenStoreOptions, type StoreConfig } from './store-factory.js';
+export {
+  DEBIAN_FASHION_MNIST_DIR, FASHION_MNIST_DATASET, FASHION_MNIST_FILES, FASHION_MNIST_SIZES,
 } from './fashion-mnist-files.js';
 export { EXPORTER_METRICS, METRIC_PREFIX, TRIAL_RESULT_LABELS, WORKER_METRICS } from './metric-names.js';
 export { serveMetrics, type MetricsServer, type MetricsServerOptions } from './metrics-server.js';

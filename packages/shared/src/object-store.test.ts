@@ -3,14 +3,14 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { Readable } from 'node:stream';
 import { afterAll, describe, expect, it } from 'vitest';
-import { LocalDirObjectStore, assertSafeKey } from './object-store.js';
+import { FileObjectStore, assertSafeKey } from './object-store.js';
 
 const root = mkdtempSync(join(tmpdir(), 'local-store-'));
 afterAll(() => rmSync(root, { recursive: true, force: true }));
 
-describe('LocalDirObjectStore', () => {
+describe('FileObjectStore', () => {
   it('puts, gets, checks existence, lists and deletes', async () => {
-    const store = new LocalDirObjectStore(join(root, 'a'));
+    const store = new FileObjectStore(join(root, 'a'));
     await store.put('x/one.txt', 'one');
     await store.put('x/y/two.bin', new Uint8Array([1, 2, 3]));
     await store.put('z.txt', 'z');
@@ -26,11 +26,11 @@ describe('LocalDirObjectStore', () => {
     await store.delete('x/one.txt');
     await store.delete('x/one.txt');
     expect(await store.exists('x/one.txt')).toBe(false);
-    expect(store.uri('z.txt')).toBe(`file://${join(root, 'a', 'z.txt')}`);
+    expect(store.uri('z.txt')).toBe(join(root, 'a', 'z.txt'));
   });
 
   it('streams a body to disk and leaves no temporary file on a length mismatch', async () => {
-    const store = new LocalDirObjectStore(join(root, 'b'));
+    const store = new FileObjectStore(join(root, 'b'));
     const bytes = new Uint8Array(100_000).map((_, i) => i % 251);
     await store.putStream('s/data.bin', Readable.from([bytes.subarray(0, 40_000), bytes.subarray(40_000)]), bytes.length);
     expect(await store.get('s/data.bin')).toEqual(bytes);

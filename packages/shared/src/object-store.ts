@@ -5,9 +5,9 @@ import type { Readable } from 'node:stream';
 import { pipeline } from 'node:stream/promises';
 
 /**
- * The few object-store verbs training and the orchestrator need. S3 is the production
- * implementation (`@denoise-sweep/shared/s3`); a local directory serves single-machine use and
- * tests. Keys are '/'-separated relative paths.
+ * The few object-store verbs training and the orchestrator need, with two backends chosen by
+ * the store's URL (see openStore): an S3 bucket (`s3://`, `@denoise-sweep/shared/s3`) and a
+ * directory (`file://`, FileObjectStore). Keys are '/'-separated relative paths.
  */
 export interface ObjectStore {
   put(key: string, body: Uint8Array | string): Promise<void>;
@@ -27,8 +27,10 @@ export interface ObjectStore {
   list(prefix: string): Promise<string[]>;
   /** Deletes the key; deleting a missing key is not an error. */
   delete(key: string): Promise<void>;
-  /** A URI people can use to find the object (s3://bucket/key, file:///path). */
+  /** Where people find the object: s3://bucket/key, or a path on this machine that opens. */
   uri(key: string): string;
+  /** Releases connections; the store is not used afterwards. */
+  close(): void;
 }
 
 /** A stream, or a function that opens a fresh one for each attempt. */
@@ -58,8 +60,13 @@ function isNotFound(err: unknown): boolean {
   return code === 'ENOENT' || code === 'ENOTDIR';
 }
 
-/** An ObjectStore in a local directory; writes are atomic (temporary file, then rename). */
-export class LocalDirObjectStore implements ObjectStore {
+/**
+ * An ObjectStore in a directory (`file:///dir`), local or on a shared filesystem. Objects are
+ * plain files people can open. Writes are atomic: a temporary name beside the target, then a
+ * rename, so a reader never sees half an object and a checkpoint's manifest, written last,
+ * never names a missing file.
+ */
+export class FileObjectStore implements ObjectStore {
   constructor(readonly root: string) {}
 
   private path(key: string): string {
@@ -140,6 +147,8 @@ export class LocalDirObjectStore implements ObjectStore {
   }
 
   uri(key: string): string {
-    return `file://${this.path(key)}`;
+    return this.path(key);
   }
+
+  close(): void {}
 }

@@ -28,7 +28,7 @@ describe('the cpu engine names the kernel tier it runs', () => {
 
   it('a bad thread count is one clear error', () => {
     expect(selectCpu({ DENOISE_SWEEP_CPU_THREADS: 'lots' }).error).toBe(
-      "training engine 'cpu' is not available: DENOISE_SWEEP_CPU_THREADS must be a whole number from 1 to 64, got 'lots'",
+      "training engine 'cpu' is not available: DENOISE_SWEEP_CPU_THREADS must be a whole number from 1 to 64; found 'lots'",
     );
   });
 });

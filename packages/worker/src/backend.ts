@@ -1,5 +1,6 @@
 import { existsSync, readdirSync } from 'node:fs';
 import { availableParallelism } from 'node:os';
+import { readSettings } from '@denoise-sweep/shared';
 import * as tf from '@tensorflow/tfjs';
 import { fastCpuKernelThreads, fastCpuKernelTier, nativeKernelStatus, registerFastCpuKernels } from '@denoise-sweep/tfjs-cpu-kernels';
 
@@ -40,16 +41,6 @@ async function loadNative(moduleName: string): Promise<void> {
   await tf.ready();
 }
 
-/** DENOISE_SWEEP_CPU_THREADS as a thread count (1 to 64), or undefined when unset or empty. */
-function parseThreads(value: string | undefined): number | undefined {
-  if (value === undefined || value.trim() === '') return undefined;
-  const n = Number(value);
-  if (!Number.isInteger(n) || n < 1 || n > 64) {
-    throw new Error(`DENOISE_SWEEP_CPU_THREADS must be a whole number from 1 to 64, got '${value}'`);
-  }
-  return n;
-}
-
 function parseEngine(value: string | undefined): EngineName | undefined {
   if (value === undefined || value === '' || value === 'auto') return undefined;
   if ((ENGINE_NAMES as readonly string[]).includes(value)) return value as EngineName;
@@ -60,7 +51,7 @@ function parseEngine(value: string | undefined): EngineName | undefined {
  * Picks and activates the training engine: the one asked for (TFJS_BACKEND or `prefer`;
  * failing if it cannot load), else the fastest that loads.
  */
-export async function selectEngine(prefer: string | undefined = process.env.TFJS_BACKEND): Promise<SelectedEngine> {
+export async function selectEngine(prefer: string | undefined = readSettings(['engine']).engine): Promise<SelectedEngine> {
   const forced = parseEngine(prefer);
   const skipped: string[] = [];
   const tiers: EngineName[] = forced ? [forced] : [...ENGINE_NAMES];
@@ -84,7 +75,7 @@ export async function selectEngine(prefer: string | undefined = process.env.TFJS
       // tier (a lone worker per machine) and 1 for the TypeScript tier, whose helper threads
       // pay off only on large convolutions. Local mode sets it to cores / workers.
       const native = nativeKernelStatus();
-      const threads = parseThreads(process.env.DENOISE_SWEEP_CPU_THREADS) ?? (native.available ? availableParallelism() : 1);
+      const threads = readSettings(['cpuThreads']).cpuThreads ?? (native.available ? availableParallelism() : 1);
       registerFastCpuKernels({ threads });
       if (!native.available) skipped.push(`onednn kernels: ${native.reason ?? 'unavailable'}`);
       const used = fastCpuKernelThreads();

@@ -4,7 +4,7 @@ import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
 import { CheckpointStore, checkpointName } from './checkpoint-store.js';
 import type { ObjectStore } from '@denoise-sweep/shared';
-import { LocalDirObjectStore } from '@denoise-sweep/shared';
+import { FileObjectStore } from '@denoise-sweep/shared';
 
 const root = mkdtempSync(join(tmpdir(), 'ckpt-'));
 afterAll(() => rmSync(root, { recursive: true, force: true }));
@@ -18,7 +18,7 @@ describe('CheckpointStore', () => {
   });
 
   it('round-trips files and finds the newest', async () => {
-    const store = new CheckpointStore(new LocalDirObjectStore(join(root, 'a')), 'trials/t1/checkpoints');
+    const store = new CheckpointStore(new FileObjectStore(join(root, 'a')), 'trials/t1/checkpoints');
     await store.save('epoch-0001', { 'weights.bin': bytes('one'), 'state.json': bytes('{}') });
     await store.save('epoch-0002', { 'weights.bin': bytes('two'), 'state.json': bytes('{}') });
     const latest = await store.latest();
@@ -27,7 +27,7 @@ describe('CheckpointStore', () => {
   });
 
   it('skips incomplete and corrupt checkpoints with a warning and uses the previous one', async () => {
-    const objects = new LocalDirObjectStore(join(root, 'b'));
+    const objects = new FileObjectStore(join(root, 'b'));
     const warnings: string[] = [];
     const store = new CheckpointStore(objects, 'ck', { onWarning: (m) => warnings.push(m) });
     await store.save('epoch-0001', { 'weights.bin': bytes('good weights') });
@@ -50,11 +50,11 @@ describe('CheckpointStore', () => {
   });
 
   it('has nothing to resume from in an empty store', async () => {
-    expect(await new CheckpointStore(new LocalDirObjectStore(join(root, 'empty')), 'x').latest()).toBeUndefined();
+    expect(await new CheckpointStore(new FileObjectStore(join(root, 'empty')), 'x').latest()).toBeUndefined();
   });
 
   it('prunes to the newest and the best, deleting each manifest before its files', async () => {
-    const objects = new LocalDirObjectStore(join(root, 'prune'));
+    const objects = new FileObjectStore(join(root, 'prune'));
     const deleted: string[] = [];
     const recording: ObjectStore = Object.assign(Object.create(objects) as ObjectStore, {
       delete: async (key: string) => {
@@ -83,7 +83,7 @@ describe('CheckpointStore', () => {
   });
 
   it('prunes nothing in an empty store or one with only an unfinished save', async () => {
-    const objects = new LocalDirObjectStore(join(root, 'prune-empty'));
+    const objects = new FileObjectStore(join(root, 'prune-empty'));
     const store = new CheckpointStore(objects, 'ck');
     expect(await store.prune('latest')).toEqual({ kept: [], removed: [] });
     await objects.put('ck/epoch-0001/weights.bin', bytes('save in progress'));
@@ -92,7 +92,7 @@ describe('CheckpointStore', () => {
   });
 
   it('refuses unsafe keys', async () => {
-    const objects = new LocalDirObjectStore(join(root, 'c'));
+    const objects = new FileObjectStore(join(root, 'c'));
     await expect(objects.put('../escape', 'x')).rejects.toThrow(/unsafe object key/);
     await expect(objects.put('/abs', 'x')).rejects.toThrow(/unsafe object key/);
   });

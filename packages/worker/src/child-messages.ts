@@ -1,9 +1,9 @@
-import type { S3Location, StopReason, TrainJobData, TrainProgress, TrialResult } from '@denoise-sweep/shared';
+import type { StopReason, StoreConfig, TrainJobData, TrainProgress, TrialResult } from '@denoise-sweep/shared';
 import type { FailureKind } from './training-failure.js';
 
 /** Parent -> training child. */
 export type ToChild =
-  | { type: 'train'; jobId: string; data: TrainJobData; s3: S3Location; cacheDir: string; worker: string }
+  | { type: 'train'; jobId: string; data: TrainJobData; store: StoreConfig; cacheDir: string; worker: string }
   /** The trial's AbortSignal fired: checkpoint at the next batch boundary and stop. */
   | { type: 'stop'; reason: StopReason };
 

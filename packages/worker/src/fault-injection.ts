@@ -1,4 +1,4 @@
-import { UsageError } from '@denoise-sweep/shared';
+import { readSettings, UsageError } from '@denoise-sweep/shared';
 import type { BatchProgress } from './trainer.js';
 import { TrainingDivergedError } from './training-failure.js';
 
@@ -20,7 +20,7 @@ export interface FaultPlan {
 const NO_FAULTS: FaultPlan = { afterBatch: () => undefined };
 
 /** Parses the variable; an unknown fault is a usage error, not silently nothing. */
-export function faultPlan(spec: string | undefined = process.env[FAULTS_ENV]): FaultPlan {
+export function faultPlan(spec: string | undefined = readSettings(['injectFaults']).injectFaults): FaultPlan {
   const nanTrials = new Set<string>();
   let delayMs = 0;
   for (const fault of (spec ?? '').split(',').map((f) => f.trim()).filter(Boolean)) {

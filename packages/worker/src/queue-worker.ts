@@ -1,5 +1,5 @@
 import { hostname } from 'node:os';
-import type { S3Location, TrainJobData, TrainJobResult, TrialFailure, TrialResult } from '@denoise-sweep/shared';
+import type { StoreConfig, TrainJobData, TrainJobResult, TrialFailure, TrialResult } from '@denoise-sweep/shared';
 import { ArtifactKeys, CANCELLED_REASON, QUEUE_NAME, QUEUE_PREFIX, cancelKey, validateTrainJobData } from '@denoise-sweep/shared';
 import type { ObjectStore } from '@denoise-sweep/shared';
 import type { Job } from 'bullmq';
@@ -13,8 +13,9 @@ import { TrainingProcess } from './training-process.js';
 
 export interface QueueWorkerOptions {
   redisUrl: string;
-  s3: S3Location;
-  /** The object store the trials write to (S3 in production). */
+  /** Where the trials write (each training child opens it too). */
+  storeConfig: StoreConfig;
+  /** The store opened from storeConfig, for this process's own reads and writes. */
   store: ObjectStore;
   /** Trials trained at once, each in its own child process (one per GPU). @defaultValue 1 */
   concurrency: number;
@@ -53,7 +54,7 @@ export class QueueWorker {
   private cancelCheck: NodeJS.Timeout | undefined;
 
   constructor(private readonly options: QueueWorkerOptions) {
-    this.keys = new ArtifactKeys(options.s3.prefix);
+    this.keys = new ArtifactKeys();
     this.processes = Array.from({ length: options.concurrency }, (_, slot) =>
       new TrainingProcess(options.log, (message) => options.metrics?.observe(slot, message)));
     this.connection = new Redis(options.redisUrl, { maxRetriesPerRequest: null, lazyConnect: true });
@@ -140,7 +141,7 @@ export class QueueWorker {
       outcome = await trainer.train({
         jobId,
         data,
-        s3: this.options.s3,
+        store: this.options.storeConfig,
         cacheDir: this.options.cacheDir,
         worker: this.workerName,
         log,

@@ -2,7 +2,7 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import type { CheckpointRetention } from '@denoise-sweep/shared';
-import { LocalDirObjectStore } from '@denoise-sweep/shared';
+import { FileObjectStore } from '@denoise-sweep/shared';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { selectEngine } from './backend.js';
 import { bestCheckpoint } from './checkpoint-retention.js';
@@ -35,12 +35,12 @@ beforeAll(async () => {
 });
 afterAll(() => rmSync(root, { recursive: true, force: true }));
 
-function storeAt(name: string): { objects: LocalDirObjectStore; checkpoints: () => CheckpointStore } {
-  const objects = new LocalDirObjectStore(join(root, name));
+function storeAt(name: string): { objects: FileObjectStore; checkpoints: () => CheckpointStore } {
+  const objects = new FileObjectStore(join(root, name));
   return { objects, checkpoints: () => new CheckpointStore(objects, 'checkpoints') };
 }
 
-const weightsOf = async (objects: LocalDirObjectStore, name = 'epoch-0003') => Buffer.from((await objects.get(`checkpoints/${name}/weights.bin`))!);
+const weightsOf = async (objects: FileObjectStore, name = 'epoch-0003') => Buffer.from((await objects.get(`checkpoints/${name}/weights.bin`))!);
 
 describe('trainTrial with checkpoint retention', () => {
   let straightWeights: Buffer;

@@ -7,7 +7,7 @@ import { selectEngine } from './backend.js';
 import { CheckpointStore } from './checkpoint-store.js';
 import type { FashionMnist } from './fashion-mnist.js';
 import { DEBIAN_FASHION_MNIST_DIR, loadFashionMnist } from './fashion-mnist.js';
-import { LocalDirObjectStore } from '@denoise-sweep/shared';
+import { FileObjectStore } from '@denoise-sweep/shared';
 import { trainTrial } from './trainer.js';
 import type { TrainingParams } from './trainer-state.js';
 
@@ -30,12 +30,12 @@ beforeAll(async () => {
 });
 afterAll(() => rmSync(root, { recursive: true, force: true }));
 
-function storeAt(name: string): { objects: LocalDirObjectStore; checkpoints: CheckpointStore } {
-  const objects = new LocalDirObjectStore(join(root, name));
+function storeAt(name: string): { objects: FileObjectStore; checkpoints: CheckpointStore } {
+  const objects = new FileObjectStore(join(root, name));
   return { objects, checkpoints: new CheckpointStore(objects, 'checkpoints') };
 }
 
-async function finalFiles(objects: LocalDirObjectStore, epoch = 'epoch-0003') {
+async function finalFiles(objects: FileObjectStore, epoch = 'epoch-0003') {
   return {
     weights: Buffer.from((await objects.get(`checkpoints/${epoch}/weights.bin`))!),
     optimizer: Buffer.from((await objects.get(`checkpoints/${epoch}/optimizer.bin`))!),
@@ -134,7 +134,7 @@ describe('trainTrial', () => {
   });
 });
 
-async function trainTrialHistory(s: { objects: LocalDirObjectStore }) {
+async function trainTrialHistory(s: { objects: FileObjectStore }) {
   const state = JSON.parse(Buffer.from((await s.objects.get('checkpoints/epoch-0003/trainer-state.json'))!).toString()) as {
     history: { trainLoss: number }[];
   };

@@ -6,8 +6,8 @@
  * signal, and training checkpoints at the next batch boundary and returns 'stopped'.
  */
 import * as tf from '@tensorflow/tfjs';
-import { ArtifactKeys, checkpointRetentionOf, fetchDataset, validateTrial } from '@denoise-sweep/shared';
-import { S3ObjectStore } from '@denoise-sweep/shared/s3';
+import type { ObjectStore } from '@denoise-sweep/shared';
+import { ArtifactKeys, checkpointRetentionOf, fetchDataset, openStore, validateTrial } from '@denoise-sweep/shared';
 import { selectEngine } from './backend.js';
 import type { FromChild, ToChild } from './child-messages.js';
 import { faultPlan } from './fault-injection.js';
@@ -29,11 +29,12 @@ let running: AbortController | undefined;
 async function train(message: Extract<ToChild, { type: 'train' }>, engine: Awaited<ReturnType<typeof selectEngine>>, faults: ReturnType<typeof faultPlan>): Promise<void> {
   const stop = new AbortController();
   running = stop;
+  let store: ObjectStore | undefined;
   try {
     const { data } = message;
     const trial = validateTrial(data.trial, `job ${message.jobId}`);
-    const store = new S3ObjectStore({ ...message.s3, forcePathStyle: true });
-    const keys = new ArtifactKeys(message.s3.prefix);
+    store = await openStore(message.store);
+    const keys = new ArtifactKeys();
     const base = { worker: message.worker, epochs: trial.params.epochs, updated_at: Date.now() };
     send({ type: 'progress', progress: { ...base, phase: 'starting', epoch: 0, batch: 0, batches: 0 } });
     // Fetched and verified by sha256 once per process; later trials reuse the directory.
@@ -89,13 +90,14 @@ async function train(message: Extract<ToChild, { type: 'train' }>, engine: Await
   } catch (error) {
     send({ type: 'failed', message: (error as Error).message, kind: failureKindOf(error) });
   } finally {
+    store?.close();
     running = undefined;
   }
 }
 
 async function main(): Promise<void> {
   const faults = faultPlan();
-  const engine = await selectEngine(process.env.TFJS_BACKEND);
+  const engine = await selectEngine();
   send({ type: 'ready', engine: engine.engine, kernels: engine.kernels, skipped: engine.skipped });
   process.on('message', (message: ToChild) => {
     if (message.type === 'stop') {

@@ -1,7 +1,7 @@
 import type { ChildProcess } from 'node:child_process';
 import { fork } from 'node:child_process';
 import { fileURLToPath } from 'node:url';
-import type { S3Location, StopReason, TrainJobData, TrainProgress, TrialResult } from '@denoise-sweep/shared';
+import type { StopReason, StoreConfig, TrainJobData, TrainProgress, TrialResult } from '@denoise-sweep/shared';
 import { stopReasonOf } from '@denoise-sweep/shared';
 import type { FromChild, ToChild } from './child-messages.js';
 import type { Logger } from './logger.js';
@@ -14,7 +14,8 @@ export type TrainingOutcome =
 export interface TrainRequest {
   jobId: string;
   data: TrainJobData;
-  s3: S3Location;
+  /** The store the trial writes to; the child opens its own connection to it. */
+  store: StoreConfig;
   cacheDir: string;
   worker: string;
   /** The trial's logger ({ sweep, trial, attempt }): the child's log lines go through it. */
@@ -119,7 +120,7 @@ export class TrainingProcess {
     try {
       return await new Promise<TrainingOutcome>((resolve, reject) => {
         this.current = { resolve, reject, request };
-        this.send({ type: 'train', jobId: request.jobId, data: request.data, s3: request.s3, cacheDir: request.cacheDir, worker: request.worker });
+        this.send({ type: 'train', jobId: request.jobId, data: request.data, store: request.store, cacheDir: request.cacheDir, worker: request.worker });
         if (signal?.aborted) onAbort();
         else signal?.addEventListener('abort', onAbort, { once: true });
       });

@@ -8,7 +8,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { SelectedEngine } from './backend.js';
 import { selectEngine } from './backend.js';
 import { DEBIAN_FASHION_MNIST_DIR } from './fashion-mnist.js';
-import { LocalDirObjectStore } from '@denoise-sweep/shared';
+import { FileObjectStore } from '@denoise-sweep/shared';
 import { executeTrial } from './trial-execution.js';
 
 const root = mkdtempSync(join(tmpdir(), 'runner-'));
@@ -20,8 +20,8 @@ afterAll(() => rmSync(root, { recursive: true, force: true }));
 
 describe('executeTrial', () => {
   it('writes config, per-epoch checkpoints, metrics.jsonl, samples.png and result.json', async () => {
-    const store = new LocalDirObjectStore(root);
-    const keys = new ArtifactKeys('runs');
+    const store = new FileObjectStore(join(root, 'runs'));
+    const keys = new ArtifactKeys();
     const params = { noise_factor: 0.4, filters: [4, 8], epochs: 2, batch_size: 64, learning_rate: 0.002, seed: 3 };
     const dataset = { train_limit: 256, test_limit: 32 };
     const trial = { id: trialId(params, dataset), params, dataset };
@@ -30,7 +30,7 @@ describe('executeTrial', () => {
     expect(outcome.status).toBe('completed');
     expect(epochs.map((e) => e.epoch)).toEqual([1, 2]);
 
-    const dir = `runs/sweeps/demo/trials/${trial.id}`;
+    const dir = `sweeps/demo/trials/${trial.id}`;
     const keysWritten = await store.list(dir);
     for (const epoch of ['epoch-0001', 'epoch-0002']) {
       for (const file of ['manifest.json', 'model.json', 'weights.bin', 'optimizer.json', 'optimizer.bin', 'trainer-state.json']) {

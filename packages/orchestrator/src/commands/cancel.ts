@@ -3,10 +3,10 @@ import { Command } from 'commander';
 import type { CliIo } from '../cli-io.js';
 import { loadSweepRecord, mapLimit } from '../sweep-record.js';
 import type { RuntimeOptions } from './runtime-options.js';
-import { addRuntimeOptions, RUNTIME_HELP, withConnections } from './runtime-options.js';
+import { addSettingOptions, RUNTIME_HELP, withConnections } from './runtime-options.js';
 
 export function cancelCommand(io: CliIo): Command {
-  return addRuntimeOptions(new Command('cancel'))
+  return addSettingOptions(new Command('cancel'))
     .summary('stop a sweep: remove waiting trials, checkpoint and stop running ones')
     .description('Waiting trials are removed from the queue; running ones stop at their next batch after saving a checkpoint. '
       + 'Nothing is deleted from the store: running \'orchestrator sweep FILE\' again continues every unfinished trial.')

@@ -4,7 +4,7 @@ import { defaultReportPath, writeSweepReport } from '../report/write-sweep-repor
 import { loadSweepRecord } from '../sweep-record.js';
 import { readSweepStatus, sweepCancelled } from '../sweep-state.js';
 import type { RuntimeOptions } from './runtime-options.js';
-import { addRuntimeOptions, RUNTIME_HELP, withConnections } from './runtime-options.js';
+import { addSettingOptions, RUNTIME_HELP, withConnections } from './runtime-options.js';
 
 interface ReportOptions extends RuntimeOptions {
   out?: string;
@@ -21,7 +21,7 @@ CI run. Unfinished trials are listed too; run the command again for a newer repo
 `;
 
 export function reportCommand(io: CliIo): Command {
-  return addRuntimeOptions(new Command('report'))
+  return addSettingOptions(new Command('report'))
     .summary('write a sweep\'s results as one self-contained HTML page')
     .description('One HTML file that works offline: the results table (best marked), validation loss per epoch of every trial, '
       + 'final PSNR against noise factor per filter set, and each trial\'s noisy / denoised / clean picture. Prints its path.')

@@ -8,7 +8,7 @@ import { formatResults, RESULT_FORMATS, resultRows } from '../results-report.js'
 import { loadSweepRecord } from '../sweep-record.js';
 import { readSweepStatus, sweepCancelled } from '../sweep-state.js';
 import type { RuntimeOptions } from './runtime-options.js';
-import { addRuntimeOptions, RUNTIME_HELP, withConnections } from './runtime-options.js';
+import { addSettingOptions, RUNTIME_HELP, withConnections } from './runtime-options.js';
 
 interface ResultsOptions extends RuntimeOptions {
   format: ResultFormat;
@@ -23,7 +23,7 @@ export function renderResults(status: SweepStatus, store: ObjectStore, keys: Art
 }
 
 export function resultsCommand(io: CliIo): Command {
-  return addRuntimeOptions(new Command('results'))
+  return addSettingOptions(new Command('results'))
     .summary('list a sweep\'s trials with their final metrics, best first')
     .description('Every trial with its params, state, final val_loss, PSNR, SSIM, noisy-input PSNR, epochs completed, '
       + 'parameter count and the URIs of its final checkpoint and sample picture, sorted by the sweep\'s metric; * marks the best.')

@@ -1,15 +1,13 @@
 import { readFileSync } from 'node:fs';
-import { serveMetrics, UsageError } from '@denoise-sweep/shared';
+import { readSettings, serveMetrics, UsageError } from '@denoise-sweep/shared';
 import { Command } from 'commander';
 import type { CliIo } from '../cli-io.js';
 import type { Connections } from '../connections.js';
 import { SweepExporter } from '../sweep-exporter.js';
 import type { RuntimeOptions } from './runtime-options.js';
-import { addRuntimeOptions, RUNTIME_HELP, withConnections } from './runtime-options.js';
+import { addSettingOptions, RUNTIME_HELP, withConnections } from './runtime-options.js';
 
 interface ServeOptions extends RuntimeOptions {
-  port: string;
-  host: string;
   sweep?: string[];
   recentHours: string;
 }
@@ -26,23 +24,20 @@ export async function startExporter(c: Connections, options: { host: string; por
 }
 
 export function serveCommand(io: CliIo): Command {
-  return addRuntimeOptions(new Command('serve'))
+  return addSettingOptions(addSettingOptions(new Command('serve')), ['exporterPort', 'exporterHost'])
     .summary('export queue state and sweep results to Prometheus')
     .description('Serve GET /metrics: queue job counts by state, each recent sweep\'s trials by state and progress, and every '
       + 'finished trial\'s final metrics labelled with its hyperparameters (for the Grafana dashboards in infra/grafana). '
       + 'Runs until interrupted. Local mode starts this exporter by itself during a sweep.')
-    .option('--port <port>', 'port to listen on (env EXPORTER_PORT)', process.env.EXPORTER_PORT ?? '9465')
-    .option('--host <host>', 'address to bind (env EXPORTER_HOST)', process.env.EXPORTER_HOST ?? '0.0.0.0')
     .option('--sweep <id...>', 'always export these sweeps, recent or not')
     .option('--recent-hours <h>', 'export sweeps run within this many hours', '24')
     .addHelpText('after', RUNTIME_HELP)
     .action(async (options: ServeOptions) => {
-      const port = Number(options.port);
+      const { exporterPort: port, exporterHost: host } = readSettings(['exporterPort', 'exporterHost'], options);
       const recentHours = Number(options.recentHours);
-      if (!Number.isInteger(port) || port < 0 || port > 65535) throw new UsageError(`--port must be a port number, got '${options.port}'`);
       if (!(recentHours > 0)) throw new UsageError(`--recent-hours must be a positive number, got '${options.recentHours}'`);
       await withConnections(options, true, async (c) => {
-        const server = await startExporter(c, { host: options.host, port, sweeps: options.sweep, recentHours });
+        const server = await startExporter(c, { host, port, sweeps: options.sweep, recentHours });
         io.err(`exporter listening on ${server.url}\n`);
         await new Promise<void>((resolve) => {
           process.once('SIGINT', resolve);

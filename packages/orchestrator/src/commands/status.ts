@@ -7,7 +7,7 @@ import { readSweepStatus, sweepCancelled, TRIAL_STATES } from '../sweep-state.js
 import type { Column } from '../text-table.js';
 import { formatTable } from '../text-table.js';
 import type { RuntimeOptions } from './runtime-options.js';
-import { addRuntimeOptions, RUNTIME_HELP, withConnections } from './runtime-options.js';
+import { addSettingOptions, RUNTIME_HELP, withConnections } from './runtime-options.js';
 
 interface StatusOptions extends RuntimeOptions {
   json?: boolean;
@@ -36,7 +36,7 @@ export function formatStatus(status: SweepStatus): string {
 }
 
 export function statusCommand(io: CliIo): Command {
-  return addRuntimeOptions(new Command('status'))
+  return addSettingOptions(new Command('status'))
     .summary('show the state of every trial of a sweep')
     .description('Counts of trials by state (done, running, waiting, retrying, failed, cancelled), then one line per trial: state, epoch, last metrics, worker.')
     .argument('<sweep>', 'the sweep id (the slug of the sweep file\'s name)')

@@ -1,12 +1,12 @@
 import { join } from 'node:path';
 import type { SweepSpec, Trial, TrialResult } from '@denoise-sweep/shared';
-import { UsageError, expandSweep, fashionMnistDir, parseSweepFile, publishDataset, readRuntimeConfig, sweepId } from '@denoise-sweep/shared';
+import { UsageError, expandSweep, parseSweepFile, publishDataset, readRuntimeSettings, readSettings, storeConfigOf, sweepId } from '@denoise-sweep/shared';
 import { Command } from 'commander';
 import type { CliIo } from '../cli-io.js';
 import type { Connections } from '../connections.js';
 import { openConnections } from '../connections.js';
-import type { LocalServices } from '../local-mode.js';
-import { defaultWorkerCount, startLocalServices } from '../local-mode.js';
+import type { LocalServices } from '../local/index.js';
+import { defaultWorkerCount, startLocalServices } from '../local/index.js';
 import { LiveBlock, renderProgress, sweepFraction } from '../progress-view.js';
 import { enqueueSweep } from '../sweep-enqueue.js';
 import { sweepRecord } from '../sweep-record.js';
@@ -17,27 +17,24 @@ import { defaultReportPath, writeSweepReport } from '../report/write-sweep-repor
 import { renderResults } from './results.js';
 import { startExporter } from './serve.js';
 import type { RuntimeOptions } from './runtime-options.js';
-import { addRuntimeOptions } from './runtime-options.js';
+import { addSettingOptions, RUNTIME_HELP } from './runtime-options.js';
 
 /** Options of `orchestrator sweep FILE`. */
-export interface SweepCommandOptions extends Partial<RuntimeOptions> {
+export interface SweepCommandOptions extends RuntimeOptions {
   /** Validate and expand only; enqueue nothing. @defaultValue false */
   dryRun?: boolean;
   /** One JSON object per trial on stdout instead of a table (with --dry-run). @defaultValue false */
   json?: boolean;
   /** Return right after enqueueing, printing the sweep id. @defaultValue false */
   detach?: boolean;
-  /** Local mode: how many worker processes to start. @defaultValue one per core */
-  workers?: string;
-  /** Seconds between two refreshes of the progress view. @defaultValue 1 */
-  refresh?: string;
 }
 
 const EXAMPLES = `
 Examples:
   $ orchestrator sweep examples/sweep.yaml                    # local mode: runs everything here
   $ orchestrator sweep examples/sweep.yaml --workers 1 --state-dir /tmp/sweeps
-  $ REDIS_URL=redis://queue:6379 S3_ENDPOINT=http://minio:9000 orchestrator sweep sweep.yaml --detach
+  $ orchestrator sweep examples/sweep.yaml --store s3://my-bucket/sweeps   # local mode, artifacts in S3
+  $ REDIS_URL=redis://queue:6379 STORE_URL=s3://sweeps S3_ENDPOINT=http://minio:9000 orchestrator sweep sweep.yaml --detach
   $ orchestrator sweep examples/sweep.yaml --dry-run --json | jq -r .id
 
 Running the same file again continues the same sweep: trials with a result are not trained
@@ -48,14 +45,10 @@ parameters (noise_factor, filters, epochs, batch_size, learning_rate, seed, each
 value, values, or for random search a distribution with min/max), run_cap, and dataset
 (train_limit, test_limit). See examples/sweep.yaml.
 
-Configuration (flags override the environment): REDIS_URL, S3_ENDPOINT, S3_BUCKET, S3_REGION,
-S3_PREFIX; AWS credentials come from the AWS SDK's usual chain. With no REDIS_URL, the
-orchestrator starts its own Redis, S3-protocol store and workers from --state-dir (local mode).
-
 Exit codes: 0 ok, 1 runtime failure or failed trials, 2 invalid file or bad usage.`;
 
 export function sweepCommand(io: CliIo): Command {
-  return addRuntimeOptions(new Command('sweep'))
+  return addSettingOptions(addSettingOptions(new Command('sweep')), ['workers', 'refresh'])
     .summary('run a sweep: enqueue its trials, watch them train, print the results')
     .description(
       'Validate a sweep file, expand it into trials and enqueue one job per unfinished trial; then show live '
@@ -67,19 +60,10 @@ export function sweepCommand(io: CliIo): Command {
     .option('--dry-run', 'validate and list the trials; enqueue nothing')
     .option('--json', 'with --dry-run: one JSON object per trial ({"id", "params", "dataset"}) and nothing else on stdout')
     .option('--detach', 'return after enqueueing and print the sweep id (not in local mode, whose workers stop with it)')
-    .option('--workers <n>', 'local mode: worker processes to start (default: one per core)')
-    .option('--refresh <seconds>', 'seconds between refreshes of the progress view', '1')
-    .addHelpText('after', EXAMPLES)
+    .addHelpText('after', EXAMPLES + RUNTIME_HELP)
     .action(async (file: string, options: SweepCommandOptions) => {
       await runSweep(file, options, io);
     });
-}
-
-function positiveInt(text: string | undefined, flag: string, fallback: number, max = 256): number {
-  if (text === undefined) return fallback;
-  const n = Number(text);
-  if (!Number.isInteger(n) || n < 1 || n > max) throw new UsageError(`${flag} must be an integer from 1 to ${max}, got '${text}'`);
-  return n;
 }
 
 /** `orchestrator sweep FILE [--dry-run] [--json] [--detach] ...`. */
@@ -91,11 +75,12 @@ export async function runSweep(file: string, options: SweepCommandOptions, io: C
     io.out(options.json === true ? formatJsonLines(trials) : formatDryRun(spec, trials));
     return;
   }
-  let config = readRuntimeConfig(options);
-  const local = !config.redisUrl;
-  if (local && options.detach) throw new UsageError('--detach needs a deployment (REDIS_URL and S3_ENDPOINT): in local mode the workers stop when the orchestrator does');
-  const workers = positiveInt(options.workers, '--workers', defaultWorkerCount());
-  const refreshMs = 1000 * Number(options.refresh ?? 1) || 1000;
+  const settings = readRuntimeSettings(options);
+  const { stateDir, workers: workersSet, refresh, fashionMnistDir } = readSettings(['stateDir', 'workers', 'refresh', 'fashionMnistDir'], options);
+  const local = !settings.redisUrl;
+  if (local && options.detach) throw new UsageError('--detach needs a deployment (REDIS_URL and STORE_URL): in local mode the workers stop when the orchestrator does');
+  const workers = workersSet ?? defaultWorkerCount();
+  const refreshMs = 1000 * refresh;
 
   let services: LocalServices | undefined;
   let stopExporter: (() => Promise<void>) | undefined;
@@ -105,15 +90,15 @@ export async function runSweep(file: string, options: SweepCommandOptions, io: C
   process.once('SIGINT', onSigint);
   process.once('SIGTERM', onSigint);
   try {
+    let config = { redisUrl: settings.redisUrl, store: storeConfigOf(settings) };
     if (local) {
-      io.err(`local mode: starting Redis and the S3-protocol store in ${options.stateDir ?? '.denoise-sweep'}\n`);
-      services = await startLocalServices(options.stateDir ?? '.denoise-sweep');
+      services = await startLocalServices(stateDir, settings);
       config = services.config;
+      io.err(`local mode: Redis in ${services.stateDir}, artifacts in ${config.store.url}\n`);
     }
     connections = await openConnections(config, { queue: true });
     const { store, keys, queue, redis } = connections;
-    if (local) await store.ensureBucket();
-    const dataset = await publishDataset(store, keys, fashionMnistDir());
+    const dataset = await publishDataset(store, keys, fashionMnistDir);
     const sweep = sweepId(spec);
     const outcome = await enqueueSweep({ spec, trials, store, keys, queue: queue!, redis: redis!, dataset });
     io.err(`Sweep ${sweep}: ${outcome.total} trials: ${outcome.done} already done, ${outcome.enqueued} enqueued, `

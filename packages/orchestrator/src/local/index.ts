@@ -1,8 +1,10 @@
 /**
- * @denoise-sweep/orchestrator/local: Redis and an S3-protocol server as local child processes,
- * for local mode and integration tests. Both bind loopback only, keep their data in a given
- * directory, and exit when the process that started them dies.
+ * @denoise-sweep/orchestrator/local: Redis as a local child process, for local mode and
+ * integration tests. It binds loopback only, keeps its data in a given directory, and exits
+ * when the process that started it dies; spawnService runs other services the same way.
  */
 export { findFreePort } from './free-port.js';
+export { attachToLocal, DEFAULT_STATE_DIR, defaultWorkerCount, localStore, startLocalServices, type LocalServices } from './local-mode.js';
 export { REDIS_NOT_FOUND_MESSAGE, startRedisServer, type RedisServer, type RedisServerOptions } from './redis-server.js';
-export { S3RVER_CREDENTIALS, startS3Server, type S3Server, type S3ServerOptions } from './s3-server.js';
+export type { ServiceMessage } from './service-messages.js';
+export { spawnService, type ServiceProcess } from './service-process.js';

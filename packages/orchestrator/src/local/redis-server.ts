@@ -99,7 +99,7 @@ async function waitForPing(service: ServiceProcess, host: string, port: number, 
  * persistence in dir, under a guard process that stops it if this process dies.
  */
 export async function startRedisServer(options: RedisServerOptions): Promise<RedisServer> {
-  const binary = await locateBinary(options.redisServerPath ?? (process.env.REDIS_SERVER_BIN || 'redis-server'));
+  const binary = await locateBinary(options.redisServerPath ?? 'redis-server');
   const host = options.host ?? '127.0.0.1';
   const dir = resolve(options.dir);
   await mkdir(dir, { recursive: true });

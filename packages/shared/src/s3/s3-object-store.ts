@@ -18,11 +18,7 @@ export interface S3ObjectStoreConfig {
   bucket: string;
   /** @defaultValue 'us-east-1' when empty */
   region: string;
-  /**
-   * Prepended to every key ('team-a' stores 'x' at 'team-a/x'). Not named `prefix` on purpose:
-   * ArtifactKeys already applies S3_PREFIX (S3Location.prefix), and spreading an S3Location
-   * into this config must not apply it twice. @defaultValue ''
-   */
+  /** Prepended to every key: the path of the store's s3://bucket/prefix URL ('team-a' stores 'x' at 'team-a/x'). @defaultValue '' */
   keyPrefix?: string;
   /** Path-style URLs (http://host/bucket/key), needed by MinIO and s3rver. @defaultValue true when endpoint is set */
   forcePathStyle?: boolean;
@@ -88,8 +84,8 @@ export class S3ObjectStore implements ObjectStore {
     const clientConfig: S3ClientConfig = {
       region,
       forcePathStyle: config.forcePathStyle ?? config.endpoint !== undefined,
-      // DESIGN.md: without these a streamed PutObject is stored with aws-chunked framing inside
-      // it by s3rver (and some other S3-compatible stores), silently.
+      // Without these a streamed PutObject is stored with aws-chunked framing inside it by
+      // s3rver (and some other S3-compatible stores), silently.
       requestChecksumCalculation: 'WHEN_REQUIRED',
       responseChecksumValidation: 'WHEN_REQUIRED',
       // One retry layer, ours: the SDK's token bucket stops retrying during a long outage.
@@ -246,7 +242,7 @@ export class S3ObjectStore implements ObjectStore {
         : 'check S3_ENDPOINT and that the server is running';
       message = `${this.where} unreachable (${code ?? 'network error'}) ${tries}, during ${what}: ${fix}`;
     } else if (isNoSuchBucket(error)) {
-      message = `S3 bucket '${this.bucket}' does not exist at ${this.where} (${what}): create it, or set S3_BUCKET to an existing bucket`;
+      message = `S3 bucket '${this.bucket}' does not exist at ${this.where} (${what}): create it, or name an existing bucket in STORE_URL (s3://bucket/prefix)`;
     } else if (isCredentialError(error)) {
       message = `${this.where} refused ${what} (${code}): check the credentials (AWS_ACCESS_KEY_ID / AWS_SECRET_ACCESS_KEY, profile or role) and the bucket policy`;
     } else if (transient) {

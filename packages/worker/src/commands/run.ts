@@ -1,8 +1,5 @@
-import { homedir } from 'node:os';
-import { join } from 'node:path';
-import type { RuntimeConfigFlags } from '@denoise-sweep/shared';
-import { readRuntimeConfig, redactUrl, RUNTIME_FLAGS, serveMetrics, UsageError } from '@denoise-sweep/shared';
-import { S3ObjectStore } from '@denoise-sweep/shared/s3';
+import type { SettingKey } from '@denoise-sweep/shared';
+import { environmentHelp, openStore, readRuntimeSettings, readSettings, redactUrl, RUNTIME_SETTINGS, serveMetrics, settingFlags, storeConfigOf, UsageError } from '@denoise-sweep/shared';
 import { Command } from 'commander';
 import { faultPlan } from '../fault-injection.js';
 import { createLogger } from '../logger.js';
@@ -10,76 +7,64 @@ import { packageVersion } from '../package-version.js';
 import { QueueWorker } from '../queue-worker.js';
 import { WorkerMetrics } from '../worker-metrics.js';
 
-export interface RunCommandOptions extends RuntimeConfigFlags {
-  concurrency: string;
-  cacheDir?: string;
-  metricsPort?: string;
-  metricsHost?: string;
-  metrics: boolean;
-}
+/** Flag values as commander gives them: read through readSettings. */
+export type RunCommandOptions = Record<string, unknown> & { metrics: boolean };
+
+const RUN_SETTINGS = [...RUNTIME_SETTINGS, 'concurrency', 'cacheDir', 'metricsPort', 'metricsHost'] as const satisfies readonly SettingKey[];
+/** Read by the training children; listed for --help and checked at start. */
+const TRAINING_SETTINGS = ['engine', 'cpuThreads', 'nativeKernels', 'fashionMnistDir', 'lockMs', 'stalledMs', 'injectFaults', 'debug'] as const satisfies readonly SettingKey[];
 
 const EXAMPLES = `
 Examples:
-  $ REDIS_URL=redis://queue:6379 S3_ENDPOINT=http://minio:9000 worker
-  $ worker --concurrency 2 --redis rediss://:secret@queue:6380 --s3-bucket sweeps
+  $ REDIS_URL=redis://queue:6379 STORE_URL=s3://sweeps S3_ENDPOINT=http://minio:9000 worker
+  $ worker --concurrency 2 --redis rediss://:secret@queue:6380 --store s3://sweeps/team-a
+  $ worker --redis redis://queue:6379 --store file:///mnt/shared/sweeps
 
-Configuration (flags override the environment): REDIS_URL, S3_ENDPOINT, S3_BUCKET, S3_REGION,
-S3_PREFIX; AWS credentials come from the AWS SDK's usual chain (AWS_ACCESS_KEY_ID and
-AWS_SECRET_ACCESS_KEY, profiles, instance roles). TFJS_BACKEND forces a training engine.
-On the cpu engine, DENOISE_SWEEP_CPU_THREADS sets the kernels' threads (default: every core
-with the oneDNN kernels, 1 with the TypeScript ones) and DENOISE_SWEEP_NATIVE_KERNELS=off
-turns the oneDNN kernels off. The log line "training child ready" names the kernels in use.
+AWS credentials for s3:// stores come from the AWS SDK's usual chain (AWS_ACCESS_KEY_ID and
+AWS_SECRET_ACCESS_KEY, profiles, instance roles). The log line "training child ready" names
+the engine and kernels in use.
 
 Signals: the first SIGTERM or SIGINT makes running trials finish their batch, checkpoint and
 go back to the queue at once, where another worker resumes them; a second one exits now.`;
 
-function addRuntimeFlags(command: Command): Command {
-  for (const flag of RUNTIME_FLAGS) command.option(flag.flags, flag.description);
-  return command;
-}
-
 export function runCommand(): Command {
-  return addRuntimeFlags(
-    new Command('run')
-      .summary('pull trials from the queue and train them (the default command)')
-      .description('Pull training jobs from the Redis queue and train them, one child process per concurrency slot, '
-        + 'writing checkpoints, metrics, samples and results to S3-compatible storage.'),
-  )
-    .option('--concurrency <n>', 'trials trained at once: one per GPU; on CPU, 1 per machine is fastest', '1')
-    .option('--cache-dir <dir>', 'local dataset cache (default ~/.cache/denoise-sweep)')
-    .option('--metrics-port <port>', 'serve Prometheus metrics on this port; 0: any free port (env METRICS_PORT; default 9464)')
-    .option('--metrics-host <host>', 'address the metrics server binds to (env METRICS_HOST; default 0.0.0.0)')
+  const command = new Command('run')
+    .summary('pull trials from the queue and train them (the default command)')
+    .description('Pull training jobs from the Redis queue and train them, one child process per concurrency slot, '
+      + 'writing checkpoints, metrics, samples and results to the store.');
+  for (const flag of settingFlags(RUN_SETTINGS)) command.option(flag.flags, flag.description);
+  return command
     .option('--no-metrics', 'serve no metrics')
-    .addHelpText('after', EXAMPLES)
+    .addHelpText('after', EXAMPLES + environmentHelp(TRAINING_SETTINGS))
     .action(async (options: RunCommandOptions) => {
       await runWorker(options);
     });
 }
 
 export async function runWorker(options: RunCommandOptions): Promise<void> {
-  const config = readRuntimeConfig(options);
-  if (!config.redisUrl) throw new UsageError('no queue to pull from: set REDIS_URL or pass --redis (e.g. redis://127.0.0.1:6379)');
-  const concurrency = Number(options.concurrency);
-  if (!Number.isInteger(concurrency) || concurrency < 1 || concurrency > 64) throw new UsageError(`--concurrency must be an integer from 1 to 64, got '${options.concurrency}'`);
-  const metricsPort = Number(options.metricsPort ?? process.env.METRICS_PORT ?? 9464);
-  if (!Number.isInteger(metricsPort) || metricsPort < 0 || metricsPort > 65535) throw new UsageError(`--metrics-port must be a port number (0 for any free port), got '${options.metricsPort}'`);
-  faultPlan(); // a misspelt fault fails here, with exit 2, rather than in every training child
+  const runtime = readRuntimeSettings(options);
+  if (!runtime.redisUrl) throw new UsageError('no queue to pull from: set REDIS_URL or pass --redis (e.g. redis://127.0.0.1:6379)');
+  const settings = readSettings(RUN_SETTINGS, options);
+  // Checked here, once, with exit 2, rather than in every training child.
+  const training = readSettings(TRAINING_SETTINGS);
+  faultPlan(training.injectFaults);
+  const storeConfig = storeConfigOf(runtime);
   const log = createLogger({ component: 'worker', pid: process.pid });
   const metrics = new WorkerMetrics(packageVersion());
-  const store = new S3ObjectStore({ ...config.s3, forcePathStyle: true });
+  const store = await openStore(storeConfig);
   const worker = new QueueWorker({
-    redisUrl: config.redisUrl,
-    s3: config.s3,
+    redisUrl: runtime.redisUrl,
+    storeConfig,
     store,
-    concurrency,
-    cacheDir: options.cacheDir ?? process.env.DENOISE_SWEEP_CACHE_DIR ?? join(homedir(), '.cache', 'denoise-sweep'),
+    concurrency: settings.concurrency,
+    cacheDir: settings.cacheDir,
     log,
-    lockDurationMs: Number(process.env.DENOISE_SWEEP_LOCK_MS) || undefined,
-    stalledIntervalMs: Number(process.env.DENOISE_SWEEP_STALLED_MS) || undefined,
+    lockDurationMs: training.lockMs,
+    stalledIntervalMs: training.stalledMs,
     metrics,
   });
   const metricsServer = options.metrics
-    ? await serveMetrics({ host: options.metricsHost ?? process.env.METRICS_HOST ?? '0.0.0.0', port: metricsPort, render: () => metrics.render() })
+    ? await serveMetrics({ host: settings.metricsHost, port: settings.metricsPort, render: () => metrics.render() })
     : undefined;
   if (metricsServer) log.info('metrics server listening', { url: metricsServer.url });
   let signals = 0;
@@ -101,8 +86,9 @@ export async function runWorker(options: RunCommandOptions): Promise<void> {
     process.on('SIGINT', onSignal);
   });
   await worker.start();
-  log.info('worker started', { name: worker.name, concurrency, redis: redactUrl(config.redisUrl), bucket: config.s3.bucket, endpoint: config.s3.endpoint ?? 'aws' });
+  log.info('worker started', { name: worker.name, concurrency: settings.concurrency, redis: redactUrl(runtime.redisUrl), store: storeConfig.url, endpoint: storeConfig.s3Endpoint });
   await stopped;
   await metricsServer?.close();
+  store.close();
   log.info('worker stopped');
 }

@@ -1,8 +1,8 @@
 import { resolve } from 'node:path';
 import type { EpochRecord, Trial, TrialResult } from '@denoise-sweep/shared';
-import { ArtifactKeys, DEFAULT_DATASET_LIMITS, LocalDirObjectStore, DEFAULT_TRIAL_PARAMS, UsageError, trialId, validateDatasetLimits, validateTrialParams } from '@denoise-sweep/shared';
-import { Command, Option } from 'commander';
-import { ENGINE_NAMES, selectEngine } from '../backend.js';
+import { ArtifactKeys, DEFAULT_DATASET_LIMITS, FileObjectStore, DEFAULT_TRIAL_PARAMS, readSettings, settingFlags, UsageError, trialId, validateDatasetLimits, validateTrialParams } from '@denoise-sweep/shared';
+import { Command } from 'commander';
+import { selectEngine } from '../backend.js';
 import { fashionMnistDir } from '../fashion-mnist.js';
 import { ProgressBar } from '../progress-bar.js';
 import { executeTrial } from '../trial-execution.js';
@@ -95,7 +95,7 @@ export function trainCommand(): Command {
     .option('--test-limit <n>', 'first N test images, 1..10000', String(DEFAULT_DATASET_LIMITS.test_limit))
     .option('--out <dir>', 'directory for the artifacts', '.denoise-sweep/local-store')
     .option('--sweep <id>', 'sweep id the trial is filed under', 'adhoc')
-    .addOption(new Option('--engine <name>', 'training engine (default: TFJS_BACKEND, else the fastest that loads)').choices(['auto', ...ENGINE_NAMES]))
+    .option(settingFlags(['engine'])[0]!.flags, settingFlags(['engine'])[0]!.description)
     .option('--json', 'print result.json on stdout and nothing else')
     .addHelpText('after', EXAMPLES)
     .action(async (options: TrainCommandOptions) => {
@@ -106,10 +106,10 @@ export function trainCommand(): Command {
 /** `worker train`: one trial on this machine, no queue, artifacts in a local directory. */
 export async function trainFromFlags(options: TrainCommandOptions): Promise<void> {
   const trial = trialFromFlags(options);
-  const engine = await selectEngine(options.engine ?? process.env.TFJS_BACKEND);
+  const engine = await selectEngine(readSettings(['engine'], { engine: options.engine }).engine);
   const say = (line: string) => process.stderr.write(`${line}\n`);
   say(`engine: ${engine.engine} (${engine.kernels})${engine.skipped.length ? `; passed over ${engine.skipped.join('; ')}` : ''}`);
-  const store = new LocalDirObjectStore(resolve(options.out));
+  const store = new FileObjectStore(resolve(options.out));
   const keys = new ArtifactKeys();
   const existing = await store.get(keys.result(options.sweep, trial.id));
   let result: TrialResult;

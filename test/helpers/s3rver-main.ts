@@ -1,13 +1,13 @@
 /**
- * Entry of the local S3-protocol server: runs s3rver in its own process because it needs
- * `node --openssl-legacy-provider` (DESIGN.md: paginated ListObjectsV2 fails with HTTP 500
- * otherwise). Configuration comes as JSON in argv[2]; readiness and errors go to the parent over
- * IPC; the process exits when the parent goes away or on SIGTERM.
+ * Entry of the tests' S3-protocol server: runs s3rver in its own process because it needs
+ * `node --openssl-legacy-provider` (paginated ListObjectsV2 answers HTTP 500 without it).
+ * Configuration comes as JSON in argv[2]; readiness and errors go to the parent over IPC; the
+ * process exits when the parent goes away or on SIGTERM.
  */
 import { mkdirSync } from 'node:fs';
 import { createRequire } from 'node:module';
 import type { Server } from 'node:http';
-import type { ServiceMessage } from './service-messages.js';
+import type { ServiceMessage } from '@denoise-sweep/orchestrator/local';
 
 interface S3rverOptions {
   address: string;

@@ -1,6 +1,7 @@
 import { mkdir } from 'node:fs/promises';
 import { resolve } from 'node:path';
-import { entryFile, spawnService } from './service-process.js';
+import { fileURLToPath } from 'node:url';
+import { spawnService } from '@denoise-sweep/orchestrator/local';
 import type { S3rverMainConfig } from './s3rver-main.js';
 
 export interface S3ServerOptions {
@@ -33,17 +34,19 @@ export interface S3Server {
  */
 export const S3RVER_CREDENTIALS = Object.freeze({ accessKeyId: 'S3RVER', secretAccessKey: 'S3RVER' });
 
+const ENTRY = fileURLToPath(new URL('./s3rver-main.ts', import.meta.url));
+
 /**
- * Starts s3rver (the local S3-protocol server, DESIGN.md) in a child Node process run with
- * --openssl-legacy-provider, which it needs for paginated listings. The child exits if this
- * process dies.
+ * Starts s3rver, an S3-protocol server that installs from npm, for the tests and benchmarks of
+ * the S3 backend. It runs in a child Node process with --openssl-legacy-provider, which it
+ * needs for paginated listings, and exits if this process dies.
  */
 export async function startS3Server(options: S3ServerOptions): Promise<S3Server> {
   const host = options.host ?? '127.0.0.1';
   const dir = resolve(options.dir);
   await mkdir(dir, { recursive: true });
   const config: S3rverMainConfig = { dir, host, port: options.port ?? 0, bucket: options.bucket };
-  const service = spawnService('s3rver', entryFile('s3rver-main'), ['--openssl-legacy-provider'], config);
+  const service = spawnService('s3rver', ENTRY, ['--openssl-legacy-provider', '--import', 'tsx'], config);
   try {
     const { port, pid } = await service.waitFor('ready', options.startTimeoutMs ?? 15_000);
     return { endpoint: `http://${host}:${port}`, port, bucket: options.bucket, pid, stop: () => service.stop() };

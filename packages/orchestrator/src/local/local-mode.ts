@@ -4,26 +4,24 @@ import { closeSync, existsSync, mkdirSync, openSync, readFileSync, rmSync, write
 import { createRequire } from 'node:module';
 import { availableParallelism } from 'node:os';
 import { dirname, join, resolve } from 'node:path';
-import type { RuntimeConfig } from '@denoise-sweep/shared';
-import { DEFAULT_BUCKET, DEFAULT_REGION } from '@denoise-sweep/shared';
-import { findFreePort, startRedisServer, startS3Server } from './local/index.js';
+import type { RuntimeConfig, RuntimeSettings, StoreConfig } from '@denoise-sweep/shared';
+import { fileStoreUrl, readSettings, storeConfigOf } from '@denoise-sweep/shared';
+import { findFreePort } from './free-port.js';
+import { startRedisServer } from './redis-server.js';
 
 /**
  * The embedded default: with no REDIS_URL, the orchestrator runs the whole system on this
- * machine from a state directory: its own redis-server (append-only file on), its own
- * S3-protocol store (s3rver, data on disk) and worker processes, all bound to 127.0.0.1.
- * Running again with the same state directory continues the same sweeps.
+ * machine from a state directory: its own redis-server (append-only file on) and worker
+ * processes bound to 127.0.0.1, with artifacts in `<state-dir>/store` as plain files (or in the
+ * store `--store` names). Running again with the same state directory continues the same sweeps.
  */
 export const DEFAULT_STATE_DIR = '.denoise-sweep';
 
-/** s3rver's built-in credentials; nothing else can reach a store bound to 127.0.0.1. */
-const LOCAL_S3_CREDENTIALS = { AWS_ACCESS_KEY_ID: 'S3RVER', AWS_SECRET_ACCESS_KEY: 'S3RVER' } as const;
-
-export interface LocalServicesFile {
+/** The running local sweep's services, in `<state-dir>/services.json`. */
+interface LocalServicesFile {
   pid: number;
   redisUrl: string;
-  s3Endpoint: string;
-  bucket: string;
+  store: StoreConfig;
   startedAt: string;
 }
 
@@ -36,7 +34,7 @@ export interface LocalServices {
   writeScrapeTargets(extra: { job: string; url: string }[]): void;
   /** Metrics URLs of the workers started so far. */
   workerMetricsUrls: string[];
-  /** Stops workers (they checkpoint first), then the store and Redis. */
+  /** Stops workers (they checkpoint first), then Redis. */
   stop(): Promise<void>;
 }
 
@@ -55,36 +53,43 @@ function processAlive(pid: number): boolean {
 }
 
 /** The services of a local sweep running right now from this state directory, if any. */
-export function runningLocalServices(stateDir: string): LocalServicesFile | undefined {
+function runningLocalServices(stateDir: string): LocalServicesFile | undefined {
   const file = join(stateDir, 'services.json');
   if (!existsSync(file)) return undefined;
   try {
     const services = JSON.parse(readFileSync(file, 'utf8')) as LocalServicesFile;
-    return processAlive(services.pid) ? services : undefined;
+    return processAlive(services.pid) && services.store ? services : undefined;
   } catch {
     return undefined;
   }
 }
 
-function localConfig(redisUrl: string, s3Endpoint: string): RuntimeConfig {
-  return { redisUrl, s3: { endpoint: s3Endpoint, bucket: DEFAULT_BUCKET, region: DEFAULT_REGION, prefix: '' } };
-}
+const STORE_URL_FILE = 'store-url';
 
-/** Sets the local store's credentials for this process's AWS SDK clients. */
-function useLocalCredentials(): void {
-  Object.assign(process.env, LOCAL_S3_CREDENTIALS);
+/**
+ * The store of a local state directory: the one the settings name (remembered for later
+ * commands), else the one remembered, else `<state-dir>/store`.
+ */
+export function localStore(stateDir: string, settings: RuntimeSettings): StoreConfig {
+  const remembered = join(stateDir, STORE_URL_FILE);
+  if (settings.storeUrl !== undefined) {
+    mkdirSync(stateDir, { recursive: true });
+    writeFileSync(remembered, `${settings.storeUrl}\n`);
+    return storeConfigOf(settings);
+  }
+  const url = existsSync(remembered) ? readFileSync(remembered, 'utf8').trim() : fileStoreUrl(join(stateDir, 'store'));
+  return storeConfigOf(settings, url);
 }
 
 /** Config for a command that needs a running local sweep's services, or undefined. */
 export function attachToLocal(stateDir: string): RuntimeConfig | undefined {
   const running = runningLocalServices(stateDir);
-  if (!running) return undefined;
-  useLocalCredentials();
-  return localConfig(running.redisUrl, running.s3Endpoint);
+  return running ? { redisUrl: running.redisUrl, store: running.store } : undefined;
 }
 
 function workerBin(): string {
-  if (process.env.DENOISE_SWEEP_WORKER_BIN) return process.env.DENOISE_SWEEP_WORKER_BIN;
+  const { workerBin: configured } = readSettings(['workerBin']);
+  if (configured) return configured;
   try {
     // A sibling program, found where npm installed it; not an import of its code.
     const pkg = createRequire(import.meta.url).resolve('@denoise-sweep/worker/package.json');
@@ -94,26 +99,34 @@ function workerBin(): string {
   }
 }
 
-/** Starts Redis and the S3-protocol store for a local sweep and records them in services.json. */
-export async function startLocalServices(stateDirArg: string): Promise<LocalServices> {
+/** The environment of a local worker: the parent's, with the queue and store pointed at ours. */
+function workerEnv(stateDir: string, config: RuntimeConfig, threads: number): NodeJS.ProcessEnv {
+  const env: NodeJS.ProcessEnv = {
+    ...process.env,
+    REDIS_URL: config.redisUrl,
+    STORE_URL: config.store.url,
+    S3_REGION: config.store.s3Region,
+    DENOISE_SWEEP_CACHE_DIR: join(stateDir, 'cache'),
+    // The cores shared out between the workers, unless the caller chose.
+    DENOISE_SWEEP_CPU_THREADS: process.env.DENOISE_SWEEP_CPU_THREADS ?? String(threads),
+  };
+  if (config.store.s3Endpoint !== undefined) env.S3_ENDPOINT = config.store.s3Endpoint;
+  return env;
+}
+
+/** Starts Redis for a local sweep and records it, with the store, in services.json. */
+export async function startLocalServices(stateDirArg: string, settings: RuntimeSettings): Promise<LocalServices> {
   const stateDir = resolve(stateDirArg);
   const running = runningLocalServices(stateDir);
   if (running) {
     throw new Error(`a local sweep is already running from ${stateDir} (pid ${running.pid}): wait for it, use 'orchestrator status', or pass another --state-dir`);
   }
   mkdirSync(join(stateDir, 'logs'), { recursive: true });
-  const redis = await startRedisServer({ dir: join(stateDir, 'redis') });
-  let s3;
-  try {
-    s3 = await startS3Server({ dir: join(stateDir, 's3'), bucket: DEFAULT_BUCKET });
-  } catch (error) {
-    await redis.stop();
-    throw error;
-  }
-  useLocalCredentials();
-  const config = localConfig(redis.url, s3.endpoint);
+  const store = localStore(stateDir, settings);
+  const redis = await startRedisServer({ dir: join(stateDir, 'redis'), redisServerPath: readSettings(['redisServerBin']).redisServerBin });
+  const config: RuntimeConfig = { redisUrl: redis.url, store };
   const servicesFile = join(stateDir, 'services.json');
-  const record: LocalServicesFile = { pid: process.pid, redisUrl: redis.url, s3Endpoint: s3.endpoint, bucket: DEFAULT_BUCKET, startedAt: new Date().toISOString() };
+  const record: LocalServicesFile = { pid: process.pid, redisUrl: redis.url, store, startedAt: new Date().toISOString() };
   writeFileSync(servicesFile, JSON.stringify(record, null, 2));
 
   const workers: ChildProcess[] = [];
@@ -128,17 +141,7 @@ export async function startLocalServices(stateDirArg: string): Promise<LocalServ
       const fd = openSync(logFile, 'a');
       const child = spawn(process.execPath, [bin, 'run', '--concurrency', '1', '--metrics-host', '127.0.0.1', '--metrics-port', String(metricsPort)], {
         stdio: ['ignore', fd, fd],
-        env: {
-          ...process.env,
-          ...LOCAL_S3_CREDENTIALS,
-          REDIS_URL: redis.url,
-          S3_ENDPOINT: s3.endpoint,
-          S3_BUCKET: DEFAULT_BUCKET,
-          S3_PREFIX: '',
-          DENOISE_SWEEP_CACHE_DIR: join(stateDir, 'cache'),
-          // The cores shared out between the workers, unless the caller chose.
-          DENOISE_SWEEP_CPU_THREADS: process.env.DENOISE_SWEEP_CPU_THREADS ?? String(threadsPerWorker),
-        },
+        env: workerEnv(stateDir, config, threadsPerWorker),
       });
       closeSync(fd);
       workers.push(child);
@@ -155,7 +158,6 @@ export async function startLocalServices(stateDirArg: string): Promise<LocalServ
       });
       w.kill('SIGTERM');
     })));
-    await s3.stop();
     await redis.stop();
     rmSync(servicesFile, { force: true });
   };
