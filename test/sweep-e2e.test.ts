@@ -10,6 +10,8 @@ import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import type { ResultRow } from '@denoise-sweep/orchestrator';
 import { ArtifactKeys, FileObjectStore } from '@denoise-sweep/shared';
+import { S3RVER_CREDENTIALS } from './helpers/s3-server.js';
+import { useLocalServices } from './helpers/services.js';
 import { PNG } from 'pngjs';
 import { afterAll, describe, expect, it } from 'vitest';
 
@@ -42,9 +44,13 @@ interface Run {
 }
 
 function run(...args: string[]): Promise<Run> {
+  return runWith({}, ...args);
+}
+
+function runWith(env: NodeJS.ProcessEnv, ...args: string[]): Promise<Run> {
   return new Promise((resolve) => {
     const child = spawn(process.execPath, [orchestrator, ...args], {
-      env: { ...process.env, REDIS_URL: '', S3_ENDPOINT: '', TFJS_BACKEND: 'cpu' },
+      env: { ...process.env, REDIS_URL: '', S3_ENDPOINT: '', TFJS_BACKEND: 'cpu', ...env },
     });
     let stdout = '';
     let stderr = '';
@@ -125,5 +131,32 @@ describe('a local sweep, end to end', () => {
     expect(parsed.counts.done).toBe(6);
     expect(parsed.trials.map((t) => t.id)).toEqual(expect.arrayContaining(firstIds));
     expect(await finishedAt()).toEqual(before);
+  });
+});
+
+describe('local mode with the store in S3', () => {
+  const services = useLocalServices({ redis: false });
+
+  it('trains with its own Redis and writes to the bucket --store names, which later commands remember', async () => {
+    const store = await services.newStore();
+    const s3StateDir = join(dir, 'state-s3');
+    const env = {
+      S3_ENDPOINT: services.s3.endpoint,
+      AWS_ACCESS_KEY_ID: S3RVER_CREDENTIALS.accessKeyId,
+      AWS_SECRET_ACCESS_KEY: S3RVER_CREDENTIALS.secretAccessKey,
+    };
+    const file = join(dir, 'e2e-s3.yaml');
+    writeFileSync(file, readFileSync(sweepFile([0.3]), 'utf8').replace('name: e2e tiny', 'name: e2e s3')
+      .replace('filters: {values: [[4], [4, 8]]}', 'filters: {value: [4]}').replace('epochs: {value: 2}', 'epochs: {value: 1}'));
+    const swept = await runWith(env, 'sweep', file, '--workers', '1', '--state-dir', s3StateDir, '--store', `s3://${store.bucket}/team`);
+    expect(swept.code, swept.stderr).toBe(0);
+    expect(swept.stderr).toContain(`artifacts in s3://${store.bucket}/team`);
+    // No --store: the state directory remembers the store of its sweeps.
+    const json = await runWith(env, 'results', 'e2e-s3', '--format', 'json', '--state-dir', s3StateDir);
+    expect(json.code, json.stderr).toBe(0);
+    const [row] = JSON.parse(json.stdout) as ResultRow[];
+    expect(row!.samples_uri).toBe(`s3://${store.bucket}/team/${new ArtifactKeys().samples('e2e-s3', row!.trial)}`);
+    expect(await store.exists(`team/${new ArtifactKeys().result('e2e-s3', row!.trial)}`)).toBe(true);
+    expect(existsSync(join(s3StateDir, 'store'))).toBe(false);
   });
 });
