@@ -8,7 +8,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import type { ObjectStore } from '@denoise-sweep/shared';
 import { FileObjectStore } from '@denoise-sweep/shared';
-import type { EpochMetrics } from '@denoise-sweep/worker';
+import type { EpochRecord } from '@denoise-sweep/shared';
 import { CheckpointStore, checkpointName, pruneCheckpoints } from '@denoise-sweep/worker';
 import { afterAll, describe, expect, it } from 'vitest';
 import { useLocalServices } from './helpers/services.js';
@@ -38,8 +38,8 @@ async function filesIn(objects: ObjectStore, name: string): Promise<string[]> {
   return (await objects.list(`${PREFIX}/${name}/`)).map((k) => k.split('/').at(-1)!);
 }
 
-const metrics = (epoch: number, valLoss: number, psnr: number): EpochMetrics => ({
-  epoch, trainLoss: valLoss, valLoss, psnr, ssim: 0.5, noisyPsnr: 10, trainSeconds: 1, evalSeconds: 1, imagesPerSec: 1,
+const metrics = (epoch: number, valLoss: number, psnr: number): EpochRecord => ({
+  epoch, train_loss: valLoss, val_loss: valLoss, psnr, ssim: 0.5, noisy_psnr: 10, train_seconds: 1, eval_seconds: 1, images_per_sec: 1,
 });
 
 describe.each(stores)('checkpoint retention on %s', (_label, fresh) => {
@@ -88,7 +88,7 @@ describe.each(stores)('checkpoint retention on %s', (_label, fresh) => {
 
   it('killed after a new manifest and before pruning: resumes from the newest, and the next prune catches up', async () => {
     const { objects, store } = await setup(0);
-    const history: EpochMetrics[] = [];
+    const history: EpochRecord[] = [];
     const retention = { keep: 'best', metric: { name: 'val_loss', goal: 'minimize' } } as const;
     for (const [e, loss] of [[1, 0.05], [2, 0.02], [3, 0.04]] as const) {
       await store.save(checkpointName(e), filesOf(checkpointName(e)));

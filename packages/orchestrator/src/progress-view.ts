@@ -1,18 +1,5 @@
 import type { SweepStatus } from './sweep-state.js';
-
-/** Fraction of the sweep's training done, counting running trials by their epochs and batches. */
-export function sweepFraction(status: SweepStatus): number {
-  if (status.trials.length === 0) return 1;
-  let done = 0;
-  for (const t of status.trials) {
-    if (t.state === 'done' || t.state === 'failed' || t.state === 'cancelled') done += 1;
-    else if (t.progress && t.progress.epochs > 0) {
-      const inEpoch = t.progress.batches > 0 ? t.progress.batch / t.progress.batches : 0;
-      done += Math.min(1, (t.progress.epoch + inEpoch) / t.progress.epochs);
-    }
-  }
-  return done / status.trials.length;
-}
+import { sweepFraction } from './sweep-state.js';
 
 export function formatDuration(seconds: number): string {
   if (!Number.isFinite(seconds)) return '?';

@@ -1,9 +1,9 @@
 import type { ArtifactKeys, DatasetRef, ObjectStore, SweepSpec, Trial, TrainJobData } from '@denoise-sweep/shared';
-import { JOB_NAME, QUEUE_PREFIX, cancelKey, jobIdFor, sweepId } from '@denoise-sweep/shared';
+import { JOB_NAME, QUEUE_PREFIX, cancelKey, jobIdFor, mapLimit, sweepId, writeTrialConfig } from '@denoise-sweep/shared';
 import type { JobsOptions, Queue } from 'bullmq';
 import type { Redis } from 'ioredis';
 import { touchSweep } from './sweep-index.js';
-import { mapLimit, sweepRecord } from './sweep-record.js';
+import { sweepRecord } from './sweep-record.js';
 
 /** Retries of a failing trial, each resuming from its checkpoint, with exponential backoff. */
 export const TRIAL_JOB_OPTIONS: JobsOptions = {
@@ -68,7 +68,7 @@ export async function enqueueSweep(options: EnqueueOptions): Promise<EnqueueOutc
       outcome.done += 1;
     } else {
       const configKey = keys.trialConfig(sweep, trial.id);
-      if (!stored.has(configKey)) await store.put(configKey, JSON.stringify({ sweep, ...trial }, null, 2));
+      if (!stored.has(configKey)) await writeTrialConfig(store, keys, sweep, trial);
       const job = await queue.getJob(jobIdFor(sweep, trial.id));
       const state = job ? await job.getState() : 'unknown';
       if (job && state === 'failed') {

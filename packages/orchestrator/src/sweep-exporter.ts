@@ -1,13 +1,12 @@
 import { hostname } from 'node:os';
 import type { ArtifactKeys, ObjectStore, TrainJobData, TrialResult } from '@denoise-sweep/shared';
-import { EXPORTER_METRICS as M, TRIAL_RESULT_LABELS } from '@denoise-sweep/shared';
+import { EXPORTER_METRICS as M, TRIAL_RESULT_LABELS, readJson } from '@denoise-sweep/shared';
 import type { Queue } from 'bullmq';
 import type { Redis } from 'ioredis';
 import { Gauge, Histogram, Registry, collectDefaultMetrics, exponentialBuckets } from 'prom-client';
-import { sweepFraction } from './progress-view.js';
+import { sweepFraction } from './sweep-state.js';
 import { recentSweeps } from './sweep-index.js';
 import type { SweepRecord } from './sweep-record.js';
-import { readJson } from './sweep-record.js';
 import { readSweepStatus, sweepCancelled, TRIAL_STATES } from './sweep-state.js';
 
 export interface SweepExporterOptions {

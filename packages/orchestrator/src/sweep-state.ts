@@ -1,9 +1,8 @@
 import type { ArtifactKeys, ObjectStore, TrainJobData, TrainProgress, TrialFailure, TrialResult } from '@denoise-sweep/shared';
-import { CANCELLED_REASON, QUEUE_PREFIX, cancelKey, jobIdFor } from '@denoise-sweep/shared';
+import { CANCELLED_REASON, QUEUE_PREFIX, cancelKey, jobIdFor, mapLimit, readJson } from '@denoise-sweep/shared';
 import type { Redis } from 'ioredis';
 import type { Queue } from 'bullmq';
 import type { SweepRecord } from './sweep-record.js';
-import { mapLimit, readJson } from './sweep-record.js';
 
 /**
  * What a trial is doing. `done` comes from the store (result.json exists), the rest from the
@@ -92,4 +91,18 @@ export async function sweepCancelled(redis: Redis | undefined, sweep: string): P
 export function isSettled(status: SweepStatus): boolean {
   const c = status.counts;
   return c.running + c.waiting + c.retrying + c.missing === 0;
+}
+
+/** Fraction of the sweep's training done, counting running trials by their epochs and batches. */
+export function sweepFraction(status: SweepStatus): number {
+  if (status.trials.length === 0) return 1;
+  let done = 0;
+  for (const t of status.trials) {
+    if (t.state === 'done' || t.state === 'failed' || t.state === 'cancelled') done += 1;
+    else if (t.progress && t.progress.epochs > 0) {
+      const inEpoch = t.progress.batches > 0 ? t.progress.batch / t.progress.batches : 0;
+      done += Math.min(1, (t.progress.epoch + inEpoch) / t.progress.epochs);
+    }
+  }
+  return done / status.trials.length;
 }

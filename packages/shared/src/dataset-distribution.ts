@@ -1,7 +1,8 @@
-import { createHash, randomBytes } from 'node:crypto';
+import { createHash } from 'node:crypto';
 import { createReadStream } from 'node:fs';
-import { mkdir, readFile, rename, rm, stat, writeFile } from 'node:fs/promises';
+import { mkdir, readFile, stat } from 'node:fs/promises';
 import { join } from 'node:path';
+import { writeFileAtomic } from './atomic-file.js';
 import type { ArtifactKeys } from './artifact-keys.js';
 import { canonicalJson } from './canonical-json.js';
 import { FASHION_MNIST_DATASET, FASHION_MNIST_FILES } from './fashion-mnist-files.js';
@@ -122,18 +123,6 @@ function parseManifest(bytes: Uint8Array, where: string, ref: DatasetRef): Datas
   return m as DatasetManifest;
 }
 
-/** Writes bytes to path atomically: a private temporary name, then rename, so concurrent fetches never see half a file. */
-async function writeAtomically(path: string, bytes: Uint8Array): Promise<void> {
-  const tmp = `${path}.${process.pid}.${randomBytes(6).toString('hex')}.tmp`;
-  try {
-    await writeFile(tmp, bytes);
-    await rename(tmp, path);
-  } catch (err) {
-    await rm(tmp, { force: true });
-    throw err;
-  }
-}
-
 /** Whether a cached file is present with the manifest's size and sha256. */
 async function cachedFileIsValid(path: string, file: DatasetFile): Promise<boolean> {
   try {
@@ -166,7 +155,7 @@ async function loadManifest(store: ObjectStore, keys: ArtifactKeys, ref: Dataset
     );
   }
   const manifest = parseManifest(bytes, store.uri(key), ref);
-  await writeAtomically(cachedPath, bytes);
+  await writeFileAtomic(cachedPath, bytes);
   return manifest;
 }
 
@@ -198,7 +187,7 @@ export async function fetchDataset(store: ObjectStore, keys: ArtifactKeys, ref: 
         'corrupt',
       );
     }
-    await writeAtomically(path, bytes);
+    await writeFileAtomic(path, bytes);
   }
   return dir;
 }

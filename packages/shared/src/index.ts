@@ -25,10 +25,13 @@ export {
   type DatasetLimits, type NumericParamName, type ParamName, type Trial, type TrialParams,
 } from './trial.js';
 export { TRIAL_ID_LENGTH, trialId } from './trial-id.js';
+export { writeTrialConfig, type TrialConfigFile } from './trial-config.js';
 export { STOP_REASONS, isStopReason, stopReasonOf, type StopReason } from './trial-stop.js';
 export { validateDatasetLimits, validateTrial, validateTrialParams } from './trial-validate.js';
 export { ArtifactKeys } from './artifact-keys.js';
-export { assertSafeKey, FileObjectStore, openStreamSource, type ObjectStore, type StreamSource } from './object-store.js';
+export { assertSafeKey, FileObjectStore, openStreamSource, readJson, type ObjectStore, type StreamSource } from './object-store.js';
+export { temporaryNameBeside, writeFileAtomic } from './atomic-file.js';
+export { mapLimit } from './map-limit.js';
 export { ObjectStoreError } from './object-store-error.js';
 export {
   DATASET_MANIFEST_FILE, DatasetDistributionError, FASHION_MNIST_GZ_FILES, fetchDataset, manifestBytes, publishDataset,

@@ -1,8 +1,9 @@
 import { createWriteStream } from 'node:fs';
-import { mkdir, readdir, readFile, rename, rm, stat, writeFile } from 'node:fs/promises';
+import { mkdir, readdir, readFile, rename, rm, stat } from 'node:fs/promises';
 import { dirname, join, relative, sep } from 'node:path';
 import type { Readable } from 'node:stream';
 import { pipeline } from 'node:stream/promises';
+import { temporaryNameBeside, writeFileAtomic } from './atomic-file.js';
 
 /**
  * The few object-store verbs training and the orchestrator need, with two backends chosen by
@@ -33,6 +34,12 @@ export interface ObjectStore {
   close(): void;
 }
 
+/** An object's JSON, parsed, or undefined when there is no such key. */
+export async function readJson<T>(store: ObjectStore, key: string): Promise<T | undefined> {
+  const bytes = await store.get(key);
+  return bytes ? (JSON.parse(Buffer.from(bytes).toString('utf8')) as T) : undefined;
+}
+
 /** A stream, or a function that opens a fresh one for each attempt. */
 export type StreamSource = Readable | (() => Readable);
 
@@ -45,14 +52,6 @@ export function assertSafeKey(key: string): void {
   if (key === '' || key.startsWith('/') || key.endsWith('/') || key.split('/').some((part) => part === '' || part === '.' || part === '..')) {
     throw new Error(`unsafe object key '${key}': keys are relative paths without empty, '.' or '..' segments`);
   }
-}
-
-let tmpCounter = 0;
-
-/** A name beside path that no other writer (process or concurrent call) uses. */
-function tmpName(path: string): string {
-  tmpCounter += 1;
-  return `${path}.${process.pid}.${Date.now()}.${tmpCounter}.tmp`;
 }
 
 function isNotFound(err: unknown): boolean {
@@ -77,20 +76,13 @@ export class FileObjectStore implements ObjectStore {
   async put(key: string, body: Uint8Array | string): Promise<void> {
     const path = this.path(key);
     await mkdir(dirname(path), { recursive: true });
-    const tmp = tmpName(path);
-    try {
-      await writeFile(tmp, body);
-      await rename(tmp, path);
-    } catch (err) {
-      await rm(tmp, { force: true });
-      throw err;
-    }
+    await writeFileAtomic(path, body);
   }
 
   async putStream(key: string, body: StreamSource, contentLength?: number): Promise<void> {
     const path = this.path(key);
     await mkdir(dirname(path), { recursive: true });
-    const tmp = tmpName(path);
+    const tmp = temporaryNameBeside(path);
     try {
       await pipeline(openStreamSource(body), createWriteStream(tmp));
       if (contentLength !== undefined) {

@@ -1,9 +1,9 @@
 import { describe, expect, it } from 'vitest';
 import { bestCheckpoint, bestEpoch } from './checkpoint-retention.js';
-import type { EpochMetrics } from './trainer-state.js';
+import type { EpochRecord } from '@denoise-sweep/shared';
 
-const epoch = (n: number, valLoss: number, psnr: number, ssim: number): EpochMetrics => ({
-  epoch: n, trainLoss: valLoss, valLoss, psnr, ssim, noisyPsnr: 10, trainSeconds: 1, evalSeconds: 1, imagesPerSec: 1,
+const epoch = (n: number, valLoss: number, psnr: number, ssim: number): EpochRecord => ({
+  epoch: n, train_loss: valLoss, val_loss: valLoss, psnr, ssim, noisy_psnr: 10, train_seconds: 1, eval_seconds: 1, images_per_sec: 1,
 });
 
 const history = [
@@ -14,7 +14,7 @@ const history = [
 ];
 
 describe('bestEpoch', () => {
-  it('maps each sweep metric to its EpochMetrics field and follows the goal', () => {
+  it('reads each sweep metric from its EpochRecord field and follows the goal', () => {
     expect(bestEpoch(history, { name: 'val_loss', goal: 'minimize' })).toBe(2);
     expect(bestEpoch(history, { name: 'val_loss', goal: 'maximize' })).toBe(1);
     expect(bestEpoch(history, { name: 'psnr', goal: 'maximize' })).toBe(3);

@@ -1,22 +1,14 @@
-import type { CheckpointRetention, MetricName, SweepMetric } from '@denoise-sweep/shared';
+import type { CheckpointRetention, EpochRecord, SweepMetric } from '@denoise-sweep/shared';
 import type { CheckpointStore, PruneOutcome } from './checkpoint-store.js';
 import { checkpointName } from './checkpoint-store.js';
-import type { EpochMetrics } from './trainer-state.js';
-
-/** The EpochMetrics field behind each sweep metric name. */
-export const EPOCH_METRIC_FIELDS = {
-  val_loss: 'valLoss',
-  psnr: 'psnr',
-  ssim: 'ssim',
-} as const satisfies Record<MetricName, keyof EpochMetrics>;
 
 /**
  * The epoch that is best by the metric (a tie goes to the earlier epoch; NaN is never best),
  * or undefined when the history holds no epoch with a number for it.
  */
-export function bestEpoch(history: readonly EpochMetrics[], metric: SweepMetric): number | undefined {
-  const field = EPOCH_METRIC_FIELDS[metric.name];
-  let best: EpochMetrics | undefined;
+export function bestEpoch(history: readonly EpochRecord[], metric: SweepMetric): number | undefined {
+  const field = metric.name;
+  let best: EpochRecord | undefined;
   for (const m of history) {
     const value = m[field];
     if (Number.isNaN(value)) continue;
@@ -26,7 +18,7 @@ export function bestEpoch(history: readonly EpochMetrics[], metric: SweepMetric)
 }
 
 /** The name of the best epoch's checkpoint (`epoch-NNNN`), or undefined. */
-export function bestCheckpoint(history: readonly EpochMetrics[], metric: SweepMetric): string | undefined {
+export function bestCheckpoint(history: readonly EpochRecord[], metric: SweepMetric): string | undefined {
   const epoch = bestEpoch(history, metric);
   return epoch === undefined ? undefined : checkpointName(epoch);
 }
@@ -39,7 +31,7 @@ export function bestCheckpoint(history: readonly EpochMetrics[], metric: SweepMe
 export async function pruneCheckpoints(
   store: CheckpointStore,
   retention: CheckpointRetention,
-  history: readonly EpochMetrics[],
+  history: readonly EpochRecord[],
   log: (message: string) => void = () => {},
 ): Promise<PruneOutcome | undefined> {
   if (retention.keep === 'all') return undefined;

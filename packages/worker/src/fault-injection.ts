@@ -1,5 +1,5 @@
 import { readSettings, UsageError } from '@denoise-sweep/shared';
-import type { BatchProgress } from './trainer.js';
+import type { BatchProgress } from './epoch-loop.js';
 import { TrainingDivergedError } from './training-failure.js';
 
 /** The variable that injects faults into training children, for tests and drills. */

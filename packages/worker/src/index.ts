@@ -4,7 +4,7 @@
  */
 export { ENGINE_NAMES, nvidiaGpuPresent, selectEngine, type EngineName, type SelectedEngine } from './backend.js';
 export { CheckpointStore, checkpointName, MANIFEST_FILE, type Checkpoint, type CheckpointManifest, type PruneOutcome } from './checkpoint-store.js';
-export { bestCheckpoint, bestEpoch, EPOCH_METRIC_FIELDS, pruneCheckpoints } from './checkpoint-retention.js';
+export { bestCheckpoint, bestEpoch, pruneCheckpoints } from './checkpoint-retention.js';
 export {
   DEBIAN_FASHION_MNIST_DIR, FASHION_MNIST_FILES, fashionMnistDir, loadFashionMnist,
   type FashionMnist, type ImageSet, type LoadFashionMnistOptions,
@@ -17,6 +17,6 @@ export { addGaussianNoise } from './noise.js';
 export { ResumableAdam, type AdamOptions } from './resumable-adam.js';
 export { Rng, type RngState } from './rng.js';
 export { renderSampleGrid, sampleGridSize } from './samples-png.js';
-export { trainTrial, type BatchProgress, type TrainOptions, type TrainOutcome } from './trainer.js';
-export type { EpochMetrics, TrainerState, TrainingParams } from './trainer-state.js';
-export { executeTrial, toEpochRecord, toTrainingParams, type ExecuteTrialOptions, type TrialOutcome } from './trial-execution.js';
+export { trainEpochs, type BatchProgress, type EpochLoopOptions, type EpochLoopOutcome } from './epoch-loop.js';
+export type { TrainerState } from './trainer-state.js';
+export { executeTrial, type ExecuteTrialOptions, type TrialOutcome } from './trial-execution.js';

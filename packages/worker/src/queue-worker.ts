@@ -1,6 +1,6 @@
 import { hostname } from 'node:os';
 import type { StoreConfig, TrainJobData, TrainJobResult, TrialFailure, TrialResult } from '@denoise-sweep/shared';
-import { ArtifactKeys, CANCELLED_REASON, QUEUE_NAME, QUEUE_PREFIX, cancelKey, validateTrainJobData } from '@denoise-sweep/shared';
+import { ArtifactKeys, CANCELLED_REASON, QUEUE_NAME, QUEUE_PREFIX, cancelKey, readJson, validateTrainJobData } from '@denoise-sweep/shared';
 import type { ObjectStore } from '@denoise-sweep/shared';
 import type { Job } from 'bullmq';
 import { UnrecoverableError, WaitingError, Worker } from 'bullmq';
@@ -121,12 +121,11 @@ export class QueueWorker {
       throw new WaitingError();
     }
     const resultKey = this.keys.result(data.sweep, data.trial.id);
-    const existing = await this.options.store.get(resultKey);
+    const existing = await readJson<TrialResult>(this.options.store, resultKey);
     if (existing) {
-      // S3 is the source of truth: a trial with a result is done, whatever the queue says.
-      const result = JSON.parse(Buffer.from(existing).toString('utf8')) as TrialResult;
+      // The store is the source of truth: a trial with a result is done, whatever the queue says.
       log.info('trial already has a result; not training it again');
-      return summary(result, resultKey);
+      return summary(existing, resultKey);
     }
 
     const trainer = this.idleProcess();

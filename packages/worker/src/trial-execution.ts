@@ -5,9 +5,8 @@ import { CheckpointStore, checkpointName } from './checkpoint-store.js';
 import type { FashionMnistCache } from './fashion-mnist.js';
 import { loadFashionMnist } from './fashion-mnist.js';
 import { renderSampleGrid } from './samples-png.js';
-import type { BatchProgress, TrainOutcome } from './trainer.js';
-import { trainTrial } from './trainer.js';
-import type { EpochMetrics, TrainingParams } from './trainer-state.js';
+import type { BatchProgress, EpochLoopOutcome } from './epoch-loop.js';
+import { trainEpochs } from './epoch-loop.js';
 
 export interface ExecuteTrialOptions {
   store: ObjectStore;
@@ -31,7 +30,7 @@ export interface ExecuteTrialOptions {
 }
 
 export interface TrialOutcome {
-  status: TrainOutcome['status'];
+  status: EpochLoopOutcome['status'];
   /** Why it stopped (status 'stopped'). */
   stopReason?: StopReason;
   /** Present when the trial completed. */
@@ -39,53 +38,23 @@ export interface TrialOutcome {
   epochsDone: number;
 }
 
-export function toTrainingParams(trial: Trial): TrainingParams {
-  const p = trial.params;
-  return {
-    noiseFactor: p.noise_factor,
-    filters: [...p.filters],
-    epochs: p.epochs,
-    batchSize: p.batch_size,
-    learningRate: p.learning_rate,
-    seed: p.seed,
-    trainLimit: trial.dataset.train_limit,
-    testLimit: trial.dataset.test_limit,
-  };
-}
-
-export function toEpochRecord(m: EpochMetrics): EpochRecord {
-  return {
-    epoch: m.epoch,
-    train_loss: m.trainLoss,
-    val_loss: m.valLoss,
-    psnr: m.psnr,
-    ssim: m.ssim,
-    noisy_psnr: m.noisyPsnr,
-    train_seconds: m.trainSeconds,
-    eval_seconds: m.evalSeconds,
-    images_per_sec: m.imagesPerSec,
-  };
-}
-
-const jsonl = (history: EpochMetrics[]) => history.map((m) => JSON.stringify(toEpochRecord(m))).join('\n') + '\n';
+const jsonl = (history: readonly EpochRecord[]) => history.map((r) => JSON.stringify(r)).join('\n') + '\n';
 
 /**
- * Runs one trial against an object store: writes its config, resumes from its newest complete
- * checkpoint, checkpoints and rewrites metrics.jsonl after every epoch (object stores cannot
- * append), and on completion writes samples.png, then result.json last: a trial whose
- * result.json exists is done.
+ * Runs one trial against an object store: resumes from its newest complete checkpoint,
+ * checkpoints and rewrites metrics.jsonl after every epoch (object stores cannot append), and
+ * on completion writes samples.png, then result.json last: a trial whose result.json exists is
+ * done. Its config.json is the enqueuer's to write (writeTrialConfig), before the trial runs.
  */
 export async function executeTrial(options: ExecuteTrialOptions): Promise<TrialOutcome> {
   const { store, keys, sweep, trial, engine } = options;
   const log = options.log ?? (() => {});
   const started = performance.now();
-  const params = toTrainingParams(trial);
-  await store.put(keys.trialConfig(sweep, trial.id), JSON.stringify({ sweep, ...trial }, null, 2));
-  const data = await loadFashionMnist({ dir: options.datasetDir, trainLimit: params.trainLimit, testLimit: params.testLimit, cache: options.datasetCache });
+  const { dataset } = trial;
+  const data = await loadFashionMnist({ dir: options.datasetDir, trainLimit: dataset.train_limit, testLimit: dataset.test_limit, cache: options.datasetCache });
   const checkpoints = new CheckpointStore(store, keys.checkpoints(sweep, trial.id), { onWarning: log, onSave: options.onCheckpoint });
-  const history: EpochMetrics[] = [];
-  const outcome = await trainTrial({
-    params,
+  const outcome = await trainEpochs({
+    trial,
     data,
     checkpoints,
     log,
@@ -93,21 +62,20 @@ export async function executeTrial(options: ExecuteTrialOptions): Promise<TrialO
     onResume: options.onResume,
     signal: options.signal,
     retention: options.retention,
-    onEpoch: async (metrics) => {
-      history.push(metrics);
-      await options.onEpoch?.(toEpochRecord(metrics));
+    onEpoch: async (record, history) => {
+      // The history includes the epochs done before a resume: all of it, every epoch.
+      await store.put(keys.metrics(sweep, trial.id), jsonl(history));
+      await options.onEpoch?.(record);
     },
   });
-  // The trainer's history includes epochs done before a resume; write all of it.
-  await store.put(keys.metrics(sweep, trial.id), jsonl(outcome.history.length ? outcome.history : history));
   if (outcome.status !== 'completed' || !outcome.samples) return { status: outcome.status, stopReason: outcome.stopReason, epochsDone: outcome.epochsDone };
 
   const last = outcome.history.at(-1);
   if (!last) throw new Error(`trial ${trial.id} completed without any epoch`);
   const samplesKey = keys.samples(sweep, trial.id);
   await store.put(samplesKey, renderSampleGrid(outcome.samples, outcome.samples.count));
-  const sum = (f: (m: EpochMetrics) => number) => outcome.history.reduce((s, m) => s + f(m), 0);
-  const trainSeconds = sum((m) => m.trainSeconds);
+  const sum = (f: (r: EpochRecord) => number) => outcome.history.reduce((s, r) => s + f(r), 0);
+  const trainSeconds = sum((r) => r.train_seconds);
   const result: TrialResult = {
     format: 1,
     sweep,
@@ -116,20 +84,20 @@ export async function executeTrial(options: ExecuteTrialOptions): Promise<TrialO
     dataset: trial.dataset,
     status: 'completed',
     final: {
-      train_loss: last.trainLoss,
-      val_loss: last.valLoss,
+      train_loss: last.train_loss,
+      val_loss: last.val_loss,
       psnr: last.psnr,
       ssim: last.ssim,
-      noisy_psnr: last.noisyPsnr,
+      noisy_psnr: last.noisy_psnr,
     },
     epochs_completed: outcome.epochsDone,
     param_count: outcome.paramCount,
     engine: { name: engine.engine, backend: engine.backend, kernels: engine.kernels },
     timings: {
       train_seconds: trainSeconds,
-      eval_seconds: sum((m) => m.evalSeconds),
+      eval_seconds: sum((r) => r.eval_seconds),
       wall_seconds: (performance.now() - started) / 1000,
-      images_per_sec: (params.trainLimit * outcome.history.length) / trainSeconds,
+      images_per_sec: (dataset.train_limit * outcome.history.length) / trainSeconds,
     },
     resumed_from: outcome.resumedFrom ?? null,
     checkpoint_key: `${keys.checkpoints(sweep, trial.id)}/${checkpointName(outcome.epochsDone)}`,

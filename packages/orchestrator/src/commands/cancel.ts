@@ -1,7 +1,7 @@
-import { QUEUE_PREFIX, cancelKey, jobIdFor } from '@denoise-sweep/shared';
+import { QUEUE_PREFIX, cancelKey, jobIdFor, mapLimit } from '@denoise-sweep/shared';
 import { Command } from 'commander';
 import type { CliIo } from '../cli-io.js';
-import { loadSweepRecord, mapLimit } from '../sweep-record.js';
+import { loadSweepRecord } from '../sweep-record.js';
 import type { RuntimeOptions } from './runtime-options.js';
 import { addSettingOptions, RUNTIME_HELP, withConnections } from './runtime-options.js';
 

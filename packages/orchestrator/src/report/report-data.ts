@@ -1,8 +1,7 @@
 import type { ArtifactKeys, EpochRecord, ObjectStore, ParamName, TrialParams } from '@denoise-sweep/shared';
-import { PARAM_NAMES, expandSweep } from '@denoise-sweep/shared';
+import { PARAM_NAMES, expandSweep, mapLimit } from '@denoise-sweep/shared';
 import type { ResultRow } from '../results-report.js';
 import { resultRows } from '../results-report.js';
-import { mapLimit } from '../sweep-record.js';
 import type { SweepStatus, TrialState } from '../sweep-state.js';
 
 /**

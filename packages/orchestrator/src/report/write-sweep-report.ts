@@ -1,6 +1,7 @@
-import { mkdir, rename, writeFile } from 'node:fs/promises';
+import { mkdir } from 'node:fs/promises';
 import { dirname, resolve } from 'node:path';
 import type { ArtifactKeys, ObjectStore } from '@denoise-sweep/shared';
+import { writeFileAtomic } from '@denoise-sweep/shared';
 import type { SweepStatus } from '../sweep-state.js';
 import { gatherReportData } from './report-data.js';
 import { renderReportHtml } from './report-html.js';
@@ -35,10 +36,8 @@ export async function writeSweepReport({ status, store, keys, out }: WriteSweepR
   const path = resolve(out);
   const html = await renderSweepReport(status, store, keys);
   await mkdir(dirname(path), { recursive: true });
-  const tmp = `${path}.${process.pid}.tmp`;
   try {
-    await writeFile(tmp, html, 'utf8');
-    await rename(tmp, path);
+    await writeFileAtomic(path, html);
   } catch (error) {
     throw new Error(`cannot write the report to ${path} (${(error as Error).message}): check --out and that its directory is writable`, { cause: error });
   }

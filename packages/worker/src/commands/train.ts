@@ -1,6 +1,6 @@
 import { resolve } from 'node:path';
 import type { EpochRecord, Trial, TrialResult } from '@denoise-sweep/shared';
-import { ArtifactKeys, DEFAULT_DATASET_LIMITS, FileObjectStore, DEFAULT_TRIAL_PARAMS, readSettings, settingFlags, UsageError, trialId, validateDatasetLimits, validateTrialParams } from '@denoise-sweep/shared';
+import { ArtifactKeys, DEFAULT_DATASET_LIMITS, FileObjectStore, DEFAULT_TRIAL_PARAMS, readJson, readSettings, settingFlags, UsageError, writeTrialConfig, trialId, validateDatasetLimits, validateTrialParams } from '@denoise-sweep/shared';
 import { Command } from 'commander';
 import { selectEngine } from '../backend.js';
 import { fashionMnistDir } from '../fashion-mnist.js';
@@ -111,13 +111,14 @@ export async function trainFromFlags(options: TrainCommandOptions): Promise<void
   say(`engine: ${engine.engine} (${engine.kernels})${engine.skipped.length ? `; passed over ${engine.skipped.join('; ')}` : ''}`);
   const store = new FileObjectStore(resolve(options.out));
   const keys = new ArtifactKeys();
-  const existing = await store.get(keys.result(options.sweep, trial.id));
+  const existing = await readJson<TrialResult>(store, keys.result(options.sweep, trial.id));
   let result: TrialResult;
   if (existing) {
     say(`trial ${trial.id} is already done; its result:`);
-    result = JSON.parse(Buffer.from(existing).toString('utf8')) as TrialResult;
+    result = existing;
   } else {
     say(`trial ${trial.id}: ${JSON.stringify(trial.params)} on ${trial.dataset.train_limit} train / ${trial.dataset.test_limit} test images`);
+    await writeTrialConfig(store, keys, options.sweep, trial);
     const bar = new ProgressBar();
     const outcome = await executeTrial({
       store,

@@ -9,29 +9,19 @@ import { bestCheckpoint } from './checkpoint-retention.js';
 import { CheckpointStore } from './checkpoint-store.js';
 import type { FashionMnist } from './fashion-mnist.js';
 import { DEBIAN_FASHION_MNIST_DIR, loadFashionMnist } from './fashion-mnist.js';
-import { trainTrial } from './trainer.js';
-import type { TrainingParams } from './trainer-state.js';
+import { trainEpochs } from './epoch-loop.js';
+import { TINY_TRIAL } from './testing/tiny-trial.js';
 
-/** The setup of trainer.test.ts's exact-resume tests: 3 epochs of 8 batches on real Fashion-MNIST. */
 const root = mkdtempSync(join(tmpdir(), 'trainer-retention-'));
 let small: FashionMnist;
-const params: TrainingParams = {
-  noiseFactor: 0.5,
-  filters: [4, 8],
-  epochs: 3,
-  batchSize: 32,
-  learningRate: 0.002,
-  seed: 11,
-  trainLimit: 256,
-  testLimit: 64,
-};
+const trial = TINY_TRIAL;
 // val_loss falls every epoch here, so the inverted goal makes epoch 1 the best: the best is
 // then never the newest checkpoint, and retention has two to keep.
 const best: CheckpointRetention = { keep: 'best', metric: { name: 'val_loss', goal: 'maximize' } };
 
 beforeAll(async () => {
   await selectEngine('cpu');
-  small = await loadFashionMnist({ dir: DEBIAN_FASHION_MNIST_DIR, trainLimit: params.trainLimit, testLimit: params.testLimit });
+  small = await loadFashionMnist({ dir: DEBIAN_FASHION_MNIST_DIR, trainLimit: trial.dataset.train_limit, testLimit: trial.dataset.test_limit });
 });
 afterAll(() => rmSync(root, { recursive: true, force: true }));
 
@@ -42,16 +32,16 @@ function storeAt(name: string): { objects: FileObjectStore; checkpoints: () => C
 
 const weightsOf = async (objects: FileObjectStore, name = 'epoch-0003') => Buffer.from((await objects.get(`checkpoints/${name}/weights.bin`))!);
 
-describe('trainTrial with checkpoint retention', () => {
+describe('trainEpochs with checkpoint retention', () => {
   let straightWeights: Buffer;
   let straightValLoss: number[];
 
   beforeAll(async () => {
     const straight = storeAt('straight');
-    const full = await trainTrial({ params, data: small, checkpoints: straight.checkpoints() });
+    const full = await trainEpochs({ trial, data: small, checkpoints: straight.checkpoints() });
     expect(await straight.checkpoints().names()).toEqual(['epoch-0001', 'epoch-0002', 'epoch-0003']);
     straightWeights = await weightsOf(straight.objects);
-    straightValLoss = full.history.map((m) => m.valLoss);
+    straightValLoss = full.history.map((m) => m.val_loss);
   });
 
   it('best: keeps the best epoch and the newest after every checkpoint, and still resumes exactly', async () => {
@@ -59,8 +49,8 @@ describe('trainTrial with checkpoint retention', () => {
     const seen: string[][] = [];
     let batches = 0;
     const stop = new AbortController();
-    const first = await trainTrial({
-      params,
+    const first = await trainEpochs({
+      trial,
       data: small,
       checkpoints: retained.checkpoints(),
       retention: best,
@@ -76,15 +66,15 @@ describe('trainTrial with checkpoint retention', () => {
     // The shutdown checkpoint is the newest; epoch 1 is the best epoch so far.
     expect(await retained.checkpoints().names()).toEqual(['epoch-0001', 'epoch-0001-batch-000003']);
 
-    const second = await trainTrial({
-      params,
+    const second = await trainEpochs({
+      trial,
       data: small,
       checkpoints: retained.checkpoints(),
       retention: best,
       onEpoch: async () => void seen.push(await retained.checkpoints().names()),
     });
     expect(second).toMatchObject({ status: 'completed', epochsDone: 3, resumedFrom: 'epoch-0001-batch-000003' });
-    expect(second.history.map((m) => m.valLoss)).toEqual(straightValLoss);
+    expect(second.history.map((m) => m.val_loss)).toEqual(straightValLoss);
     expect((await weightsOf(retained.objects)).equals(straightWeights)).toBe(true);
 
     // After each epoch: the best epoch by val_loss so far, and that epoch's checkpoint.
@@ -100,8 +90,8 @@ describe('trainTrial with checkpoint retention', () => {
   it('latest: one checkpoint at a time, resumed exactly after a stop between epochs', async () => {
     const retained = storeAt('latest');
     const stop = new AbortController();
-    const first = await trainTrial({
-      params,
+    const first = await trainEpochs({
+      trial,
       data: small,
       checkpoints: retained.checkpoints(),
       retention: { keep: 'latest', metric: best.metric },
@@ -110,7 +100,7 @@ describe('trainTrial with checkpoint retention', () => {
     });
     expect(first).toMatchObject({ status: 'stopped', epochsDone: 2 });
     expect(await retained.checkpoints().names()).toEqual(['epoch-0002']);
-    const second = await trainTrial({ params, data: small, checkpoints: retained.checkpoints(), retention: { keep: 'latest', metric: best.metric } });
+    const second = await trainEpochs({ trial, data: small, checkpoints: retained.checkpoints(), retention: { keep: 'latest', metric: best.metric } });
     expect(second).toMatchObject({ status: 'completed', epochsDone: 3, resumedFrom: 'epoch-0002' });
     expect(await retained.checkpoints().names()).toEqual(['epoch-0003']);
     expect((await weightsOf(retained.objects)).equals(straightWeights)).toBe(true);

@@ -1,7 +1,6 @@
 import * as tf from '@tensorflow/tfjs';
-import type { StopReason } from '@denoise-sweep/shared';
+import type { CheckpointRetention, EpochRecord, StopReason, Trial } from '@denoise-sweep/shared';
 import { stopReasonOf } from '@denoise-sweep/shared';
-import type { CheckpointRetention } from '@denoise-sweep/shared';
 import type { CheckpointStore } from './checkpoint-store.js';
 import { checkpointName } from './checkpoint-store.js';
 import { pruneCheckpoints } from './checkpoint-retention.js';
@@ -14,8 +13,8 @@ import type { AdamStateHeader } from './resumable-adam.js';
 import { ResumableAdam } from './resumable-adam.js';
 import { Rng } from './rng.js';
 import { TrainingDivergedError } from './training-failure.js';
-import type { EpochMetrics, TrainerState, TrainingParams } from './trainer-state.js';
-import { MODEL_FILE, OPTIMIZER_DATA_FILE, OPTIMIZER_STATE_FILE, paramsKey, TRAINER_STATE_FILE } from './trainer-state.js';
+import type { TrainerState } from './trainer-state.js';
+import { MODEL_FILE, OPTIMIZER_DATA_FILE, OPTIMIZER_STATE_FILE, TRAINER_STATE_FILE } from './trainer-state.js';
 
 export interface BatchProgress {
   /** 1-based epoch being trained. */
@@ -29,16 +28,17 @@ export interface BatchProgress {
   seconds: number;
 }
 
-export interface TrainOptions {
-  params: TrainingParams;
-  /** The data, already limited to params.trainLimit / testLimit images. */
+export interface EpochLoopOptions {
+  /** What to train: its params, and how many images of each split (trial.dataset). */
+  trial: Trial;
+  /** The data, already limited to trial.dataset's train_limit / test_limit images. */
   data: FashionMnist;
   /** Where checkpoints go and resume comes from; none: train from scratch, keep nothing. */
   checkpoints?: CheckpointStore;
   /** Which checkpoints to keep once a newer one is saved (the job's checkpointRetentionOf); none: keep all. */
   retention?: CheckpointRetention;
-  /** After each epoch's checkpoint is saved. */
-  onEpoch?: (metrics: EpochMetrics) => void | Promise<void>;
+  /** After each epoch's checkpoint is saved: its record, and every epoch's so far (those before a resume included). */
+  onEpoch?: (record: EpochRecord, history: readonly EpochRecord[]) => void | Promise<void>;
   /** Called after every batch; a returned promise is awaited before the next one. */
   onBatch?: (progress: BatchProgress) => void | Promise<void>;
   /** Told the checkpoint training resumes from, before it goes on. */
@@ -52,12 +52,12 @@ export interface TrainOptions {
   sampleCount?: number;
 }
 
-export interface TrainOutcome {
+export interface EpochLoopOutcome {
   status: 'completed' | 'stopped';
   /** Why training stopped early (status 'stopped'). */
   stopReason?: StopReason;
   epochsDone: number;
-  history: EpochMetrics[];
+  history: EpochRecord[];
   /** The checkpoint training resumed from, if any. */
   resumedFrom?: string;
   paramCount: number;
@@ -105,26 +105,27 @@ function decodeJson<T>(bytes: Uint8Array | undefined, what: string): T {
  * shuffle) comes from params.seed, so a trial that is stopped and resumed from a checkpoint
  * ends with the same weights as one that never stopped (on the CPU backends).
  */
-export async function trainTrial(options: TrainOptions): Promise<TrainOutcome> {
-  const { params, data } = options;
+export async function trainEpochs(options: EpochLoopOptions): Promise<EpochLoopOutcome> {
+  const { trial, data } = options;
+  const { params, dataset } = trial;
   const log = options.log ?? (() => {});
   const tensorsBefore = tf.memory().numTensors;
-  if (data.train.count !== params.trainLimit || data.test.count !== params.testLimit) {
-    throw new Error(`data has ${data.train.count}/${data.test.count} images, params ask for ${params.trainLimit}/${params.testLimit}`);
+  if (data.train.count !== dataset.train_limit || data.test.count !== dataset.test_limit) {
+    throw new Error(`data has ${data.train.count}/${data.test.count} images, the trial asks for ${dataset.train_limit}/${dataset.test_limit}`);
   }
   const model = buildAutoencoder({ filters: params.filters, seed: params.seed });
   // LayerVariable.read() is the tf.Variable itself: gradients and updates go straight to it.
   const named = model.trainableWeights.map((w) => ({ name: w.originalName, variable: w.read() as tf.Variable }));
   const variables = named.map((v) => v.variable);
-  const adam = new ResumableAdam(named, { learningRate: params.learningRate });
+  const adam = new ResumableAdam(named, { learningRate: params.learning_rate });
   try {
-    const trainNoisy = addGaussianNoise(data.train.images, params.noiseFactor, Rng.from(params.seed, 'noise', 'train'));
-    const testNoisy = addGaussianNoise(data.test.images, params.noiseFactor, Rng.from(params.seed, 'noise', 'test'));
+    const trainNoisy = addGaussianNoise(data.train.images, params.noise_factor, Rng.from(params.seed, 'noise', 'train'));
+    const testNoisy = addGaussianNoise(data.test.images, params.noise_factor, Rng.from(params.seed, 'noise', 'test'));
     const noisyQuality = imageQuality(testNoisy, data.test.images, data.test.count, 28);
 
     let state: TrainerState = {
-      format: 1,
-      params,
+      format: 2,
+      trial,
       epochsDone: 0,
       batchesIntoEpoch: 0,
       lossSumIntoEpoch: 0,
@@ -136,8 +137,11 @@ export async function trainTrial(options: TrainOptions): Promise<TrainOutcome> {
     const latest = await options.checkpoints?.latest();
     if (latest) {
       const saved = decodeJson<TrainerState>(latest.files[TRAINER_STATE_FILE], TRAINER_STATE_FILE);
-      if (paramsKey(saved.params) !== paramsKey(params)) {
-        throw new Error(`checkpoint ${latest.name} belongs to other params (${paramsKey(saved.params)}) than this trial (${paramsKey(params)})`);
+      if (saved.format !== 2) {
+        throw new Error(`checkpoint ${latest.name} was written by an older version (format ${String(saved.format)}), which this one does not resume: delete the trial's checkpoints to train it from the start`);
+      }
+      if (saved.trial.id !== trial.id) {
+        throw new Error(`checkpoint ${latest.name} belongs to trial ${saved.trial.id}, not to ${trial.id}`);
       }
       restoreWeights(model, { modelJson: latest.files[MODEL_FILE]!, weightsBin: latest.files[WEIGHTS_FILE]! });
       const optimizerBytes = latest.files[OPTIMIZER_DATA_FILE];
@@ -165,7 +169,7 @@ export async function trainTrial(options: TrainOptions): Promise<TrainOutcome> {
     };
 
     const n = data.train.count;
-    const batchSize = Math.min(params.batchSize, n);
+    const batchSize = Math.min(params.batch_size, n);
     const batches = Math.ceil(n / batchSize);
     const xBuffer = new Float32Array(batchSize * PIXELS);
     const yBuffer = new Float32Array(batchSize * PIXELS);
@@ -213,20 +217,20 @@ export async function trainTrial(options: TrainOptions): Promise<TrainOutcome> {
       started = performance.now();
       const denoised = predictAll(model, testNoisy, data.test.count, options.evalBatchSize ?? 500);
       const quality = imageQuality(denoised, data.test.images, data.test.count, 28);
-      const metrics: EpochMetrics = {
+      const record: EpochRecord = {
         epoch,
-        trainLoss: state.lossSumIntoEpoch / n,
-        valLoss: quality.mse,
+        train_loss: state.lossSumIntoEpoch / n,
+        val_loss: quality.mse,
         psnr: quality.psnr,
         ssim: quality.ssim,
-        noisyPsnr: noisyQuality.psnr,
-        trainSeconds,
-        evalSeconds: (performance.now() - started) / 1000,
-        imagesPerSec: n / trainSeconds,
+        noisy_psnr: noisyQuality.psnr,
+        train_seconds: trainSeconds,
+        eval_seconds: (performance.now() - started) / 1000,
+        images_per_sec: n / trainSeconds,
       };
-      state = { ...state, epochsDone: epoch, batchesIntoEpoch: 0, lossSumIntoEpoch: 0, secondsIntoEpoch: 0, history: [...state.history, metrics] };
+      state = { ...state, epochsDone: epoch, batchesIntoEpoch: 0, lossSumIntoEpoch: 0, secondsIntoEpoch: 0, history: [...state.history, record] };
       await saveCheckpoint();
-      await options.onEpoch?.(metrics);
+      await options.onEpoch?.(record, state.history);
     }
 
     const count = Math.min(options.sampleCount ?? 10, data.test.count);

@@ -8,25 +8,16 @@ import { CheckpointStore } from './checkpoint-store.js';
 import type { FashionMnist } from './fashion-mnist.js';
 import { DEBIAN_FASHION_MNIST_DIR, loadFashionMnist } from './fashion-mnist.js';
 import { FileObjectStore } from '@denoise-sweep/shared';
-import { trainTrial } from './trainer.js';
-import type { TrainingParams } from './trainer-state.js';
+import { trainEpochs } from './epoch-loop.js';
+import { TINY_TRIAL, trialOf } from './testing/tiny-trial.js';
 
 const root = mkdtempSync(join(tmpdir(), 'trainer-'));
 let small: FashionMnist;
-const params: TrainingParams = {
-  noiseFactor: 0.5,
-  filters: [4, 8],
-  epochs: 3,
-  batchSize: 32,
-  learningRate: 0.002,
-  seed: 11,
-  trainLimit: 256,
-  testLimit: 64,
-};
+const trial = TINY_TRIAL;
 
 beforeAll(async () => {
   await selectEngine('cpu');
-  small = await loadFashionMnist({ dir: DEBIAN_FASHION_MNIST_DIR, trainLimit: params.trainLimit, testLimit: params.testLimit });
+  small = await loadFashionMnist({ dir: DEBIAN_FASHION_MNIST_DIR, trainLimit: trial.dataset.train_limit, testLimit: trial.dataset.test_limit });
 });
 afterAll(() => rmSync(root, { recursive: true, force: true }));
 
@@ -42,24 +33,24 @@ async function finalFiles(objects: FileObjectStore, epoch = 'epoch-0003') {
   };
 }
 
-describe('trainTrial', () => {
+describe('trainEpochs', () => {
   it('resumes exactly: 3 epochs straight = 1 epoch, stop, resume for 2 more', async () => {
     const straight = storeAt('straight');
-    const full = await trainTrial({ params, data: small, checkpoints: straight.checkpoints });
+    const full = await trainEpochs({ trial, data: small, checkpoints: straight.checkpoints });
     expect(full.status).toBe('completed');
     expect(full.history.map((h) => h.epoch)).toEqual([1, 2, 3]);
 
     const interrupted = storeAt('interrupted');
     const stop = new AbortController();
-    const first = await trainTrial({
-      params,
+    const first = await trainEpochs({
+      trial,
       data: small,
       checkpoints: interrupted.checkpoints,
       onEpoch: () => stop.abort('cancel'),
       signal: stop.signal,
     });
     expect(first).toMatchObject({ status: 'stopped', stopReason: 'cancel', epochsDone: 1 });
-    const second = await trainTrial({ params, data: small, checkpoints: interrupted.checkpoints });
+    const second = await trainEpochs({ trial, data: small, checkpoints: interrupted.checkpoints });
     expect(second).toMatchObject({ status: 'completed', epochsDone: 3, resumedFrom: 'epoch-0001' });
 
     const a = await finalFiles(straight.objects);
@@ -67,7 +58,7 @@ describe('trainTrial', () => {
     expect(a.weights.length).toBeGreaterThan(0);
     expect(b.weights.equals(a.weights)).toBe(true);
     expect(b.optimizer.equals(a.optimizer)).toBe(true);
-    expect(second.history.map((h) => h.valLoss)).toEqual(full.history.map((h) => h.valLoss));
+    expect(second.history.map((h) => h.val_loss)).toEqual(full.history.map((h) => h.val_loss));
   });
 
   it('resumes exactly from a checkpoint taken in the middle of an epoch', async () => {
@@ -75,8 +66,8 @@ describe('trainTrial', () => {
     const mid = storeAt('mid');
     let batches = 0;
     const stop = new AbortController();
-    const stopped = await trainTrial({
-      params,
+    const stopped = await trainEpochs({
+      trial,
       data: small,
       checkpoints: mid.checkpoints,
       onBatch: () => {
@@ -88,12 +79,12 @@ describe('trainTrial', () => {
     // A signal aborted without one of our reasons counts as a shutdown.
     expect(stopped).toMatchObject({ status: 'stopped', stopReason: 'shutdown' });
     expect(await mid.checkpoints.names()).toContain('epoch-0001-batch-000003');
-    const resumed = await trainTrial({ params, data: small, checkpoints: mid.checkpoints });
+    const resumed = await trainEpochs({ trial, data: small, checkpoints: mid.checkpoints });
     expect(resumed.resumedFrom).toBe('epoch-0001-batch-000003');
     const a = await finalFiles(straight.objects);
     const b = await finalFiles(mid.objects);
     expect(b.weights.equals(a.weights)).toBe(true);
-    expect(resumed.history[1]!.trainLoss).toBe((await trainTrialHistory(straight))[1]!.trainLoss);
+    expect(resumed.history[1]!.train_loss).toBe((await savedHistory(straight))[1]!.train_loss);
   });
 
   it('skips a corrupt newest checkpoint with a warning and resumes exactly from the previous one', async () => {
@@ -101,12 +92,12 @@ describe('trainTrial', () => {
     const damaged = storeAt('damaged');
     let epochs = 0;
     const stop = new AbortController();
-    await trainTrial({ params, data: small, checkpoints: damaged.checkpoints, onEpoch: () => void (++epochs === 2 && stop.abort('shutdown')), signal: stop.signal });
+    await trainEpochs({ trial, data: small, checkpoints: damaged.checkpoints, onEpoch: () => void (++epochs === 2 && stop.abort('shutdown')), signal: stop.signal });
     const weights = (await damaged.objects.get('checkpoints/epoch-0002/weights.bin'))!;
     await damaged.objects.put('checkpoints/epoch-0002/weights.bin', weights.subarray(0, weights.length - 100));
     const warnings: string[] = [];
-    const resumed = await trainTrial({
-      params,
+    const resumed = await trainEpochs({
+      trial,
       data: small,
       checkpoints: new CheckpointStore(damaged.objects, 'checkpoints', { onWarning: (m) => warnings.push(m) }),
     });
@@ -119,24 +110,24 @@ describe('trainTrial', () => {
 
   it('leaks no tensors across epochs or trials', async () => {
     const before = tf.memory().numTensors;
-    await trainTrial({ params: { ...params, epochs: 2 }, data: small });
+    await trainEpochs({ trial: trialOf({ ...trial.params, epochs: 2 }, trial.dataset), data: small });
     const afterOne = tf.memory().numTensors;
-    await trainTrial({ params: { ...params, epochs: 1, seed: 5 }, data: small });
+    await trainEpochs({ trial: trialOf({ ...trial.params, epochs: 1, seed: 5 }, trial.dataset), data: small });
     expect(afterOne).toBe(before);
     expect(tf.memory().numTensors).toBe(before);
   });
 
-  it('refuses a checkpoint of other params', async () => {
+  it('refuses a checkpoint of another trial', async () => {
     const straight = storeAt('straight');
-    await expect(trainTrial({ params: { ...params, learningRate: 0.01 }, data: small, checkpoints: straight.checkpoints })).rejects.toThrow(
-      /belongs to other params/,
+    await expect(trainEpochs({ trial: trialOf({ ...trial.params, learning_rate: 0.01 }, trial.dataset), data: small, checkpoints: straight.checkpoints })).rejects.toThrow(
+      /belongs to trial [0-9a-f]{12}, not to [0-9a-f]{12}/,
     );
   });
 });
 
-async function trainTrialHistory(s: { objects: FileObjectStore }) {
+async function savedHistory(s: { objects: FileObjectStore }) {
   const state = JSON.parse(Buffer.from((await s.objects.get('checkpoints/epoch-0003/trainer-state.json'))!).toString()) as {
-    history: { trainLoss: number }[];
+    history: { train_loss: number }[];
   };
   return state.history;
 }
@@ -144,12 +135,12 @@ async function trainTrialHistory(s: { objects: FileObjectStore }) {
 describe('denoising on real Fashion-MNIST', () => {
   it('beats the noisy input PSNR by at least 3 dB', async () => {
     const data = await loadFashionMnist({ dir: DEBIAN_FASHION_MNIST_DIR, trainLimit: 2000, testLimit: 200 });
-    const outcome = await trainTrial({
-      params: { noiseFactor: 0.5, filters: [8, 16], epochs: 2, batchSize: 32, learningRate: 0.002, seed: 1, trainLimit: 2000, testLimit: 200 },
+    const outcome = await trainEpochs({
+      trial: trialOf({ noise_factor: 0.5, filters: [8, 16], epochs: 2, batch_size: 32, learning_rate: 0.002, seed: 1 }, { train_limit: 2000, test_limit: 200 }),
       data,
     });
     const last = outcome.history.at(-1)!;
-    expect(last.psnr - last.noisyPsnr).toBeGreaterThanOrEqual(3);
+    expect(last.psnr - last.noisy_psnr).toBeGreaterThanOrEqual(3);
     expect(last.ssim).toBeGreaterThan(0.3);
     expect(outcome.samples?.count).toBe(10);
   });
