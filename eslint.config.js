@@ -1,4 +1,4 @@
-// Lint keeps the package boundaries of DESIGN.md: orchestrator -> shared <- worker,
+// Lint keeps the package boundaries (docs/architecture.md, "Components"): orchestrator -> shared <- worker,
 // packages import each other by name only, no cycles, no floating promises.
 import js from '@eslint/js';
 import tseslint from 'typescript-eslint';
@@ -38,7 +38,7 @@ export default tseslint.config(
     files: ['packages/orchestrator/**/*.ts'],
     rules: {
       'no-restricted-imports': ['error', {
-        patterns: [{ group: ['@denoise-sweep/worker', '@tensorflow/*'], message: 'The orchestrator depends on shared only (DESIGN.md: orchestrator -> shared <- worker).' }],
+        patterns: [{ group: ['@denoise-sweep/worker', '@tensorflow/*'], message: 'The orchestrator depends on shared only (docs/architecture.md, Components: orchestrator -> shared <- worker).' }],
       }],
     },
   },
@@ -46,7 +46,7 @@ export default tseslint.config(
     files: ['packages/worker/**/*.ts'],
     rules: {
       'no-restricted-imports': ['error', {
-        patterns: [{ group: ['@denoise-sweep/orchestrator'], message: 'The worker depends on shared only (DESIGN.md: orchestrator -> shared <- worker).' }],
+        patterns: [{ group: ['@denoise-sweep/orchestrator'], message: 'The worker depends on shared only (docs/architecture.md, Components: orchestrator -> shared <- worker).' }],
       }],
     },
   },

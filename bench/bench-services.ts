@@ -1,7 +1,7 @@
 /**
- * A real redis-server and s3rver for one benchmark section, as local mode runs them
- * (@denoise-sweep/orchestrator/local: append-only Redis, s3rver child process), with data in
- * a temporary directory removed on stop, and an S3ObjectStore on the bucket.
+ * A real redis-server (append-only, as local mode runs it) and an S3-protocol server (s3rver,
+ * as the tests run it) for one benchmark section, with data in a temporary directory removed on
+ * stop, and an S3ObjectStore on the bucket: the figures are those of a deployment's S3 path.
  */
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';

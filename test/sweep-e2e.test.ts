@@ -134,6 +134,20 @@ describe('a local sweep, end to end', () => {
   });
 });
 
+describe('a local sweep whose trial fails', () => {
+  it('prints the results, says what did not finish and exits 1', async () => {
+    const file = join(dir, 'e2e-fails.yaml');
+    writeFileSync(file, readFileSync(sweepFile([0.3]), 'utf8').replace('name: e2e tiny', 'name: e2e fails')
+      .replace('filters: {values: [[4], [4, 8]]}', 'filters: {value: [4]}').replace('epochs: {value: 2}', 'epochs: {value: 1}'));
+    const dry = await run('sweep', file, '--dry-run', '--json');
+    const { id } = JSON.parse(dry.stdout) as { id: string };
+    const failed = await runWith({ DENOISE_SWEEP_INJECT_FAULTS: `nan-loss:${id}` }, 'sweep', file, '--workers', '1', '--state-dir', join(dir, 'state-fails'));
+    expect(failed.code, failed.stderr).toBe(1);
+    expect(failed.stdout).toMatch(/Sweep e2e-fails: 1 trials?/);
+    expect(failed.stderr).toContain('1 trial did not finish; run the same command to retry it.');
+  });
+});
+
 describe('local mode with the store in S3', () => {
   const services = useLocalServices({ redis: false });
 

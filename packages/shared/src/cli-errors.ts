@@ -1,6 +1,6 @@
 import { SweepSpecError } from './errors.js';
 
-/** Exit codes of both command-line programs (DESIGN.md). */
+/** Exit codes of both command-line programs (docs/architecture.md, "Exit codes"). */
 export const EXIT_OK = 0;
 export const EXIT_RUNTIME_FAILURE = 1;
 export const EXIT_INVALID_INPUT = 2;
@@ -11,6 +11,18 @@ export const EXIT_INVALID_INPUT = 2;
  */
 export class UsageError extends Error {
   override readonly name = 'UsageError';
+}
+
+/**
+ * A command that has said what happened and only needs its exit code (failed trials: 1, a
+ * Ctrl-C while watching: 130). Thrown, so that the command's `finally` blocks run and the entry
+ * point stays the one place that ends the process.
+ */
+export class ExitStatus extends Error {
+  override readonly name = 'ExitStatus';
+  constructor(readonly exitCode: number) {
+    super(`exit status ${exitCode}`);
+  }
 }
 
 /** commander's errors, recognised by shape so that shared does not depend on commander. */
@@ -25,13 +37,14 @@ function isCommanderError(error: unknown): error is { code: string; exitCode: nu
  */
 export function exitCodeFor(error: unknown): number {
   if (isCommanderError(error)) return error.exitCode === 0 ? EXIT_OK : EXIT_INVALID_INPUT;
+  if (error instanceof ExitStatus) return error.exitCode;
   if (error instanceof SweepSpecError || error instanceof UsageError) return EXIT_INVALID_INPUT;
   return EXIT_RUNTIME_FAILURE;
 }
 
 /** What `program` prints for an error, or undefined when the argument parser has printed it already. */
 export function describeError(program: string, error: unknown): string | undefined {
-  if (isCommanderError(error)) return undefined;
+  if (isCommanderError(error) || error instanceof ExitStatus) return undefined;
   if (error instanceof SweepSpecError) return error.message;
   if (error instanceof UsageError) return `${program}: ${error.message}`;
   if (error instanceof Error) {

@@ -27,7 +27,7 @@ export {
 export { TRIAL_ID_LENGTH, trialId } from './trial-id.js';
 export { writeTrialConfig, type TrialConfigFile } from './trial-config.js';
 export { STOP_REASONS, isStopReason, stopReasonOf, type StopReason } from './trial-stop.js';
-export { validateDatasetLimits, validateTrial, validateTrialParams } from './trial-validate.js';
+export { validateDatasetLimits, validateTrialParams } from './trial-validate.js';
 export { ArtifactKeys } from './artifact-keys.js';
 export { assertSafeKey, FileObjectStore, openStreamSource, readJson, type ObjectStore, type StreamSource } from './object-store.js';
 export { temporaryNameBeside, writeFileAtomic } from './atomic-file.js';
@@ -42,7 +42,7 @@ export {
   type RetryOptions, type RetryState,
 } from './retry-policy.js';
 export type { EpochRecord, TrialFailure, TrialResult } from './trial-result.js';
-export { EXIT_INVALID_INPUT, EXIT_OK, EXIT_RUNTIME_FAILURE, UsageError, describeError, exitCodeFor } from './cli-errors.js';
+export { EXIT_INVALID_INPUT, EXIT_OK, EXIT_RUNTIME_FAILURE, ExitStatus, UsageError, describeError, exitCodeFor } from './cli-errors.js';
 export {
   CANCELLED_REASON, DEFAULT_CHECKPOINT_RETENTION, JOB_NAME, QUEUE_NAME, QUEUE_PREFIX, cancelKey, checkpointRetentionOf, jobIdFor,
   validateTrainJobData, type CheckpointRetention, type TrainJobData, type TrainJobResult, type TrainProgress,

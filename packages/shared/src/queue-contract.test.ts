@@ -47,8 +47,29 @@ describe('validateTrainJobData: checkpoints', () => {
     ];
     for (const checkpoints of bad) {
       expect(problemsOf({ ...job, checkpoints }), JSON.stringify(checkpoints)).toMatch(
-        /checkpoints: must be \{keep: best \| latest \| all, metric: \{name: val_loss \| psnr \| ssim, goal: minimize \| maximize\}\}, found /,
+        /job payload: checkpoints(\.keep|\.metric(\.name|\.goal)?)?: (must be (a mapping \{keep, metric: \{name, goal\}\}|a mapping \{name, goal\}|one of best, latest, all|one of val_loss, psnr, ssim|one of minimize, maximize)|unknown key (extra|delete))$/m,
       );
     }
+  });
+});
+
+describe('validateTrainJobData: the schema', () => {
+  it('lists every problem of a hostile job with its key path', () => {
+    const hostile = { format: 1, sweep: '../../etc', trial: { id: 'x', params: { filters: [100000] }, dataset: {} }, dataset: { name: 'fashion-mnist', sha256: 'no' }, extra: 1 };
+    const message = problemsOf(hostile);
+    expect(message).toContain("job payload: sweep: must be a sweep id (1-64 of a-z, 0-9, '-')");
+    expect(message).toContain('job payload: trial.params.filters[0]: must be an integer from 1 to 1024');
+    expect(message).toContain('job payload: trial.params.epochs: must be an integer from 1 to 1000');
+    expect(message).toContain('job payload: dataset.sha256: must be 64 hex digits');
+    expect(message).toContain('job payload: unknown key extra');
+  });
+
+  it('refuses a trial whose id is not the hash of its config', () => {
+    const altered = { ...job, trial: { ...trial, params: { ...trial.params, epochs: 3 } } };
+    expect(problemsOf(altered)).toContain('job payload: trial.id: does not match the config');
+  });
+
+  it('returns the payload as validated', () => {
+    expect(validateTrainJobData(job)).toEqual(job);
   });
 });

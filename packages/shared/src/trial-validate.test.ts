@@ -1,8 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { SweepSpecError } from './errors.js';
-import { DEFAULT_DATASET_LIMITS, DEFAULT_TRIAL_PARAMS } from './trial.js';
-import { trialId } from './trial-id.js';
-import { validateDatasetLimits, validateTrial, validateTrialParams } from './trial-validate.js';
+import { DEFAULT_TRIAL_PARAMS } from './trial.js';
+import { validateDatasetLimits, validateTrialParams } from './trial-validate.js';
 
 const good = { ...DEFAULT_TRIAL_PARAMS, filters: [8, 16] };
 
@@ -45,17 +44,7 @@ describe('validateTrialParams', () => {
   });
 });
 
-describe('validateTrial', () => {
-  const dataset = { train_limit: 100, test_limit: 10 };
-  it('accepts a trial whose id is the hash of its config', () => {
-    const trial = { id: trialId(good, dataset), params: good, dataset };
-    expect(validateTrial(trial)).toEqual(trial);
-  });
-  it('refuses a trial whose id does not match', () => {
-    const trial = { id: trialId(good, DEFAULT_DATASET_LIMITS), params: good, dataset };
-    expect(messageOf(() => validateTrial(trial, 'job 7'))).toContain('job 7: id: does not match the config');
-    expect(messageOf(() => validateTrial({ ...trial, id: 'XYZ' }))).toContain('id: must be 12 lowercase hex digits');
-  });
+describe('validateDatasetLimits', () => {
   it('validates dataset limits on their own', () => {
     expect(validateDatasetLimits({ train_limit: 1, test_limit: 10_000 })).toEqual({ train_limit: 1, test_limit: 10_000 });
     expect(messageOf(() => validateDatasetLimits({ train_limit: 60_001, test_limit: 1 })))

@@ -3,9 +3,8 @@ import type { KeyPath } from './key-path.js';
 import { describeBound, describeFound } from './number-bounds.js';
 import {
   DATASET_BOUNDS, FILTER_LEVELS, FILTER_WIDTH_BOUND, NUMERIC_PARAM_NAMES, PARAM_BOUNDS, PARAM_NAMES,
-  type DatasetLimits, type Trial, type TrialParams,
+  type DatasetLimits, type TrialParams,
 } from './trial.js';
-import { TRIAL_ID_LENGTH, trialId } from './trial-id.js';
 
 const FILTER_LIST_RULE =
   `a list of ${FILTER_LEVELS.min} to ${FILTER_LEVELS.max} widths, each ${describeBound(FILTER_WIDTH_BOUND)}`;
@@ -70,27 +69,4 @@ export function validateDatasetLimits(value: unknown, source = 'dataset limits')
   const dataset = checkDatasetLimits(value, [], issues);
   if (dataset === undefined) throw issues.toError(source);
   return { ...dataset };
-}
-
-/**
- * Validates a whole trial received from outside: params, dataset and that `id` is the hash of
- * that config (a mismatch means the payload was altered or built by different code).
- * @throws SweepSpecError
- */
-export function validateTrial(value: unknown, source = 'trial'): Trial {
-  const issues = new IssueList();
-  const obj = issues.mapping(value, [], 'a mapping of id, params, dataset');
-  if (obj === undefined) throw issues.toError(source);
-  issues.unknownKeys(obj, [], ['id', 'params', 'dataset']);
-  const params = checkTrialParams(obj.params, ['params'], issues);
-  const dataset = checkDatasetLimits(obj.dataset, ['dataset'], issues);
-  const id = obj.id;
-  const idPattern = new RegExp(`^[0-9a-f]{${TRIAL_ID_LENGTH}}$`);
-  if (typeof id !== 'string' || !idPattern.test(id)) {
-    issues.add(['id'], `must be ${TRIAL_ID_LENGTH} lowercase hex digits; found ${describeFound(id)}`);
-  } else if (params !== undefined && dataset !== undefined && trialId(params, dataset) !== id) {
-    issues.add(['id'], `does not match the config: its hash is ${trialId(params, dataset)}; found ${id}`);
-  }
-  if (!issues.isEmpty || params === undefined || dataset === undefined) throw issues.toError(source);
-  return { id: id as string, params: { ...params, filters: [...params.filters] }, dataset: { ...dataset } };
 }

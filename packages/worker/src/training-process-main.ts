@@ -7,7 +7,7 @@
  */
 import * as tf from '@tensorflow/tfjs';
 import type { ObjectStore } from '@denoise-sweep/shared';
-import { ArtifactKeys, checkpointRetentionOf, fetchDataset, openStore, validateTrial } from '@denoise-sweep/shared';
+import { ArtifactKeys, checkpointRetentionOf, fetchDataset, openStore, validateTrainJobData } from '@denoise-sweep/shared';
 import { selectEngine } from './backend.js';
 import type { FromChild, ToChild } from './child-messages.js';
 import { faultPlan } from './fault-injection.js';
@@ -31,8 +31,9 @@ async function train(message: Extract<ToChild, { type: 'train' }>, engine: Await
   running = stop;
   let store: ObjectStore | undefined;
   try {
-    const { data } = message;
-    const trial = validateTrial(data.trial, `job ${message.jobId}`);
+    // Validated by the parent too; the child trusts no message it did not check.
+    const data = validateTrainJobData(message.data, `job ${message.jobId}`);
+    const { trial } = data;
     store = await openStore(message.store);
     const keys = new ArtifactKeys();
     const base = { worker: message.worker, epochs: trial.params.epochs, updated_at: Date.now() };

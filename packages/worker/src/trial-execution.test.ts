@@ -19,7 +19,7 @@ beforeAll(async () => {
 afterAll(() => rmSync(root, { recursive: true, force: true }));
 
 describe('executeTrial', () => {
-  it('writes config, per-epoch checkpoints, metrics.jsonl, samples.png and result.json', async () => {
+  it('writes per-epoch checkpoints, metrics.jsonl, samples.png and result.json, and leaves config.json to the enqueuer', async () => {
     const store = new FileObjectStore(join(root, 'runs'));
     const keys = new ArtifactKeys();
     const params = { noise_factor: 0.4, filters: [4, 8], epochs: 2, batch_size: 64, learning_rate: 0.002, seed: 3 };

@@ -1,6 +1,6 @@
 import { join } from 'node:path';
 import type { SweepSpec, Trial, TrialResult } from '@denoise-sweep/shared';
-import { UsageError, expandSweep, parseSweepFile, publishDataset, readRuntimeSettings, readSettings, storeConfigOf, sweepId } from '@denoise-sweep/shared';
+import { ExitStatus, UsageError, expandSweep, parseSweepFile, publishDataset, readRuntimeSettings, readSettings, storeConfigOf, sweepId } from '@denoise-sweep/shared';
 import { Command } from 'commander';
 import type { CliIo } from '../cli-io.js';
 import type { Connections } from '../connections.js';
@@ -123,8 +123,7 @@ export async function runSweep(file: string, options: SweepCommandOptions, io: C
       io.err(local
         ? `\ninterrupted: workers checkpoint and stop; run the same command to continue the sweep.\n`
         : `\nstopped watching: the sweep goes on in the cluster; see 'orchestrator status ${sweep}'.\n`);
-      process.exitCode = 130;
-      return;
+      throw new ExitStatus(130);
     }
     io.out(`\n${renderResults(status, store, keys, 'table')}`);
     if (services) {
@@ -134,7 +133,7 @@ export async function runSweep(file: string, options: SweepCommandOptions, io: C
     const failed = status.counts.failed + status.counts.cancelled;
     if (failed > 0) {
       io.err(`${failed} trial${failed === 1 ? '' : 's'} did not finish; run the same command to retry ${failed === 1 ? 'it' : 'them'}.\n`);
-      process.exitCode = 1;
+      throw new ExitStatus(1);
     }
   } finally {
     process.off('SIGINT', onSigint);
