@@ -11,7 +11,7 @@ import { S3RVER_CREDENTIALS, startS3Server, type S3Server } from '../test/helper
 import { ArtifactKeys } from '@denoise-sweep/shared';
 import { S3ObjectStore } from '@denoise-sweep/shared/s3';
 
-export const BENCH_BUCKET = 'bench';
+const BENCH_BUCKET = 'bench';
 
 export interface BenchServices {
   redis: RedisServer;
@@ -32,7 +32,7 @@ export async function startBenchServices(): Promise<BenchServices> {
     startS3Server({ dir: join(dir, 's3'), bucket: BENCH_BUCKET }),
   ]);
   const store = new S3ObjectStore({
-    endpoint: s3.endpoint, bucket: BENCH_BUCKET, region: 'us-east-1', forcePathStyle: true, credentials: { ...S3RVER_CREDENTIALS },
+    endpoint: s3.endpoint, bucket: BENCH_BUCKET, region: 'us-east-1', credentials: { ...S3RVER_CREDENTIALS },
   });
   return {
     redis,

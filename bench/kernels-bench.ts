@@ -43,15 +43,15 @@ import {
 } from '@denoise-sweep/tfjs-cpu-kernels';
 import { buildBenchAutoencoder } from './kernels-net.js';
 
-export const BENCH_TIERS = ['stock', 'typescript', 'native'] as const;
+const BENCH_TIERS = ['stock', 'typescript', 'native'] as const;
 export type BenchTier = (typeof BENCH_TIERS)[number];
 
 /** The leak check compares memory after this step with memory after the last one. */
-export const LEAK_BASELINE_STEP = 10;
+const LEAK_BASELINE_STEP = 10;
 /** Most RSS growth (MB) between the baseline step and the last step of a leak-free run. */
-export const LEAK_RSS_GROWTH_LIMIT_MB = 64;
+const LEAK_RSS_GROWTH_LIMIT_MB = 64;
 
-export interface KernelsBenchOptions {
+interface KernelsBenchOptions {
   tier: BenchTier;
   /** @defaultValue [32, 64, 128] */
   filters: number[];
@@ -71,14 +71,14 @@ export interface KernelsBenchOptions {
   leakThreads: number;
 }
 
-export interface TimedRun {
+interface TimedRun {
   threads: number;
   batch: number;
   stepMs: number[];
   imagesPerSec: number;
 }
 
-export interface KernelProfile {
+interface KernelProfile {
   threads: number;
   wallMs: number;
   /** Milliseconds per kernel, slowest first. */
@@ -86,7 +86,7 @@ export interface KernelProfile {
   calls: Record<string, number>;
 }
 
-export interface MemorySnapshot {
+interface MemorySnapshot {
   /** Training steps done when taken. */
   step: number;
   numTensors: number;
@@ -176,7 +176,7 @@ function useTier(tier: BenchTier, threads: number): void {
 }
 
 /** Runs one tier and returns the measurements; logs progress with `log`. */
-export async function runKernelsBench(options: KernelsBenchOptions, log: (line: string) => void = console.log): Promise<KernelsBenchResult> {
+async function runKernelsBench(options: KernelsBenchOptions, log: (line: string) => void = console.log): Promise<KernelsBenchResult> {
   tf.enableProdMode();
   await tf.setBackend('cpu');
   unregisterFastCpuKernels();
@@ -324,7 +324,7 @@ function round(x: number, digits = 2): number {
   return Math.round(x * f) / f;
 }
 
-export function parseKernelsBenchOptions(argv: string[]): KernelsBenchOptions {
+function parseKernelsBenchOptions(argv: string[]): KernelsBenchOptions {
   const { values } = parseArgs({
     args: argv,
     strict: true,

@@ -20,8 +20,8 @@ import { TrialTimelines, type TrialTimeline } from './trial-timeline.js';
 import { openTrialQueue, type TrialQueue } from './trial-queue.js';
 import { startWorkerProcess } from './worker-process.js';
 
-export const STARTUP_CASES = ['coldCacheNewWorker', 'warmCacheWarmWorker', 'warmCacheNewWorker'] as const;
-export type StartupCase = (typeof STARTUP_CASES)[number];
+const STARTUP_CASES = ['coldCacheNewWorker', 'warmCacheWarmWorker', 'warmCacheNewWorker'] as const;
+type StartupCase = (typeof STARTUP_CASES)[number];
 
 const CASE_LABELS: Record<StartupCase, string> = {
   coldCacheNewWorker: 'cold cache, new worker process',
@@ -29,7 +29,7 @@ const CASE_LABELS: Record<StartupCase, string> = {
   warmCacheNewWorker: 'warm cache, new worker process',
 };
 
-export interface StartupSample {
+interface StartupSample {
   /** Job added -> processedOn. */
   queuedMs: number;
   /** processedOn -> first training progress (first batch done). */
@@ -49,7 +49,7 @@ export interface OverheadSectionResult {
   checkpoint: CheckpointShareResult;
 }
 
-export interface CheckpointShareResult {
+interface CheckpointShareResult {
   trial: { filters: number[]; batch_size: number; train_limit: number; test_limit: number; epochs: number };
   /** Per epoch, measured in the worker: last batch progress -> epoch-end progress, minus eval time. */
   inWorker: { epoch: number; trainSeconds: number; evalSeconds: number; checkpointSeconds: number; share: number }[];

@@ -6,11 +6,11 @@ import { spawnSync } from 'node:child_process';
 import { fileURLToPath } from 'node:url';
 import { runJsonChild } from './child-process.js';
 
-export const SYSTEM_PYTHON = '/usr/bin/python3';
+const SYSTEM_PYTHON = '/usr/bin/python3';
 export const TORCH_MISSING = 'PyTorch not installed (apt-get install python3-torch)';
 const SCRIPT = fileURLToPath(new URL('./torch_autoencoder.py', import.meta.url));
 
-export interface TorchRun {
+interface TorchRun {
   threads: number;
   images_per_sec: number;
   step_ms: number[];

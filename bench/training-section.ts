@@ -19,7 +19,7 @@ import { TORCH_MISSING, runTorchBench, torchAvailable, type TorchBenchResult } f
 const KERNELS_BENCH = fileURLToPath(new URL('./kernels-bench.ts', import.meta.url));
 
 /** The target for the native tier at 2 threads. */
-export const TARGET_IMAGES_PER_SEC = 450;
+const TARGET_IMAGES_PER_SEC = 450;
 
 export interface TrainingSectionResult {
   filters: number[];

@@ -6,7 +6,7 @@ import { spawn, type ChildProcess } from 'node:child_process';
 import { createRequire } from 'node:module';
 import { dirname, join } from 'node:path';
 
-export interface WorkerLogLine {
+interface WorkerLogLine {
   time: string;
   level: string;
   msg: string;
@@ -24,7 +24,7 @@ export interface WorkerProcess {
 }
 
 /** The built worker program, found as local mode finds it. */
-export function workerBin(): string {
+function workerBin(): string {
   const pkg = createRequire(import.meta.url).resolve('@denoise-sweep/worker/package.json');
   return join(dirname(pkg), 'dist', 'bin.js');
 }

@@ -15,8 +15,8 @@ import { afterAll, beforeAll } from 'vitest';
 
 export const INFRA_PROMETHEUS_DIR = fileURLToPath(new URL('../../infra/prometheus/', import.meta.url));
 /** Job names of infra/prometheus/prometheus.yml: dashboards and alerts select on them. */
-export const WORKER_JOB = 'denoise-sweep-worker';
-export const EXPORTER_JOB = 'denoise-sweep-exporter';
+const WORKER_JOB = 'denoise-sweep-worker';
+const EXPORTER_JOB = 'denoise-sweep-exporter';
 
 /** host:port of each /metrics endpoint, per job. */
 export interface ScrapeTargets {
@@ -55,7 +55,7 @@ function writeTargetFiles(dir: string, targets: ScrapeTargets): void {
   writeFileSync(join(dir, 'exporter.json'), JSON.stringify([{ targets: targets.exporter }]));
 }
 
-export interface PromSample {
+interface PromSample {
   metric: Record<string, string>;
   /** Instant queries. */
   value?: [number, string];
@@ -69,7 +69,7 @@ export interface PromQueryResult {
   result: PromSample[];
 }
 
-export class PrometheusApiError extends Error {}
+class PrometheusApiError extends Error {}
 
 export interface PrometheusServer {
   url: string;
@@ -121,7 +121,7 @@ export function prometheusAvailable(): boolean {
   return spawnSync('prometheus', ['--version'], { stdio: 'ignore' }).status === 0;
 }
 
-export async function startPrometheus(options: { targets?: ScrapeTargets; scrapeInterval?: string } = {}): Promise<PrometheusServer> {
+async function startPrometheus(options: { targets?: ScrapeTargets; scrapeInterval?: string } = {}): Promise<PrometheusServer> {
   const dir = mkdtempSync(join(tmpdir(), 'prometheus-test-'));
   const port = await findFreePort();
   const url = `http://127.0.0.1:${port}`;

@@ -13,7 +13,7 @@ import { S3RVER_CREDENTIALS } from './s3-server.js';
 import type { Queue } from 'bullmq';
 import type { LocalServicesHandle } from './services.js';
 
-export const workerBin = fileURLToPath(new URL('../../packages/worker/dist/bin.js', import.meta.url));
+const workerBin = fileURLToPath(new URL('../../packages/worker/dist/bin.js', import.meta.url));
 export const orchestratorBin = fileURLToPath(new URL('../../packages/orchestrator/dist/bin.js', import.meta.url));
 export const keys = new ArtifactKeys();
 

@@ -14,10 +14,10 @@ import type { Options as TableOptions } from '@grafana/schema/dist/esm/raw/compo
 import type { FieldConfig as TimeSeriesFieldConfig, Options as TimeSeriesOptions } from '@grafana/schema/dist/esm/raw/composable/timeseries/panelcfg/x/TimeSeriesPanelCfg_types.gen';
 
 /** The Prometheus datasource, chosen by the dashboard's `datasource` variable. */
-export const DATASOURCE: DataSourceRef = { type: 'prometheus', uid: '${datasource}' };
+const DATASOURCE: DataSourceRef = { type: 'prometheus', uid: '${datasource}' };
 
 /** A Prometheus query target (the Prometheus datasource's query model). */
-export type PromQuery = DataQuery & {
+type PromQuery = DataQuery & {
   expr: string;
   legendFormat?: string;
   /** `table` for table panels: one row per series, labels as columns. */
@@ -28,7 +28,7 @@ export type PromQuery = DataQuery & {
 };
 
 /** Options of one query; the builders assign refIds A, B, C... */
-export interface QuerySpec {
+interface QuerySpec {
   expr: string;
   legend?: string;
   /** Instant query formatted as a table (one row per series). */

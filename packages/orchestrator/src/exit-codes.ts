@@ -1,6 +1,6 @@
 import { describeError as describeCliError } from '@denoise-sweep/shared';
 
-export { EXIT_INVALID_INPUT, EXIT_OK, EXIT_RUNTIME_FAILURE, exitCodeFor } from '@denoise-sweep/shared';
+export { EXIT_OK, exitCodeFor } from '@denoise-sweep/shared';
 
 /** What the orchestrator prints for an error, or undefined when commander has printed it already. */
 export function describeError(error: unknown): string | undefined {

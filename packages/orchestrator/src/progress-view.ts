@@ -1,7 +1,7 @@
 import type { SweepStatus } from './sweep-state.js';
 import { sweepFraction } from './sweep-state.js';
 
-export function formatDuration(seconds: number): string {
+function formatDuration(seconds: number): string {
   if (!Number.isFinite(seconds)) return '?';
   const s = Math.round(seconds);
   if (s < 60) return `${s}s`;

@@ -35,8 +35,6 @@ export interface EnqueueOptions {
   queue: Queue<TrainJobData>;
   redis: Redis;
   dataset: DatasetRef;
-  /** Told how far writing configs and enqueueing got. */
-  onProgress?: (done: number, total: number) => void;
 }
 
 /**
@@ -58,7 +56,6 @@ export async function enqueueSweep(options: EnqueueOptions): Promise<EnqueueOutc
   await touchSweep(redis, sweep);
 
   const outcome: EnqueueOutcome = { sweep, total: trials.length, done: 0, enqueued: 0, retried: 0, alreadyQueued: 0 };
-  let progressed = 0;
   const toAdd: Trial[] = [];
   // One listing of the sweep's keys instead of two existence checks per trial. A result that
   // lands after the listing is harmless: its job finds result.json and returns untrained.
@@ -83,7 +80,6 @@ export async function enqueueSweep(options: EnqueueOptions): Promise<EnqueueOutc
         toAdd.push(trial);
       }
     }
-    options.onProgress?.(++progressed, trials.length);
   });
 
   for (let i = 0; i < toAdd.length; i += 500) {

@@ -2,7 +2,7 @@ import { QUEUE_NAME, QUEUE_PREFIX } from '@denoise-sweep/shared';
 import type { Redis } from 'ioredis';
 
 /** Redis sorted set of sweep ids, scored by the time `orchestrator sweep` last ran them. */
-export function sweepIndexKey(): string {
+function sweepIndexKey(): string {
   return `${QUEUE_PREFIX}:${QUEUE_NAME}:sweeps`;
 }
 

@@ -2,8 +2,8 @@ import { SweepSpecError } from './errors.js';
 
 /** Exit codes of both command-line programs (docs/architecture.md, "Exit codes"). */
 export const EXIT_OK = 0;
-export const EXIT_RUNTIME_FAILURE = 1;
-export const EXIT_INVALID_INPUT = 2;
+const EXIT_RUNTIME_FAILURE = 1;
+const EXIT_INVALID_INPUT = 2;
 
 /**
  * Bad usage that the argument parser cannot see by itself (a flag combination, a value out of

@@ -22,20 +22,20 @@ export interface DatasetRef {
   sha256: string;
 }
 
-export interface DatasetManifest {
+interface DatasetManifest {
   format: 1;
   name: string;
   /** Sorted by name. */
   files: DatasetFile[];
 }
 
-export interface DatasetFile {
+interface DatasetFile {
   name: string;
   size: number;
   sha256: string;
 }
 
-export const DATASET_MANIFEST_FILE = 'manifest.json';
+const DATASET_MANIFEST_FILE = 'manifest.json';
 
 /** The four gzipped IDX files, as published and cached. */
 export const FASHION_MNIST_GZ_FILES: readonly string[] = Object.values(FASHION_MNIST_FILES).map((name) => `${name}.gz`).sort();
@@ -66,7 +66,7 @@ async function sha256OfFile(path: string): Promise<{ sha256: string; size: numbe
 }
 
 /** The manifest's bytes: canonical JSON, so the same files always give the same digest. */
-export function manifestBytes(manifest: DatasetManifest): Uint8Array {
+function manifestBytes(manifest: DatasetManifest): Uint8Array {
   return new TextEncoder().encode(canonicalJson(manifest));
 }
 

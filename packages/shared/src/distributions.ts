@@ -2,7 +2,7 @@ import type { SeededRandom } from './seeded-random.js';
 import { SAMPLE_SIGNIFICANT_DIGITS, type Distribution } from './sweep-spec.js';
 
 /** The integers k with k * q in [min, max] (with slack for float error: 0.3 / 0.1 = 2.999...). */
-export function quantisedRange(min: number, max: number, q: number): { lo: number; hi: number } {
+function quantisedRange(min: number, max: number, q: number): { lo: number; hi: number } {
   return { lo: Math.ceil(min / q - 1e-9), hi: Math.floor(max / q + 1e-9) };
 }
 
@@ -24,7 +24,7 @@ export function distributionSize(d: Distribution): number {
   }
 }
 
-export function roundSignificant(x: number, digits: number): number {
+function roundSignificant(x: number, digits: number): number {
   return Number(x.toPrecision(digits));
 }
 

@@ -1,7 +1,7 @@
 import { formatKeyPath, type KeyPath } from './key-path.js';
 
 /** Issues listed in an error message; `SweepSpecError.issues` always holds all of them. */
-export const MAX_RENDERED_ISSUES = 50;
+const MAX_RENDERED_ISSUES = 50;
 
 /** One problem found in a sweep file or a job payload. */
 export interface SpecIssue {

@@ -38,7 +38,7 @@ const DATASET_LIMITS = z.strictObject({
 }, { error: 'must be a mapping {train_limit, test_limit}' });
 
 /** A trial: its params, its dataset limits, and an id that is the hash of both. */
-export const TRIAL_SCHEMA = z.strictObject({
+const TRIAL_SCHEMA = z.strictObject({
   id: z.string().regex(new RegExp(`^[0-9a-f]{${TRIAL_ID_LENGTH}}$`), { error: `must be ${TRIAL_ID_LENGTH} lowercase hex digits` }),
   params: TRIAL_PARAMS,
   dataset: DATASET_LIMITS,

@@ -1,10 +1,8 @@
 /**
  * Prometheus metric names of every process, in one place: dashboards, alert rules and tests
- * refer to these. Conventions: a common prefix, `_total` for counters, base units in names
+ * refer to these. Conventions: the prefix `denoise_sweep_`, `_total` for counters, base units in names
  * (`_seconds`, `_bytes`), and bounded label values only (never a job id on a hot metric).
  */
-export const METRIC_PREFIX = 'denoise_sweep_';
-
 /** Worker process metrics (`worker --metrics-port`). Labels in comments. */
 export const WORKER_METRICS = {
   /** gauge = 1; engine, kernels, version, host */

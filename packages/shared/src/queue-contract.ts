@@ -41,7 +41,8 @@ export function checkpointRetentionOf(data: Pick<TrainJobData, 'checkpoints'>): 
 
 /** What a worker reports while training, through job.updateProgress. */
 export interface TrainProgress {
-  phase: 'starting' | 'training' | 'evaluating' | 'uploading' | 'stopping';
+  /** starting: fetching the dataset, loading a checkpoint; uploading: evaluating and checkpointing after an epoch. */
+  phase: 'starting' | 'training' | 'uploading';
   /** Who trains it: host and pid. */
   worker: string;
   /** Epochs done and to do. */
@@ -53,8 +54,6 @@ export interface TrainProgress {
   /** The last epoch's metrics, once there is one. */
   val_loss?: number;
   psnr?: number;
-  /** The checkpoint this attempt resumed from. */
-  resumed_from?: string | null;
   updated_at: number;
 }
 

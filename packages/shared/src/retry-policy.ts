@@ -12,7 +12,7 @@ export interface RetryOptions {
   maxDelayMs: number;
 }
 
-export const DEFAULT_RETRY_OPTIONS: Readonly<RetryOptions> = Object.freeze({ maxAttempts: 10, baseDelayMs: 500, maxDelayMs: 30_000 });
+const DEFAULT_RETRY_OPTIONS: Readonly<RetryOptions> = Object.freeze({ maxAttempts: 10, baseDelayMs: 500, maxDelayMs: 30_000 });
 
 export function resolveRetryOptions(options: Partial<RetryOptions> = {}): RetryOptions {
   const resolved = { ...DEFAULT_RETRY_OPTIONS, ...options };

@@ -6,7 +6,7 @@ import { readSettings } from './settings.js';
 export const RUNTIME_SETTINGS = ['redis', 'store', 's3Endpoint', 's3Region'] as const satisfies readonly SettingKey[];
 
 /** The store of a deployment that names none (REDIS_URL set, STORE_URL not). */
-export const DEFAULT_STORE_URL = 's3://denoise-sweep';
+const DEFAULT_STORE_URL = 's3://denoise-sweep';
 
 /** Where the queue and the store are, as configured; undefined where nothing was set. */
 export interface RuntimeSettings {

@@ -173,7 +173,7 @@ export const SETTINGS = {
 } as const;
 
 export type SettingKey = keyof typeof SETTINGS;
-export type SettingValue<K extends SettingKey> = ReturnType<(typeof SETTINGS)[K]['default']>;
+type SettingValue<K extends SettingKey> = ReturnType<(typeof SETTINGS)[K]['default']>;
 export type Settings<K extends SettingKey> = { [P in K]: SettingValue<P> };
 
 /** commander's property name of a flag: '--s3-endpoint <url>' -> 's3Endpoint'. */

@@ -25,7 +25,7 @@ type Sampler = (rng: SeededRandom) => Setting;
 const fmt = (n: number): string => (Number.isFinite(n) ? n.toLocaleString('en-US') : 'unbounded');
 
 /** Distinct settings of a list, first occurrence kept. */
-export function distinctValues<T>(values: readonly T[]): T[] {
+function distinctValues<T>(values: readonly T[]): T[] {
   const seen = new Set<string>();
   return values.filter((v) => {
     const key = canonicalJson(v);

@@ -1,7 +1,7 @@
 import { SweepSpecError } from './errors.js';
 import type { SweepSpec } from './sweep-spec.js';
 
-export const MAX_SWEEP_ID_LENGTH = 64;
+const MAX_SWEEP_ID_LENGTH = 64;
 
 /**
  * Lowercase, accents dropped, every run of characters outside [a-z0-9] turned into one `-`,

@@ -3,7 +3,7 @@ import type { ObjectStore } from './object-store.js';
 import type { Trial } from './trial.js';
 
 /** A trial's config.json: the trial and the sweep it belongs to. */
-export interface TrialConfigFile extends Trial {
+interface TrialConfigFile extends Trial {
   sweep: string;
 }
 

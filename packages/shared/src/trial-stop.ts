@@ -8,7 +8,7 @@
  * Adaptive search adds its own reasons here (a trial stopped early, or paused at a rung), and
  * each consumer's `switch` over StopReason must then say what it does with them.
  */
-export const STOP_REASONS = ['shutdown', 'cancel'] as const;
+const STOP_REASONS = ['shutdown', 'cancel'] as const;
 export type StopReason = (typeof STOP_REASONS)[number];
 
 export function isStopReason(value: unknown): value is StopReason {

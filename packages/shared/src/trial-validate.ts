@@ -22,7 +22,7 @@ export function checkFilterList(value: unknown, path: KeyPath, issues: IssueList
 }
 
 /** Collects the problems of a normalised TrialParams object (all six keys, filters as a list). */
-export function checkTrialParams(value: unknown, path: KeyPath, issues: IssueList): TrialParams | undefined {
+function checkTrialParams(value: unknown, path: KeyPath, issues: IssueList): TrialParams | undefined {
   const obj = issues.mapping(value, path, `a mapping of ${PARAM_NAMES.join(', ')}`);
   if (obj === undefined) return undefined;
   const before = issues.items.length;
@@ -38,7 +38,7 @@ export function checkTrialParams(value: unknown, path: KeyPath, issues: IssueLis
 }
 
 /** Collects the problems of a DatasetLimits object (both keys required). */
-export function checkDatasetLimits(value: unknown, path: KeyPath, issues: IssueList): DatasetLimits | undefined {
+function checkDatasetLimits(value: unknown, path: KeyPath, issues: IssueList): DatasetLimits | undefined {
   const obj = issues.mapping(value, path, 'a mapping of train_limit, test_limit');
   if (obj === undefined) return undefined;
   const before = issues.items.length;

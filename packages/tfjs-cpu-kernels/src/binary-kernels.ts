@@ -17,7 +17,7 @@ const enum Op {
 }
 
 /** True when `shape`, once leading 1s are dropped, equals the trailing axes of `full`. */
-export function isTrailingBroadcast(shape: readonly number[], full: readonly number[]): boolean {
+function isTrailingBroadcast(shape: readonly number[], full: readonly number[]): boolean {
   let start = 0;
   while (start < shape.length && shape[start] === 1) start++;
   const tail = shape.length - start;
@@ -80,7 +80,7 @@ export interface BinaryPlan {
   rowFirst: boolean;
 }
 
-export function binaryPlan(a: TensorInfo, av: Float32Array, b: TensorInfo, bv: Float32Array): BinaryPlan | undefined {
+function binaryPlan(a: TensorInfo, av: Float32Array, b: TensorInfo, bv: Float32Array): BinaryPlan | undefined {
   const shape = backend_util.assertAndGetBroadcastShape(a.shape, b.shape);
   const size = shape.reduce((x, y) => x * y, 1);
   if (size === 0) return undefined;

@@ -22,7 +22,7 @@ type PadAttr = Parameters<typeof backend_util.computeConv2DInfo>[4];
 type RoundingAttr = Parameters<typeof backend_util.computeConv2DInfo>[5];
 
 /** Geometry of a supported convolution, or undefined when the attributes need the stock kernel. */
-export function convGeometry(
+function convGeometry(
   xShape: number[],
   filterShape: number[],
   attrs: KernelArgs['attrs'],
@@ -106,7 +106,7 @@ function convolve(args: KernelArgs) {
 }
 
 /** Conv2D: `x [N,H,W,Ci]`, `filter [fh,fw,Ci,Co]`. */
-export const conv2dKernel: FastKernelSpec = {
+const conv2dKernel: FastKernelSpec = {
   kernelName: 'Conv2D',
   create: (stock: KernelFunc): KernelFunc => (args) => {
     const r = convolve(args);
@@ -115,7 +115,7 @@ export const conv2dKernel: FastKernelSpec = {
 };
 
 /** FusedConv2D: convolution, then optional bias (`[Co]` or scalar) and activation (not prelu). */
-export const fusedConv2dKernel: FastKernelSpec = {
+const fusedConv2dKernel: FastKernelSpec = {
   kernelName: 'FusedConv2D',
   create: (stock: KernelFunc): KernelFunc => (args) => {
     const activation = asFusedActivation(args.attrs?.['activation']);
@@ -144,7 +144,7 @@ export function fusedBias(args: KernelArgs, outC: number): Float32Array | undefi
 }
 
 /** Conv2DBackpropInput: `dy [N,Ho,Wo,Co]`, `filter [fh,fw,Ci,Co]` -> `dx` of attribute `inputShape`. */
-export const conv2dBackpropInputKernel: FastKernelSpec = {
+const conv2dBackpropInputKernel: FastKernelSpec = {
   kernelName: 'Conv2DBackpropInput',
   create: (stock: KernelFunc): KernelFunc => (args) => {
     const c = convInputGradientInputs(args);
@@ -157,7 +157,7 @@ export const conv2dBackpropInputKernel: FastKernelSpec = {
 };
 
 /** Conv2DBackpropFilter: `x [N,H,W,Ci]`, `dy [N,Ho,Wo,Co]` -> `dW` of attribute `filterShape`. */
-export const conv2dBackpropFilterKernel: FastKernelSpec = {
+const conv2dBackpropFilterKernel: FastKernelSpec = {
   kernelName: 'Conv2DBackpropFilter',
   create: (stock: KernelFunc): KernelFunc => (args) => {
     const c = convFilterGradientInputs(args);

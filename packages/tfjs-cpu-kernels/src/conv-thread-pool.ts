@@ -25,7 +25,7 @@ function workerEntry(): URL {
 }
 
 /** A helper's share of one convolution takes seconds at most; past this it is taken for dead. */
-export const DEFAULT_JOB_TIMEOUT_MS = 120_000;
+const DEFAULT_JOB_TIMEOUT_MS = 120_000;
 
 export class ConvThreadPool {
   private readonly helpers: Helper[] = [];

@@ -9,7 +9,7 @@
 import type { DataType, KernelFunc, NamedAttrMap, NamedTensorInfoMap, TensorInfo } from '@tensorflow/tfjs-core';
 
 /** What the kernels need from the cpu backend. */
-export interface CpuBackendLike {
+interface CpuBackendLike {
   data: { get(dataId: object): { values?: unknown } };
   makeTensorInfo(shape: number[], dtype: DataType, values?: Float32Array): TensorInfo;
 }
@@ -22,7 +22,7 @@ export interface KernelArgs {
 }
 
 /** Builds a fast kernel given the stock one it falls back to. */
-export type KernelFactory = (stock: KernelFunc) => KernelFunc;
+type KernelFactory = (stock: KernelFunc) => KernelFunc;
 
 /** A kernel this package can replace: its tfjs name and the factory of the fast version. */
 export interface FastKernelSpec {
@@ -31,7 +31,7 @@ export interface FastKernelSpec {
 }
 
 /** The backend of a kernel call, typed for the cpu backend. */
-export function cpuBackend(args: KernelArgs): CpuBackendLike {
+function cpuBackend(args: KernelArgs): CpuBackendLike {
   return args.backend as CpuBackendLike;
 }
 
@@ -48,7 +48,7 @@ export function output(args: KernelArgs, shape: number[], values: Float32Array):
 }
 
 /** Reads a `[h, w]` or scalar attribute as a pair. */
-export function pairAttr(value: unknown): [number, number] | undefined {
+function pairAttr(value: unknown): [number, number] | undefined {
   if (typeof value === 'number') return [value, value];
   if (Array.isArray(value) && value.length === 2 && typeof value[0] === 'number' && typeof value[1] === 'number') {
     return [value[0], value[1]];

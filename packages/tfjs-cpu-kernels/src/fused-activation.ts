@@ -4,7 +4,7 @@
  */
 
 /** Activations of FusedConv2D this package computes itself; others (prelu) fall back. */
-export const FUSED_ACTIVATIONS = ['linear', 'relu', 'relu6', 'elu', 'leakyrelu', 'sigmoid'] as const;
+const FUSED_ACTIVATIONS = ['linear', 'relu', 'relu6', 'elu', 'leakyrelu', 'sigmoid'] as const;
 export type FusedActivation = (typeof FUSED_ACTIVATIONS)[number];
 
 /** Narrows an attribute to a supported activation (absent means linear). */

@@ -11,15 +11,9 @@
  * @packageDocumentation
  */
 export {
-  fastCpuKernelNames,
-  fastCpuKernelThreads,
-  fastCpuKernelTier,
-  registerFastCpuKernels,
-  registeredFastCpuKernels,
-  unregisterFastCpuKernels,
-  type FastCpuKernelTier,
-  type RegisterFastCpuKernelsOptions,
+  fastCpuKernelNames, fastCpuKernelThreads, fastCpuKernelTier, registerFastCpuKernels,
+  registeredFastCpuKernels, unregisterFastCpuKernels, type FastCpuKernelTier,
 } from './register.js';
-export { nativeKernelStatus, type NativeKernelStatus } from './native-addon.js';
+export { nativeKernelStatus } from './native-addon.js';
 export { bufferPoolStats, type BufferPoolStats } from './buffer-pool.js';
 export { KernelTimer, type KernelTiming } from './kernel-timer.js';

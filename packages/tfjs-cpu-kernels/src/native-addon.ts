@@ -44,7 +44,7 @@ const PACKAGE_ROOT = fileURLToPath(new URL('..', import.meta.url));
 /** Where node-gyp puts the addon. */
 export const ADDON_PATH = `${PACKAGE_ROOT}native/build/Release/dnnl_kernels.node`;
 /** What `npm run build:native` wrote about its last attempt. */
-export const BUILD_STATUS_PATH = `${PACKAGE_ROOT}native/build-status.json`;
+const BUILD_STATUS_PATH = `${PACKAGE_ROOT}native/build-status.json`;
 
 let loaded: { addon?: DnnlAddon; status: NativeKernelStatus } | undefined;
 

@@ -15,7 +15,7 @@ type PadAttr = Parameters<typeof backend_util.computePool2DInfo>[4];
 type RoundingAttr = Parameters<typeof backend_util.computePool2DInfo>[5];
 
 /** Pooling geometry from the attributes, or undefined when dilated. */
-export function poolInfo(shape: number[], attrs: KernelArgs['attrs']): PoolInfo | undefined {
+function poolInfo(shape: number[], attrs: KernelArgs['attrs']): PoolInfo | undefined {
   if (attrs === undefined || shape.length !== 4) return undefined;
   const info = backend_util.computePool2DInfo(
     shape as [number, number, number, number],
@@ -101,7 +101,7 @@ export function maxPoolGradInputs(args: KernelArgs): { xv: Float32Array; dyv: Fl
 }
 
 /** MaxPool: `x [N,H,W,C]` -> `[N,Ho,Wo,C]`. */
-export const maxPoolKernel: FastKernelSpec = {
+const maxPoolKernel: FastKernelSpec = {
   kernelName: 'MaxPool',
   create: (stock: KernelFunc): KernelFunc => (args) => {
     const p = maxPoolInputs(args);
@@ -120,7 +120,7 @@ export const maxPoolKernel: FastKernelSpec = {
 };
 
 /** MaxPoolGrad: `dy`, `input` (x), `output` (y) -> dx: each dy goes to its window's argmax. */
-export const maxPoolGradKernel: FastKernelSpec = {
+const maxPoolGradKernel: FastKernelSpec = {
   kernelName: 'MaxPoolGrad',
   create: (stock: KernelFunc): KernelFunc => (args) => {
     const p = maxPoolGradInputs(args);

@@ -44,7 +44,7 @@ export interface ResizeShape {
 }
 
 /** Shape and source-index tables of a nearest resize of `images` to `newH x newW`. */
-export function resizeShape(
+function resizeShape(
   images: number[],
   newH: number,
   newW: number,
@@ -82,7 +82,7 @@ export function resizeGradInputs(args: KernelArgs): { dyv: Float32Array; s: Resi
 }
 
 /** ResizeNearestNeighbor: `images [N,H,W,C]` -> `[N, size[0], size[1], C]`. */
-export const resizeNearestNeighborKernel: FastKernelSpec = {
+const resizeNearestNeighborKernel: FastKernelSpec = {
   kernelName: 'ResizeNearestNeighbor',
   create: (stock: KernelFunc): KernelFunc => (args) => {
     const r = resizeInputs(args);
@@ -106,7 +106,7 @@ export const resizeNearestNeighborKernel: FastKernelSpec = {
 };
 
 /** ResizeNearestNeighborGrad: `dy [N,H',W',C]`, `images [N,H,W,C]` -> dx of images' shape. */
-export const resizeNearestNeighborGradKernel: FastKernelSpec = {
+const resizeNearestNeighborGradKernel: FastKernelSpec = {
   kernelName: 'ResizeNearestNeighborGrad',
   create: (stock: KernelFunc): KernelFunc => (args) => {
     const r = resizeGradInputs(args);

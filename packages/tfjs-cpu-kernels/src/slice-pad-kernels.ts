@@ -25,7 +25,7 @@ function strides(shape: readonly number[]): number[] {
  * Copies the box of extent `size` at `srcBegin` in `src` (shape `srcShape`) to `dstBegin`
  * in `dst` (shape `dstShape`). Trailing axes that are whole in both are merged into one run.
  */
-export function copyBox(
+function copyBox(
   src: Float32Array,
   srcShape: readonly number[],
   srcBegin: readonly number[],
@@ -111,7 +111,7 @@ export function padInputs(args: KernelArgs): { x: TensorInfo; xv: Float32Array; 
 }
 
 /** Slice: `x`, attrs `begin`, `size` (-1 = to the end). Contiguous slices keep the stock view. */
-export const sliceKernel: FastKernelSpec = {
+const sliceKernel: FastKernelSpec = {
   kernelName: 'Slice',
   create: (stock: KernelFunc): KernelFunc => (args) => {
     const p = sliceInputs(args);
@@ -124,7 +124,7 @@ export const sliceKernel: FastKernelSpec = {
 };
 
 /** PadV2: `x`, attrs `paddings` (`[before, after]` per axis) and `constantValue`. */
-export const padV2Kernel: FastKernelSpec = {
+const padV2Kernel: FastKernelSpec = {
   kernelName: 'PadV2',
   create: (stock: KernelFunc): KernelFunc => (args) => {
     const p = padInputs(args);

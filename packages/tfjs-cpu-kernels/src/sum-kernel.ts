@@ -36,7 +36,7 @@ export interface SumPlan {
 }
 
 /** The plan of a Sum over leading or trailing axes, or undefined for other axis sets. */
-export function sumPlan(shape: number[], size: number, attrs: KernelArgs['attrs']): SumPlan | undefined {
+function sumPlan(shape: number[], size: number, attrs: KernelArgs['attrs']): SumPlan | undefined {
   const axes = [...new Set(util.parseAxisParam(attrs?.['axis'] as number | number[], shape))].sort((p, q) => p - q);
   const k = axes.length;
   const leading = axes.every((a, i) => a === i);

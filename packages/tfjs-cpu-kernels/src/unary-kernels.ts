@@ -7,7 +7,7 @@ import { allocateOutput } from './buffer-pool.js';
 import { float32Values, output, type FastKernelSpec } from './cpu-backend.js';
 
 /** Relu: `max(0, x)` (NaN stays NaN). */
-export const reluKernel: FastKernelSpec = {
+const reluKernel: FastKernelSpec = {
   kernelName: 'Relu',
   create: (stock: KernelFunc): KernelFunc => (args) => {
     const x = args.inputs['x'];
@@ -20,7 +20,7 @@ export const reluKernel: FastKernelSpec = {
 };
 
 /** Step: `x > 0 ? 1 : alpha`, NaN stays NaN. */
-export const stepKernel: FastKernelSpec = {
+const stepKernel: FastKernelSpec = {
   kernelName: 'Step',
   create: (stock: KernelFunc): KernelFunc => (args) => {
     const x = args.inputs['x'];

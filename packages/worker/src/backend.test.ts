@@ -2,7 +2,7 @@ import { execFileSync } from 'node:child_process';
 import { nativeKernelStatus } from '@denoise-sweep/tfjs-cpu-kernels';
 import { describe, expect, it } from 'vitest';
 
-const DIST = new URL('../dist/index.js', import.meta.url).href;
+const DIST = new URL('../dist/backend.js', import.meta.url).href;
 
 /** selectEngine('cpu') in a fresh process (kernels register once per process), with `env`. */
 function selectCpu(env: Record<string, string>): { kernels?: string; skipped?: string[]; error?: string } {

@@ -14,8 +14,8 @@ import { fastCpuKernelThreads, fastCpuKernelTier, nativeKernelStatus, registerFa
  * The native packages are optionalDependencies: their install downloads libtensorflow, and
  * where that fails npm leaves them out, so the pure-JS tier always exists.
  */
-export type EngineName = 'tensorflow-gpu' | 'tensorflow' | 'cpu';
-export const ENGINE_NAMES: readonly EngineName[] = ['tensorflow-gpu', 'tensorflow', 'cpu'];
+type EngineName = 'tensorflow-gpu' | 'tensorflow' | 'cpu';
+const ENGINE_NAMES: readonly EngineName[] = ['tensorflow-gpu', 'tensorflow', 'cpu'];
 
 export interface SelectedEngine {
   engine: EngineName;
@@ -28,7 +28,7 @@ export interface SelectedEngine {
 }
 
 /** True when this machine exposes an NVIDIA GPU to the process. */
-export function nvidiaGpuPresent(): boolean {
+function nvidiaGpuPresent(): boolean {
   if (process.env.CUDA_VISIBLE_DEVICES === '' || process.env.CUDA_VISIBLE_DEVICES === '-1') return false;
   const dir = '/proc/driver/nvidia/gpus';
   return existsSync(dir) && readdirSync(dir).length > 0;

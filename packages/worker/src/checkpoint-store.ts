@@ -2,9 +2,9 @@ import { createHash } from 'node:crypto';
 import type { KeepCheckpoints, ObjectStore } from '@denoise-sweep/shared';
 
 /** The manifest is written last: a checkpoint without one, or whose files do not match it, does not count. */
-export const MANIFEST_FILE = 'manifest.json';
+const MANIFEST_FILE = 'manifest.json';
 
-export interface CheckpointManifest {
+interface CheckpointManifest {
   format: 1;
   name: string;
   createdAt: string;

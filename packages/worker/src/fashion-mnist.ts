@@ -4,10 +4,10 @@ import { join } from 'node:path';
 import { FASHION_MNIST_FILES, FASHION_MNIST_SIZES, fashionMnistDir } from '@denoise-sweep/shared';
 import { DatasetError, parseIdxImages, parseIdxLabels } from './idx-file.js';
 
-export { DEBIAN_FASHION_MNIST_DIR, FASHION_MNIST_FILES, fashionMnistDir } from '@denoise-sweep/shared';
+export { DEBIAN_FASHION_MNIST_DIR, fashionMnistDir } from '@denoise-sweep/shared';
 
 /** Images scaled to [0, 1], as the seed does (x / 255). */
-export interface ImageSet {
+interface ImageSet {
   count: number;
   side: number;
   /** count * side * side floats in [0, 1]. */

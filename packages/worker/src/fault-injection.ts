@@ -3,7 +3,7 @@ import type { BatchProgress } from './epoch-loop.js';
 import { TrainingDivergedError } from './training-failure.js';
 
 /** The variable that injects faults into training children, for tests and drills. */
-export const FAULTS_ENV = 'DENOISE_SWEEP_INJECT_FAULTS';
+const FAULTS_ENV = 'DENOISE_SWEEP_INJECT_FAULTS';
 
 /**
  * Faults injected into training, the one seam through which tests and drills reach it. Read

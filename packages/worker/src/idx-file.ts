@@ -17,7 +17,7 @@ export interface IdxImages {
 }
 
 /** Inflates a gzip file (by its magic bytes, not its name) or returns the bytes as they are. */
-export function maybeGunzip(bytes: Uint8Array, file: string): Uint8Array {
+function maybeGunzip(bytes: Uint8Array, file: string): Uint8Array {
   if (bytes.length >= 2 && bytes[0] === 0x1f && bytes[1] === 0x8b) {
     try {
       return gunzipSync(bytes);

@@ -1,7 +1,7 @@
 import * as tf from '@tensorflow/tfjs';
 
 /** Fashion-MNIST images are 28x28 grey levels. */
-export const IMAGE_SIZE = 28;
+const IMAGE_SIZE = 28;
 
 export interface AutoencoderOptions {
   /** Conv widths per encoder level; the decoder mirrors them. 1 to 5 levels. */

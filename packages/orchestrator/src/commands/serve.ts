@@ -1,4 +1,5 @@
 import { readFileSync } from 'node:fs';
+import type { MetricsServer } from '@denoise-sweep/shared';
 import { readSettings, serveMetrics, UsageError } from '@denoise-sweep/shared';
 import { Command } from 'commander';
 import type { CliIo } from '../cli-io.js';
@@ -12,13 +13,13 @@ interface ServeOptions extends RuntimeOptions {
   recentHours: string;
 }
 
-export function orchestratorVersion(): string {
+function orchestratorVersion(): string {
   const pkg = JSON.parse(readFileSync(new URL('../../package.json', import.meta.url), 'utf8')) as { version?: string };
   return pkg.version ?? '0.0.0';
 }
 
 /** Starts the exporter over open connections; resolves to its URL and a stop function. */
-export async function startExporter(c: Connections, options: { host: string; port: number; sweeps?: string[]; recentHours?: number }) {
+export async function startExporter(c: Connections, options: { host: string; port: number; sweeps?: string[]; recentHours?: number }): Promise<MetricsServer> {
   const exporter = new SweepExporter({ store: c.store, keys: c.keys, queue: c.queue!, redis: c.redis!, version: orchestratorVersion(), sweeps: options.sweeps, recentHours: options.recentHours });
   return serveMetrics({ host: options.host, port: options.port, render: () => exporter.render() });
 }

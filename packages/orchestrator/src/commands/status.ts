@@ -30,7 +30,7 @@ function columns(status: SweepStatus): Column<TrialStatus>[] {
   ];
 }
 
-export function formatStatus(status: SweepStatus): string {
+function formatStatus(status: SweepStatus): string {
   const counts = TRIAL_STATES.filter((s) => status.counts[s] > 0).map((s) => `${s} ${status.counts[s]}`).join(', ');
   return `Sweep ${status.sweep}: ${status.trials.length} trials: ${counts}\n\n${formatTable(columns(status), status.trials)}`;
 }

@@ -20,7 +20,7 @@ import type { RuntimeOptions } from './runtime-options.js';
 import { addSettingOptions, RUNTIME_HELP } from './runtime-options.js';
 
 /** Options of `orchestrator sweep FILE`. */
-export interface SweepCommandOptions extends RuntimeOptions {
+interface SweepCommandOptions extends RuntimeOptions {
   /** Validate and expand only; enqueue nothing. @defaultValue false */
   dryRun?: boolean;
   /** One JSON object per trial on stdout instead of a table (with --dry-run). @defaultValue false */
@@ -67,7 +67,7 @@ export function sweepCommand(io: CliIo): Command {
 }
 
 /** `orchestrator sweep FILE [--dry-run] [--json] [--detach] ...`. */
-export async function runSweep(file: string, options: SweepCommandOptions, io: CliIo): Promise<void> {
+async function runSweep(file: string, options: SweepCommandOptions, io: CliIo): Promise<void> {
   if (options.json && !options.dryRun) throw new UsageError('--json goes with --dry-run; for results as JSON use: orchestrator results SWEEP --format json');
   const spec = await parseSweepFile(file);
   const trials = expandSweep(spec);

@@ -4,7 +4,9 @@
  * when the process that started it dies; spawnService runs other services the same way.
  */
 export { findFreePort } from './free-port.js';
-export { attachToLocal, DEFAULT_STATE_DIR, defaultWorkerCount, localStore, startLocalServices, type LocalServices } from './local-mode.js';
-export { REDIS_NOT_FOUND_MESSAGE, startRedisServer, type RedisServer, type RedisServerOptions } from './redis-server.js';
+export {
+  attachToLocal, defaultWorkerCount, localStore, startLocalServices, type LocalServices,
+} from './local-mode.js';
+export { REDIS_NOT_FOUND_MESSAGE, startRedisServer, type RedisServer } from './redis-server.js';
 export type { ServiceMessage } from './service-messages.js';
-export { spawnService, type ServiceProcess } from './service-process.js';
+export { spawnService } from './service-process.js';

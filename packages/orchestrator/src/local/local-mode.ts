@@ -1,3 +1,10 @@
+/**
+ * Local mode, the embedded default: with no REDIS_URL, the orchestrator runs the whole system on
+ * this machine from a state directory (--state-dir): its own redis-server (append-only file on)
+ * and worker processes bound to 127.0.0.1, with artifacts in `<state-dir>/store` as plain files
+ * (or in the store `--store` names). Running again with the same state directory continues the
+ * same sweeps.
+ */
 import type { ChildProcess } from 'node:child_process';
 import { spawn } from 'node:child_process';
 import { closeSync, existsSync, mkdirSync, openSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
@@ -8,14 +15,6 @@ import type { RuntimeConfig, RuntimeSettings, StoreConfig } from '@denoise-sweep
 import { fileStoreUrl, readSettings, storeConfigOf } from '@denoise-sweep/shared';
 import { findFreePort } from './free-port.js';
 import { startRedisServer } from './redis-server.js';
-
-/**
- * The embedded default: with no REDIS_URL, the orchestrator runs the whole system on this
- * machine from a state directory: its own redis-server (append-only file on) and worker
- * processes bound to 127.0.0.1, with artifacts in `<state-dir>/store` as plain files (or in the
- * store `--store` names). Running again with the same state directory continues the same sweeps.
- */
-export const DEFAULT_STATE_DIR = '.denoise-sweep';
 
 /** The running local sweep's services, in `<state-dir>/services.json`. */
 interface LocalServicesFile {

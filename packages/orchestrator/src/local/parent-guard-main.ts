@@ -7,7 +7,7 @@
 import { spawn } from 'node:child_process';
 import type { ServiceMessage } from './service-messages.js';
 
-export interface ParentGuardConfig {
+interface ParentGuardConfig {
   command: string;
   args: string[];
 }

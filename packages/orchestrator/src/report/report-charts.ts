@@ -32,7 +32,7 @@ const CONFIG: TopLevelSpec['config'] = {
 const palette = (n: number) => Array.from({ length: n }, (_, i) => PALETTE[i % PALETTE.length]!);
 
 /** Renders a Vega-Lite spec to an SVG document string. */
-export async function renderSvg(spec: TopLevelSpec): Promise<string> {
+async function renderSvg(spec: TopLevelSpec): Promise<string> {
   const view = new View(parse(compile(spec).spec), { renderer: 'none' });
   try {
     return await view.toSVG();
@@ -41,7 +41,7 @@ export async function renderSvg(spec: TopLevelSpec): Promise<string> {
   }
 }
 
-export function valLossSpec(data: ReportData): TopLevelSpec | null {
+function valLossSpec(data: ReportData): TopLevelSpec | null {
   const withCurves = data.trials.filter((t) => t.curve.length > 0);
   if (withCurves.length === 0) return null;
   const values = withCurves.flatMap((t) => t.curve.map((p) => ({ trial: t.label, best: t.row.best, epoch: p.epoch, val_loss: p.val_loss })));
@@ -65,7 +65,7 @@ export function valLossSpec(data: ReportData): TopLevelSpec | null {
   };
 }
 
-export function psnrByNoiseSpec(data: ReportData): TopLevelSpec | null {
+function psnrByNoiseSpec(data: ReportData): TopLevelSpec | null {
   const done = data.trials.filter((t) => t.row.psnr !== null);
   if (done.length === 0) return null;
   const filterSets = [...new Set(done.map((t) => t.row.filters.join(',')))]

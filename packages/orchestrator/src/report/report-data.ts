@@ -43,7 +43,7 @@ const PARAM_LABELS: Record<ParamName, string> = {
 const paramText = (value: TrialParams[ParamName]) => (Array.isArray(value) ? value.join(',') : String(value));
 
 /** Labels naming each trial by the params that differ between trials; the id settles ties. */
-export function trialLabels(rows: readonly ResultRow[]): Map<string, string> {
+function trialLabels(rows: readonly ResultRow[]): Map<string, string> {
   const params = (r: ResultRow): TrialParams => ({
     noise_factor: r.noise_factor, filters: r.filters, epochs: r.epochs, batch_size: r.batch_size, learning_rate: r.learning_rate, seed: r.seed,
   });
@@ -55,7 +55,7 @@ export function trialLabels(rows: readonly ResultRow[]): Map<string, string> {
 }
 
 /** Parses metrics.jsonl; lines that are not epoch records are skipped and reported. */
-export function parseMetricsJsonl(text: string, where: string, warnings: string[]): EpochRecord[] {
+function parseMetricsJsonl(text: string, where: string, warnings: string[]): EpochRecord[] {
   const records: EpochRecord[] = [];
   text.split('\n').forEach((line, i) => {
     if (line.trim() === '') return;

@@ -21,7 +21,7 @@ export function defaultReportPath(sweep: string): string {
 }
 
 /** The sweep's report as one self-contained HTML page. */
-export async function renderSweepReport(status: SweepStatus, store: ObjectStore, keys: ArtifactKeys): Promise<string> {
+async function renderSweepReport(status: SweepStatus, store: ObjectStore, keys: ArtifactKeys): Promise<string> {
   const data = await gatherReportData(status, store, keys);
   // Vega takes ~0.4 s to load: only the report pays for it, not every command of the CLI.
   const { renderReportCharts } = await import('./report-charts.js');

@@ -3,4 +3,4 @@
  * importing @denoise-sweep/shared does not load the AWS SDK.
  */
 export { S3ObjectStore, type S3ObjectStoreConfig } from './s3-object-store.js';
-export { RETRYABLE_ERROR_CODES, RETRYABLE_HTTP_STATUSES, isRetryableS3Error } from './s3-errors.js';
+;

@@ -5,7 +5,7 @@
  */
 
 /** Network and protocol codes worth retrying: the store is down, restarting or overloaded. */
-export const RETRYABLE_ERROR_CODES: ReadonlySet<string> = new Set([
+const RETRYABLE_ERROR_CODES: ReadonlySet<string> = new Set([
   // Node socket and DNS errors
   'ECONNREFUSED', 'ECONNRESET', 'ECONNABORTED', 'ETIMEDOUT', 'EPIPE', 'EHOSTUNREACH', 'ENETUNREACH',
   'ENETDOWN', 'EAI_AGAIN', 'ENOTFOUND', 'UND_ERR_SOCKET',
@@ -15,7 +15,7 @@ export const RETRYABLE_ERROR_CODES: ReadonlySet<string> = new Set([
 ]);
 
 /** HTTP statuses worth retrying: timeouts, throttling and server errors. */
-export const RETRYABLE_HTTP_STATUSES: ReadonlySet<number> = new Set([408, 429, 500, 502, 503, 504]);
+const RETRYABLE_HTTP_STATUSES: ReadonlySet<number> = new Set([408, 429, 500, 502, 503, 504]);
 
 /** Codes that mean the endpoint could not be reached at all. */
 const UNREACHABLE_CODES = new Set(['ECONNREFUSED', 'ECONNRESET', 'ECONNABORTED', 'ETIMEDOUT', 'EHOSTUNREACH', 'ENETUNREACH', 'ENETDOWN', 'EAI_AGAIN', 'ENOTFOUND', 'TimeoutError', 'EPIPE', 'UND_ERR_SOCKET']);
@@ -31,7 +31,7 @@ interface ErrorLike {
 }
 
 /** Every code found on the error, its AggregateError members and its causes. */
-export function errorCodes(error: unknown, depth = 0): string[] {
+function errorCodes(error: unknown, depth = 0): string[] {
   if (typeof error !== 'object' || error === null || depth > 4) return [];
   const e = error as ErrorLike;
   const codes: string[] = [];

@@ -20,8 +20,6 @@ export interface S3ObjectStoreConfig {
   region: string;
   /** Prepended to every key: the path of the store's s3://bucket/prefix URL ('team-a' stores 'x' at 'team-a/x'). @defaultValue '' */
   keyPrefix?: string;
-  /** Path-style URLs (http://host/bucket/key), needed by MinIO and s3rver. @defaultValue true when endpoint is set */
-  forcePathStyle?: boolean;
   /**
    * Explicit credentials (tests, local mode). Leave undefined in production so the SDK's default
    * chain applies: AWS_ACCESS_KEY_ID / AWS_SECRET_ACCESS_KEY, profiles, instance or pod roles.
@@ -83,7 +81,8 @@ export class S3ObjectStore implements ObjectStore {
     this.where = config.endpoint === undefined ? `AWS S3 (region ${region})` : `S3 endpoint ${displayEndpoint(config.endpoint)}`;
     const clientConfig: S3ClientConfig = {
       region,
-      forcePathStyle: config.forcePathStyle ?? config.endpoint !== undefined,
+      // Path-style URLs (http://host/bucket/key) for custom endpoints: MinIO and s3rver need them.
+      forcePathStyle: config.endpoint !== undefined,
       // Without these a streamed PutObject is stored with aws-chunked framing inside it by
       // s3rver (and some other S3-compatible stores), silently.
       requestChecksumCalculation: 'WHEN_REQUIRED',

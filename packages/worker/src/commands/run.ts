@@ -8,7 +8,7 @@ import { QueueWorker } from '../queue-worker.js';
 import { WorkerMetrics } from '../worker-metrics.js';
 
 /** Flag values as commander gives them: read through readSettings. */
-export type RunCommandOptions = Record<string, unknown> & { metrics: boolean };
+type RunCommandOptions = Record<string, unknown> & { metrics: boolean };
 
 const RUN_SETTINGS = [...RUNTIME_SETTINGS, 'concurrency', 'cacheDir', 'metricsPort', 'metricsHost'] as const satisfies readonly SettingKey[];
 /** Read by the training children; listed for --help and checked at start. */
@@ -41,7 +41,7 @@ export function runCommand(): Command {
     });
 }
 
-export async function runWorker(options: RunCommandOptions): Promise<void> {
+async function runWorker(options: RunCommandOptions): Promise<void> {
   const runtime = readRuntimeSettings(options);
   if (!runtime.redisUrl) throw new UsageError('no queue to pull from: set REDIS_URL or pass --redis (e.g. redis://127.0.0.1:6379)');
   const settings = readSettings(RUN_SETTINGS, options);
