@@ -113,6 +113,14 @@ export const SETTINGS = {
     flag: '--host <host>', env: ['EXPORTER_HOST'], programs: ORCHESTRATOR, parse: text, default: () => '0.0.0.0', defaultText: '0.0.0.0',
     help: '`serve`: address the exporter binds to',
   }),
+  recentHours: setting<number>({
+    flag: '--recent-hours <h>', programs: ORCHESTRATOR, parse: positiveNumber, default: () => 24, defaultText: '24',
+    help: '`serve`: export the sweeps run within this many hours',
+  }),
+  top: setting<number | undefined>({
+    flag: '--top <n>', programs: ORCHESTRATOR, parse: integer(1, 1_000_000), default: none, defaultText: 'every trial',
+    help: '`results`: only the best N trials',
+  }),
   workerBin: setting<string | undefined>({
     env: ['DENOISE_SWEEP_WORKER_BIN'], programs: ORCHESTRATOR, parse: optionalText, default: none, defaultText: 'the installed worker',
     help: 'local mode: the worker program to start (a path to its bin.js)',
@@ -260,7 +268,7 @@ export function environmentHelp(keys: readonly SettingKey[]): string {
     const s = SETTINGS[key] as Setting<unknown>;
     return s.flag === undefined && s.env ? [`  ${s.env.join(' or ').padEnd(28)} ${s.help} (default: ${s.defaultText})`] : [];
   });
-  return lines.length ? `\nEnvironment (flags override it):\n${lines.join('\n')}\n` : '';
+  return lines.length ? `\n\nEnvironment:\n${lines.join('\n')}\n` : '';
 }
 
 /** The configuration table of the README, in Markdown. */

@@ -1,5 +1,5 @@
 import type { SweepStatus } from '../sweep-state.js';
-import { expandSweep, UsageError } from '@denoise-sweep/shared';
+import { expandSweep, readSettings } from '@denoise-sweep/shared';
 import type { ArtifactKeys, ObjectStore } from '@denoise-sweep/shared';
 import { Command, Option } from 'commander';
 import type { CliIo } from '../cli-io.js';
@@ -12,7 +12,6 @@ import { addSettingOptions, RUNTIME_HELP, withConnections } from './runtime-opti
 
 interface ResultsOptions extends RuntimeOptions {
   format: ResultFormat;
-  top?: string;
 }
 
 /** The results of a sweep in a format, best first. */
@@ -23,17 +22,15 @@ export function renderResults(status: SweepStatus, store: ObjectStore, keys: Art
 }
 
 export function resultsCommand(io: CliIo): Command {
-  return addSettingOptions(new Command('results'))
+  return addSettingOptions(addSettingOptions(new Command('results')), ['top'])
     .summary('list a sweep\'s trials with their final metrics, best first')
     .description('Every trial with its params, state, final val_loss, PSNR, SSIM, noisy-input PSNR, epochs completed, '
       + 'parameter count and the URIs of its final checkpoint and sample picture, sorted by the sweep\'s metric; * marks the best.')
     .argument('<sweep>', 'the sweep id')
     .addOption(new Option('--format <format>', 'output format').choices(RESULT_FORMATS).default('table'))
-    .option('--top <n>', 'only the best N trials')
     .addHelpText('after', RUNTIME_HELP)
     .action(async (sweep: string, options: ResultsOptions) => {
-      const top = options.top === undefined ? undefined : Number(options.top);
-      if (top !== undefined && (!Number.isInteger(top) || top < 1)) throw new UsageError(`--top must be a positive integer, got '${options.top}'`);
+      const { top } = readSettings(['top'], options);
       await withConnections(options, true, async ({ store, keys, queue, redis }) => {
         const record = await loadSweepRecord(store, keys, sweep);
         const status = await readSweepStatus(record, store, keys, queue, undefined, await sweepCancelled(redis, sweep));

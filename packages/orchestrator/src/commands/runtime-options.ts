@@ -23,8 +23,7 @@ export function addSettingOptions(command: Command, keys: readonly SettingKey[] 
 export const RUNTIME_HELP = `
 With no REDIS_URL (or --redis) the orchestrator works in local mode, on the Redis it runs from
 --state-dir and on the store of that directory (file://<state-dir>/store unless --store named
-another). AWS credentials for s3:// stores come from the AWS SDK's usual chain.
-${environmentHelp(['fashionMnistDir', 'workerBin', 'redisServerBin', 'debug'])}`;
+another). AWS credentials for s3:// stores come from the AWS SDK's usual chain.${environmentHelp(['fashionMnistDir', 'workerBin', 'redisServerBin', 'debug'])}`;
 
 /**
  * Opens the queue and store of the configured deployment; in local mode those of the local

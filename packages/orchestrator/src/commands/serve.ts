@@ -1,6 +1,6 @@
 import { readFileSync } from 'node:fs';
 import type { MetricsServer } from '@denoise-sweep/shared';
-import { readSettings, serveMetrics, UsageError } from '@denoise-sweep/shared';
+import { readSettings, serveMetrics } from '@denoise-sweep/shared';
 import { Command } from 'commander';
 import type { CliIo } from '../cli-io.js';
 import type { Connections } from '../connections.js';
@@ -10,7 +10,6 @@ import { addSettingOptions, RUNTIME_HELP, withConnections } from './runtime-opti
 
 interface ServeOptions extends RuntimeOptions {
   sweep?: string[];
-  recentHours: string;
 }
 
 function orchestratorVersion(): string {
@@ -25,18 +24,15 @@ export async function startExporter(c: Connections, options: { host: string; por
 }
 
 export function serveCommand(io: CliIo): Command {
-  return addSettingOptions(addSettingOptions(new Command('serve')), ['exporterPort', 'exporterHost'])
+  return addSettingOptions(addSettingOptions(new Command('serve')), ['exporterPort', 'exporterHost', 'recentHours'])
     .summary('export queue state and sweep results to Prometheus')
     .description('Serve GET /metrics: queue job counts by state, each recent sweep\'s trials by state and progress, and every '
       + 'finished trial\'s final metrics labelled with its hyperparameters (for the Grafana dashboards in infra/grafana). '
       + 'Runs until interrupted. Local mode starts this exporter by itself during a sweep.')
     .option('--sweep <id...>', 'always export these sweeps, recent or not')
-    .option('--recent-hours <h>', 'export sweeps run within this many hours', '24')
     .addHelpText('after', RUNTIME_HELP)
     .action(async (options: ServeOptions) => {
-      const { exporterPort: port, exporterHost: host } = readSettings(['exporterPort', 'exporterHost'], options);
-      const recentHours = Number(options.recentHours);
-      if (!(recentHours > 0)) throw new UsageError(`--recent-hours must be a positive number, got '${options.recentHours}'`);
+      const { exporterPort: port, exporterHost: host, recentHours } = readSettings(['exporterPort', 'exporterHost', 'recentHours'], options);
       await withConnections(options, true, async (c) => {
         const server = await startExporter(c, { host, port, sweeps: options.sweep, recentHours });
         io.err(`exporter listening on ${server.url}\n`);

@@ -42,8 +42,8 @@ again, unfinished ones resume from their checkpoints, new grid values add only n
 
 The file follows Weights & Biases sweep conventions: name, method (grid | random), metric,
 parameters (noise_factor, filters, epochs, batch_size, learning_rate, seed, each with
-value, values, or for random search a distribution with min/max), run_cap, and dataset
-(train_limit, test_limit). See examples/sweep.yaml.
+value, values, or for random search a distribution with min/max), run_cap, dataset
+(train_limit, test_limit) and keep_checkpoints (best | latest | all). See examples/sweep.yaml.
 
 Exit codes: 0 ok, 1 runtime failure or failed trials, 2 invalid file or bad usage.`;
 
@@ -60,7 +60,7 @@ export function sweepCommand(io: CliIo): Command {
     .option('--dry-run', 'validate and list the trials; enqueue nothing')
     .option('--json', 'with --dry-run: one JSON object per trial ({"id", "params", "dataset"}) and nothing else on stdout')
     .option('--detach', 'return after enqueueing and print the sweep id (not in local mode, whose workers stop with it)')
-    .addHelpText('after', EXAMPLES + RUNTIME_HELP)
+    .addHelpText('after', `${EXAMPLES}\n${RUNTIME_HELP}`)
     .action(async (file: string, options: SweepCommandOptions) => {
       await runSweep(file, options, io);
     });
