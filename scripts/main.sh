@@ -4,4 +4,4 @@
 set -euo pipefail
 cd "$(dirname "$0")/.."
 bash scripts/setup.sh
-node packages/orchestrator/dist/bin.js sweep examples/sweep.yaml "$@"
+npx --no-install orchestrator sweep examples/sweep.yaml "$@"
