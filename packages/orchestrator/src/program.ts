@@ -2,6 +2,8 @@ import { readFileSync } from 'node:fs';
 import { Command } from 'commander';
 import type { CliIo } from './cli-io.js';
 import { cancelCommand } from './commands/cancel.js';
+import { denoiseCommand } from './commands/denoise.js';
+import { exportCommand } from './commands/export.js';
 import { reportCommand } from './commands/report.js';
 import { resultsCommand } from './commands/results.js';
 import { serveCommand } from './commands/serve.js';
@@ -22,6 +24,8 @@ Examples:
   $ orchestrator results example --format csv          # final metrics, best first
   $ orchestrator cancel example                        # stop it; 'sweep' again continues it
   $ orchestrator report example --out example.html     # one offline HTML page with charts and pictures
+  $ orchestrator export example --out model/           # the best trial's trained model, for tf.loadLayersModel
+  $ orchestrator denoise --model model/ --out out/ a.png   # denoise 28x28 images with it
   $ orchestrator serve --port 9465                     # queue and results for Prometheus
   $ orchestrator sweep examples/sweep.yaml --dry-run
   $ orchestrator sweep examples/sweep.yaml --dry-run --json
@@ -50,7 +54,7 @@ export function createProgram(io: CliIo): Command {
     .showSuggestionAfterError(true)
     .addHelpText('after', ABOUT);
   // Subcommands built elsewhere get the same output, exit override and error hints.
-  for (const command of [sweepCommand(io), statusCommand(io), resultsCommand(io), cancelCommand(io), serveCommand(io), reportCommand(io)]) {
+  for (const command of [sweepCommand(io), statusCommand(io), resultsCommand(io), cancelCommand(io), serveCommand(io), reportCommand(io), exportCommand(io), denoiseCommand()]) {
     program.addCommand(command.copyInheritedSettings(program));
   }
   return program;

@@ -1,6 +1,7 @@
 #!/usr/bin/env node
 import { describeError, EXIT_OK, exitCodeFor } from '@denoise-sweep/shared';
 import { Command } from 'commander';
+import { denoiseCommand } from './commands/denoise.js';
 import { runCommand } from './commands/run.js';
 import { trainCommand } from './commands/train.js';
 import { packageVersion } from './package-version.js';
@@ -23,6 +24,7 @@ function createProgram(): Command {
     .addHelpText('after', ABOUT);
   program.addCommand(runCommand().copyInheritedSettings(program), { isDefault: true });
   program.addCommand(trainCommand().copyInheritedSettings(program));
+  program.addCommand(denoiseCommand().copyInheritedSettings(program));
   return program;
 }
 

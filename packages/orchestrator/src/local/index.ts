@@ -5,7 +5,7 @@
  */
 export { findFreePort } from './free-port.js';
 export {
-  attachToLocal, defaultWorkerCount, localStore, startLocalServices, type LocalServices,
+  attachToLocal, defaultWorkerCount, localStore, startLocalServices, workerBin, type LocalServices,
 } from './local-mode.js';
 export { REDIS_NOT_FOUND_MESSAGE, startRedisServer, type RedisServer } from './redis-server.js';
 export type { ServiceMessage } from './service-messages.js';

@@ -86,7 +86,8 @@ export function attachToLocal(stateDir: string): RuntimeConfig | undefined {
   return running ? { redisUrl: running.redisUrl, store: running.store } : undefined;
 }
 
-function workerBin(): string {
+/** The worker program (its bin.js), run as a program: the orchestrator never imports worker code. */
+export function workerBin(): string {
   const { workerBin: configured } = readSettings(['workerBin']);
   if (configured) return configured;
   try {
