@@ -83,6 +83,7 @@ const NOT_GIVEN: Record<Program, Record<string, string>> = {
     DEBUG: 'stack traces on demand',
     DENOISE_SWEEP_INJECT_FAULTS: 'fault injection for tests',
     WORKER_CONCURRENCY: 'one trial per GPU, the default; workers scale by replicas',
+    DENOISE_SWEEP_SHUTDOWN_GRACE_MS: 'the default (30 s) fits the containers\' stop timeouts',
     AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED: 'the bin sets it itself',
     CUDA_VISIBLE_DEVICES: 'set by the GPU runtime or infra/docker/gpu-entrypoint.sh',
     FASHION_MNIST_DIR: 'shared code; only the orchestrator publishes the dataset',

@@ -42,6 +42,16 @@ export class LiveBlock {
 
   constructor(private readonly stream: NodeJS.WriteStream = process.stderr) {}
 
+  /** Prints a line above the block (an event: a worker restarted), which the next draw keeps. */
+  note(line: string): void {
+    if (this.stream.isTTY && this.height > 0) {
+      this.stream.write(`\x1b[${this.height}A\r\x1b[J`);
+      this.height = 0;
+    }
+    this.stream.write(`${line}\n`);
+    this.lastSummary = '';
+  }
+
   draw(lines: string[]): void {
     if (this.stream.isTTY) {
       const columns = this.stream.columns || 120;

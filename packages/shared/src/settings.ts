@@ -150,6 +150,10 @@ export const SETTINGS = {
     env: ['DENOISE_SWEEP_LOCK_MS'], programs: WORKER, parse: integer(1000, 3_600_000), default: () => 30_000, defaultText: '30000',
     help: 'job lock duration, ms: a dead worker\'s trial is taken over after it',
   }),
+  shutdownGraceMs: setting<number>({
+    env: ['DENOISE_SWEEP_SHUTDOWN_GRACE_MS'], programs: WORKER, parse: integer(1000, 3_600_000), default: () => 30_000, defaultText: '30000',
+    help: 'after a stop signal, how long running trials may take to checkpoint and go back to the queue before the worker exits anyway (its lock then expires), ms',
+  }),
   stalledMs: setting<number>({
     env: ['DENOISE_SWEEP_STALLED_MS'], programs: WORKER, parse: integer(1000, 3_600_000), default: () => 30_000, defaultText: '30000',
     help: 'how often stalled trials (of dead workers) are looked for, ms',

@@ -199,6 +199,14 @@ export class QueueWorker {
   }
 
   /**
+   * Kills the training children at once, without a word to Redis (which may be unreachable):
+   * for a process about to exit. Their trials are taken over after their locks expire.
+   */
+  kill(): void {
+    for (const p of this.processes) p.kill();
+  }
+
+  /**
    * Graceful: running trials checkpoint at their next batch and go back to the queue, then the
    * worker exits. Forced: children are killed; their trials are taken over after the lock expires.
    */

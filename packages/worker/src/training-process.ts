@@ -137,6 +137,11 @@ export class TrainingProcess {
     return this.current !== undefined;
   }
 
+  /** Kills the child at once, without waiting (the process is about to exit). */
+  kill(): void {
+    this.child?.kill('SIGKILL');
+  }
+
   /** Ends the child: politely when idle, at once when forced. */
   async close(force = false): Promise<void> {
     const child = this.child;

@@ -86,13 +86,26 @@ async function runSweep(file: string, options: SweepCommandOptions, io: CliIo): 
   let stopExporter: (() => Promise<void>) | undefined;
   let connections: Connections | undefined;
   const interrupted = new AbortController();
-  const onSigint = () => interrupted.abort();
-  process.once('SIGINT', onSigint);
-  process.once('SIGTERM', onSigint);
+  const view = new LiveBlock();
+  let signals = 0;
+  // The first Ctrl-C (or SIGTERM) stops watching; local mode then stops what it started, the
+  // workers after a checkpoint. A second one kills the workers and exits at once.
+  const onSigint = () => {
+    signals += 1;
+    if (signals === 1) {
+      interrupted.abort();
+      return;
+    }
+    io.err('\nsecond signal: killing the workers and exiting now; run the same command to continue.\n');
+    services?.kill();
+    process.exit(130);
+  };
+  process.on('SIGINT', onSigint);
+  process.on('SIGTERM', onSigint);
   try {
     let config = { redisUrl: settings.redisUrl, store: storeConfigOf(settings) };
     if (local) {
-      services = await startLocalServices(stateDir, settings);
+      services = await startLocalServices(stateDir, settings, { onEvent: (message) => view.note(`local mode: ${message}`) });
       config = services.config;
       io.err(`local mode: Redis in ${services.stateDir}, artifacts in ${config.store.url}\n`);
     }
@@ -118,7 +131,7 @@ async function runSweep(file: string, options: SweepCommandOptions, io: CliIo): 
       io.err(`local mode: metrics at ${exporter.url}${services.workerMetricsUrls.length ? ` and ${services.workerMetricsUrls.join(', ')}` : ''} `
         + `(Prometheus file_sd targets: ${services.stateDir}/prometheus-targets.json)\n`);
     }
-    const status = await watch(sweepRecord(spec, trials, dataset), connections, refreshMs, interrupted.signal);
+    const status = await watch(sweepRecord(spec, trials, dataset), connections, refreshMs, interrupted.signal, view, services?.failed);
     if (interrupted.signal.aborted) {
       io.err(local
         ? `\ninterrupted: workers checkpoint and stop; run the same command to continue the sweep.\n`
@@ -147,28 +160,59 @@ async function runSweep(file: string, options: SweepCommandOptions, io: CliIo): 
   }
 }
 
-async function watch(record: ReturnType<typeof sweepRecord>, c: Connections, refreshMs: number, signal: AbortSignal): Promise<SweepStatus> {
-  const view = new LiveBlock();
+/**
+ * Redraws the progress view until every trial is settled or the signal aborts. A status read
+ * that does not answer within a few seconds (Redis unreachable) does not freeze the view: it
+ * says so and for how long, and keeps waiting for the same read. A supervised local process
+ * that keeps crashing ends the watch with its error.
+ */
+async function watch(
+  record: ReturnType<typeof sweepRecord>, c: Connections, refreshMs: number, signal: AbortSignal, view: LiveBlock, failed?: Promise<never>,
+): Promise<SweepStatus> {
   const started = performance.now();
   const results = new Map<string, TrialResult>();
-  let status = await readSweepStatus(record, c.store, c.keys, c.queue, results, await sweepCancelled(c.redis, record.id));
+  const read = async () => readSweepStatus(record, c.store, c.keys, c.queue, results, await sweepCancelled(c.redis, record.id));
+  let status = await read();
   const startFraction = sweepFraction(status);
+  let pending: Promise<SweepStatus> | undefined;
+  let unreachableSince: number | undefined;
   for (;;) {
-    view.draw(renderProgress(status, (performance.now() - started) / 1000, startFraction));
+    const lines = renderProgress(status, (performance.now() - started) / 1000, startFraction);
+    if (unreachableSince !== undefined) {
+      lines.push(`  Redis does not answer (${Math.round((Date.now() - unreachableSince) / 1000)} s): waiting for it; Ctrl-C to stop`);
+    }
+    view.draw(lines);
     if (isSettled(status) || signal.aborted) return status;
-    await new Promise<void>((resolve) => {
-      const onAbort = () => {
-        clearTimeout(timer);
-        resolve();
-      };
-      const timer = setTimeout(() => {
-        signal.removeEventListener('abort', onAbort);
-        resolve();
-      }, refreshMs);
-      signal.addEventListener('abort', onAbort, { once: true });
-    });
+    await sleepUnlessAborted(refreshMs, signal, failed);
     if (signal.aborted) return status;
-    status = await readSweepStatus(record, c.store, c.keys, c.queue, results, await sweepCancelled(c.redis, record.id));
+    pending ??= read();
+    const answer = await Promise.race([pending, sleepUnlessAborted(Math.max(3000, refreshMs), signal, failed).then(() => undefined)]);
+    if (answer === undefined) {
+      unreachableSince ??= Date.now();
+    } else {
+      status = answer;
+      pending = undefined;
+      unreachableSince = undefined;
+    }
+  }
+}
+
+/** Waits `ms`, less if the signal aborts; rejects at once if `failed` does. */
+async function sleepUnlessAborted(ms: number, signal: AbortSignal, failed?: Promise<never>): Promise<void> {
+  let timer: NodeJS.Timeout | undefined;
+  let onAbort: (() => void) | undefined;
+  try {
+    await Promise.race([
+      new Promise<void>((resolve) => {
+        timer = setTimeout(resolve, ms);
+        onAbort = () => resolve();
+        signal.addEventListener('abort', onAbort, { once: true });
+      }),
+      ...(failed ? [failed] : []),
+    ]);
+  } finally {
+    clearTimeout(timer);
+    if (onAbort) signal.removeEventListener('abort', onAbort);
   }
 }
 

@@ -15,11 +15,14 @@ import type { RuntimeConfig, RuntimeSettings, StoreConfig } from '@denoise-sweep
 import { fileStoreUrl, readSettings, storeConfigOf } from '@denoise-sweep/shared';
 import { findFreePort } from './free-port.js';
 import { startRedisServer } from './redis-server.js';
+import { RestartPolicy } from './restart-policy.js';
 
 /** The running local sweep's services, in `<state-dir>/services.json`. */
 interface LocalServicesFile {
   pid: number;
   redisUrl: string;
+  redisPid: number;
+  workerPids: number[];
   store: StoreConfig;
   startedAt: string;
 }
@@ -35,6 +38,10 @@ export interface LocalServices {
   workerMetricsUrls: string[];
   /** Stops workers (they checkpoint first), then Redis. */
   stop(): Promise<void>;
+  /** Kills the workers at once (a second Ctrl-C); Redis's guard and the workers' children follow this process out. */
+  kill(): void;
+  /** Rejects when a supervised process keeps crashing; never resolves. */
+  failed: Promise<never>;
 }
 
 export function defaultWorkerCount(): number {
@@ -114,8 +121,29 @@ function workerEnv(stateDir: string, config: RuntimeConfig, threads: number): No
   return env;
 }
 
-/** Starts Redis for a local sweep and records it, with the store, in services.json. */
-export async function startLocalServices(stateDirArg: string, settings: RuntimeSettings): Promise<LocalServices> {
+/** What local mode tells the user about its processes while the sweep runs. */
+export interface LocalServicesOptions {
+  /** A worker or redis-server exited and was restarted, or could not be. */
+  onEvent?: (message: string) => void;
+}
+
+interface SupervisedWorker {
+  slot: number;
+  metricsPort: number;
+  child: ChildProcess;
+  policy: RestartPolicy;
+}
+
+const describeExit = (code: number | null, signal: NodeJS.Signals | null) => signal ?? `code ${code}`;
+
+/**
+ * Starts Redis for a local sweep, records it with the store in services.json, and supervises
+ * what it starts: a worker or redis-server that exits unexpectedly is reported and restarted
+ * (Redis on the same port, from its own append-only file) with a backoff; one that keeps
+ * crashing makes `failed` reject. Workers hold an IPC channel to this process and stop when it
+ * goes away, however it goes (SIGKILL included), as Redis's guard does.
+ */
+export async function startLocalServices(stateDirArg: string, settings: RuntimeSettings, options: LocalServicesOptions = {}): Promise<LocalServices> {
   const stateDir = resolve(stateDirArg);
   const running = runningLocalServices(stateDir);
   if (running) {
@@ -123,33 +151,104 @@ export async function startLocalServices(stateDirArg: string, settings: RuntimeS
   }
   mkdirSync(join(stateDir, 'logs'), { recursive: true });
   const store = localStore(stateDir, settings);
-  const redis = await startRedisServer({ dir: join(stateDir, 'redis'), redisServerPath: readSettings(['redisServerBin']).redisServerBin });
+  const redisServerPath = readSettings(['redisServerBin']).redisServerBin;
+  const redisDir = join(stateDir, 'redis');
+  let redis = await startRedisServer({ dir: redisDir, redisServerPath });
   const config: RuntimeConfig = { redisUrl: redis.url, store };
   const servicesFile = join(stateDir, 'services.json');
-  const record: LocalServicesFile = { pid: process.pid, redisUrl: redis.url, store, startedAt: new Date().toISOString() };
-  writeFileSync(servicesFile, JSON.stringify(record, null, 2));
+  const workers: SupervisedWorker[] = [];
+  const writeRecord = () => {
+    const record: LocalServicesFile = {
+      pid: process.pid, redisUrl: redis.url, redisPid: redis.pid, workerPids: workers.flatMap((w) => (w.child.pid === undefined ? [] : [w.child.pid])),
+      store, startedAt: new Date().toISOString(),
+    };
+    writeFileSync(servicesFile, JSON.stringify(record, null, 2));
+  };
+  writeRecord();
 
-  const workers: ChildProcess[] = [];
+  let stopping = false;
+  let fail: (error: Error) => void = () => {};
+  const failed = new Promise<never>((_, reject) => {
+    fail = reject;
+  });
+  failed.catch(() => {}); // observed by the caller through `failed`
+  const say = (message: string) => options.onEvent?.(message);
+
+  const redisPolicy = new RestartPolicy();
+  const superviseRedis = () => {
+    void redis.exited.then(async (how) => {
+      if (stopping) return;
+      for (;;) {
+        const delay = redisPolicy.crashed();
+        if (delay === undefined) {
+          fail(new Error(`redis-server exited ${redisPolicy.recent} times within ${redisPolicy.window / 1000} s (last: ${how}); giving up: see ${redisDir}`));
+          return;
+        }
+        say(`redis-server exited (${how}); restarting it on port ${redis.port} in ${delay / 1000} s`);
+        await new Promise((r) => setTimeout(r, delay));
+        if (stopping) return;
+        try {
+          redis = await startRedisServer({ dir: redisDir, port: redis.port, redisServerPath });
+          writeRecord();
+          say(`redis-server restarted on port ${redis.port} from its append-only file`);
+          superviseRedis();
+          return;
+        } catch (error) {
+          how = (error as Error).message.split('\n')[0] ?? 'it did not start';
+        }
+      }
+    });
+  };
+  superviseRedis();
+
+  const bin = () => workerBin();
+  const spawnWorker = (slot: number, metricsPort: number, threads: number): ChildProcess => {
+    const fd = openSync(join(stateDir, 'logs', `worker-${slot}.log`), 'a');
+    // The IPC channel closes when this process dies, however it dies: the worker then stops.
+    const child = spawn(process.execPath, [bin(), 'run', '--concurrency', '1', '--metrics-host', '127.0.0.1', '--metrics-port', String(metricsPort)], {
+      stdio: ['ignore', fd, fd, 'ipc'],
+      env: workerEnv(stateDir, config, threads),
+    });
+    closeSync(fd);
+    child.unref();
+    child.channel?.unref();
+    return child;
+  };
+  const superviseWorker = (w: SupervisedWorker, threads: number) => {
+    w.child.once('exit', (code, signal) => {
+      if (stopping) return;
+      const delay = w.policy.crashed();
+      const how = describeExit(code, signal);
+      if (delay === undefined) {
+        fail(new Error(`worker ${w.slot} exited ${w.policy.recent} times within ${w.policy.window / 1000} s (last: ${how}); giving up: see ${join(stateDir, 'logs', `worker-${w.slot}.log`)}`));
+        return;
+      }
+      say(`worker ${w.slot} exited (${how}); restarted`);
+      setTimeout(() => {
+        if (stopping) return;
+        w.child = spawnWorker(w.slot, w.metricsPort, threads);
+        writeRecord();
+        superviseWorker(w, threads);
+      }, delay).unref();
+    });
+  };
+
   const workerMetricsUrls: string[] = [];
   const startWorkers = async (count: number) => {
-    const bin = workerBin();
     const threadsPerWorker = Math.max(1, Math.floor(availableParallelism() / Math.max(1, count)));
     for (let i = 0; i < count; i++) {
       const metricsPort = await findFreePort('127.0.0.1');
       workerMetricsUrls.push(`http://127.0.0.1:${metricsPort}/metrics`);
-      const logFile = join(stateDir, 'logs', `worker-${workers.length + 1}.log`);
-      const fd = openSync(logFile, 'a');
-      const child = spawn(process.execPath, [bin, 'run', '--concurrency', '1', '--metrics-host', '127.0.0.1', '--metrics-port', String(metricsPort)], {
-        stdio: ['ignore', fd, fd],
-        env: workerEnv(stateDir, config, threadsPerWorker),
-      });
-      closeSync(fd);
-      workers.push(child);
+      const w: SupervisedWorker = { slot: workers.length + 1, metricsPort, child: spawnWorker(workers.length + 1, metricsPort, threadsPerWorker), policy: new RestartPolicy() };
+      workers.push(w);
+      superviseWorker(w, threadsPerWorker);
     }
+    writeRecord();
   };
 
   const stop = async () => {
-    await Promise.all(workers.map((w) => new Promise<void>((done) => {
+    stopping = true;
+    await Promise.all(workers.map(({ child: w }) => new Promise<void>((done) => {
       if (w.exitCode !== null || w.signalCode !== null) return done();
       const force = setTimeout(() => w.kill('SIGKILL'), 60_000);
       w.once('exit', () => {
@@ -161,10 +260,14 @@ export async function startLocalServices(stateDirArg: string, settings: RuntimeS
     await redis.stop();
     rmSync(servicesFile, { force: true });
   };
+  const kill = () => {
+    stopping = true;
+    for (const { child } of workers) if (child.exitCode === null && child.signalCode === null) child.kill('SIGKILL');
+  };
   const writeScrapeTargets = (extra: { job: string; url: string }[]) => {
     const all = [...workerMetricsUrls.map((url) => ({ job: 'denoise-sweep-worker', url })), ...extra];
     const groups = all.map(({ job, url }) => ({ targets: [new URL(url).host], labels: { job } }));
     writeFileSync(join(stateDir, 'prometheus-targets.json'), JSON.stringify(groups, null, 2));
   };
-  return { config, stateDir, startWorkers, writeScrapeTargets, workerMetricsUrls, stop };
+  return { config, stateDir, startWorkers, writeScrapeTargets, workerMetricsUrls, stop, kill, failed };
 }

@@ -26,6 +26,7 @@ child.once('error', (err: NodeJS.ErrnoException) => {
   process.exit(127);
 });
 child.once('exit', (code, signal) => {
+  send({ type: 'exited', code, signal });
   process.exit(code ?? (signal === 'SIGTERM' ? 0 : 1));
 });
 const stopChild = () => {

@@ -3,6 +3,7 @@ import { access, mkdir } from 'node:fs/promises';
 import { delimiter, join, resolve } from 'node:path';
 import { Redis } from 'ioredis';
 import { findFreePort } from './free-port.js';
+import type { ServiceMessage } from './service-messages.js';
 import { entryFile, spawnService, type ServiceProcess } from './service-process.js';
 
 export interface RedisServerOptions {
@@ -30,6 +31,8 @@ export interface RedisServer {
   pid: number;
   /** Shuts Redis down cleanly (SIGTERM: it finishes the append-only file) and waits for it to exit. */
   stop(): Promise<void>;
+  /** Resolves when Redis has exited, by stop() or not, with how: 'SIGKILL', 'code 1'. */
+  exited: Promise<string>;
 }
 
 export const REDIS_NOT_FOUND_MESSAGE = "redis-server not found: install it with 'apt-get install redis-server' or set REDIS_URL to use an existing Redis";
@@ -113,7 +116,14 @@ export async function startRedisServer(options: RedisServerOptions): Promise<Red
       const { pid } = await service.waitFor('spawned', timeoutMs);
       await waitForPing(service, host, port, options.password, timeoutMs);
       const auth = options.password === undefined ? '' : `:${encodeURIComponent(options.password)}@`;
-      return { url: `redis://${auth}${host}:${port}`, port, pid, stop: () => service.stop() };
+      const exited = new Promise<string>((resolve) => {
+        let how = 'its guard process exited';
+        service.child.on('message', (m: ServiceMessage) => {
+          if (m.type === 'exited') how = m.signal ?? `code ${m.code}`;
+        });
+        service.child.once('exit', () => resolve(how));
+      });
+      return { url: `redis://${auth}${host}:${port}`, port, pid, stop: () => service.stop(), exited };
     } catch (err) {
       await service.stop();
       const portTaken = /Address already in use/i.test(service.output());

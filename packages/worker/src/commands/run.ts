@@ -12,7 +12,7 @@ type RunCommandOptions = Record<string, unknown> & { metrics: boolean };
 
 const RUN_SETTINGS = [...RUNTIME_SETTINGS, 'concurrency', 'cacheDir', 'metricsPort', 'metricsHost'] as const satisfies readonly SettingKey[];
 /** Read by the training children; listed for --help and checked at start. */
-const TRAINING_SETTINGS = ['engine', 'cpuThreads', 'nativeKernels', 'fashionMnistDir', 'lockMs', 'stalledMs', 'injectFaults', 'debug'] as const satisfies readonly SettingKey[];
+const TRAINING_SETTINGS = ['engine', 'cpuThreads', 'nativeKernels', 'fashionMnistDir', 'lockMs', 'stalledMs', 'shutdownGraceMs', 'injectFaults', 'debug'] as const satisfies readonly SettingKey[];
 
 const EXAMPLES = `
 Examples:
@@ -73,17 +73,33 @@ async function runWorker(options: RunCommandOptions): Promise<void> {
       signals += 1;
       if (signals === 1) {
         log.info('shutting down: running trials checkpoint and go back to the queue', { signal });
+        // Bounded: with Redis unreachable a hand-back never completes; the lock's expiry then
+        // gives the trial (checkpointed) to another worker.
+        const grace = setTimeout(() => {
+          log.warn('shutdown grace period over: exiting now; the trials go to other workers when their locks expire', { graceMs: training.shutdownGraceMs });
+          worker.kill();
+          process.exit(1);
+        }, training.shutdownGraceMs);
+        grace.unref();
         worker.close().then(resolve, (err: Error) => {
           log.error('shutdown failed', { error: err.message });
           resolve();
         });
       } else {
         log.warn('second signal: exiting now', { signal });
-        void worker.close(true).finally(() => process.exit(130));
+        // Not worker.close(true): with Redis unreachable it may never return.
+        worker.kill();
+        process.exit(130);
       }
     };
     process.on('SIGTERM', onSignal);
     process.on('SIGINT', onSignal);
+    // Started by local mode with an IPC channel: when the orchestrator goes away, however it
+    // goes, the channel closes and this worker stops as on SIGTERM.
+    if (process.channel) {
+      process.channel.unref();
+      process.on('disconnect', () => onSignal('SIGTERM'));
+    }
   });
   await worker.start();
   log.info('worker started', { name: worker.name, concurrency: settings.concurrency, redis: redactUrl(runtime.redisUrl), store: storeConfig.url, endpoint: storeConfig.s3Endpoint });
