@@ -99,6 +99,38 @@ describe('local mode supervises what it starts', () => {
     expect((await results('redis-killed')).every((row) => row.state === 'done')).toBe(true);
   });
 
+  it('says when Redis does not answer, and when it answers again, instead of freezing', async () => {
+    const r = startSweep('redis-stopped');
+    await until('the services', async () => (r.services()?.workerPids.length === 2 ? true : undefined), 60_000);
+    await training(r);
+    const { redisPid } = r.services()!;
+    process.kill(redisPid, 'SIGSTOP');
+    try {
+      await until('the view to say so', async () => (r.stderr().includes('Redis does not answer: waiting for it') ? true : undefined), 30_000);
+    } finally {
+      process.kill(redisPid, 'SIGCONT');
+    }
+    expect(await r.exit, r.stderr()).toBe(0);
+    expect(r.stderr()).toMatch(/Redis answers again, after \d+ s/);
+  });
+
+  it('gives up with a message naming the log, and exit 1, when a worker keeps crashing', async () => {
+    const crashing = join(dir, 'crashing-worker.mjs');
+    writeFileSync(crashing, 'process.exit(3);\n');
+    const stateDir = join(dir, 'crashing');
+    const child = spawn(process.execPath, [orchestrator, 'sweep', sweepFile('crashing'), '--workers', '1', '--state-dir', stateDir], {
+      env: { ...ENV, DENOISE_SWEEP_WORKER_BIN: crashing },
+    });
+    started.push(child);
+    let stderr = '';
+    child.stderr.on('data', (d: Buffer) => (stderr += d.toString()));
+    const code = await new Promise<number | null>((done) => child.once('exit', (c) => done(c)));
+    expect(code, stderr).toBe(1);
+    expect(stderr).toContain('local mode: worker 1 exited (code 3); restarted');
+    expect(stderr).toContain(`worker 1 exited 5 times within 60 s (last: code 3); giving up: see ${join(stateDir, 'logs', 'worker-1.log')}`);
+    expect(existsSync(join(stateDir, 'services.json'))).toBe(false);
+  });
+
   it('leaves no worker, training child or Redis behind when the orchestrator is killed with SIGKILL', async () => {
     const r = startSweep('orchestrator-killed');
     await until('two workers', async () => (r.services()?.workerPids.length === 2 ? true : undefined), 60_000);

@@ -188,8 +188,10 @@ async function watch(
     pending ??= read();
     const answer = await Promise.race([pending, sleepUnlessAborted(Math.max(3000, refreshMs), signal, failed).then(() => undefined)]);
     if (answer === undefined) {
+      if (unreachableSince === undefined) view.note('Redis does not answer: waiting for it (local mode restarts its own if it died)');
       unreachableSince ??= Date.now();
     } else {
+      if (unreachableSince !== undefined) view.note(`Redis answers again, after ${Math.round((Date.now() - unreachableSince) / 1000)} s`);
       status = answer;
       pending = undefined;
       unreachableSince = undefined;
