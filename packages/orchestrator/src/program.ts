@@ -57,5 +57,7 @@ export function createProgram(io: CliIo): Command {
   for (const command of [sweepCommand(io), statusCommand(io), resultsCommand(io), cancelCommand(io), serveCommand(io), reportCommand(io), exportCommand(io), denoiseCommand()]) {
     program.addCommand(command.copyInheritedSettings(program));
   }
+  // Its --help is the worker's: it passes every argument on (see commands/denoise.ts).
+  program.commands.find((c) => c.name() === 'denoise')?.helpOption(false);
   return program;
 }

@@ -253,7 +253,7 @@ export function readSettings<K extends SettingKey>(
 /** A URL with any password replaced, for messages and logs. */
 export function redactUrl(value: string): string {
   // On the text, not through URL: the rest stays as the user wrote it.
-  return value.replace(/(\/\/[^:@/]*:)[^@/]*@/, '$1***@').replace(/(\/\/)[^:@/]+@/, (m, slashes: string) => (m.includes('***') ? m : `${slashes}***@`));
+  return value.replace(/(\/\/[^:@/]*:)[^@/]*@/, '$1***@');
 }
 
 /** The flag options of these settings, for commander: `--flag <value>` and its help line. */
