@@ -3,7 +3,7 @@
  * processedOn) and every progress update (TrainProgress, stamped by the training child), read
  * through QueueEvents.
  */
-import type { TrainJobData, TrainJobResult, TrainProgress } from '@denoise-sweep/shared';
+import type { QueueJobData, TrainJobData, TrainJobResult, TrainProgress } from '@denoise-sweep/shared';
 import { QUEUE_NAME, QUEUE_PREFIX } from '@denoise-sweep/shared';
 import { Job, Queue, QueueEvents } from 'bullmq';
 
@@ -25,7 +25,7 @@ export interface TrialTimeline {
 export class TrialTimelines {
   private readonly progress = new Map<string, TrainProgress[]>();
 
-  private constructor(private readonly queue: Queue<TrainJobData>, private readonly events: QueueEvents) {
+  private constructor(private readonly queue: Queue<QueueJobData>, private readonly events: QueueEvents) {
     events.on('progress', ({ jobId, data }) => {
       if (typeof data !== 'object' || data === null) return;
       const list = this.progress.get(jobId) ?? [];
@@ -34,7 +34,7 @@ export class TrialTimelines {
     });
   }
 
-  static async open(queue: Queue<TrainJobData>, redisUrl: string): Promise<TrialTimelines> {
+  static async open(queue: Queue<QueueJobData>, redisUrl: string): Promise<TrialTimelines> {
     const events = new QueueEvents(QUEUE_NAME, { connection: { url: redisUrl }, prefix: QUEUE_PREFIX });
     await events.waitUntilReady();
     return new TrialTimelines(queue, events);

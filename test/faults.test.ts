@@ -6,7 +6,7 @@ import type { ChildProcess } from 'node:child_process';
 import { spawn } from 'node:child_process';
 import { mkdtempSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
-import type { TrainJobData, TrialResult } from '@denoise-sweep/shared';
+import type { QueueJobData, TrialResult } from '@denoise-sweep/shared';
 import { QUEUE_NAME, QUEUE_PREFIX, expandSweep, parseSweepText } from '@denoise-sweep/shared';
 import type { S3ObjectStore } from '@denoise-sweep/shared/s3';
 import { connectRedis } from '@denoise-sweep/orchestrator';
@@ -23,7 +23,7 @@ const { exited, keys, until } = h;
 const services = useLocalServices();
 let store: S3ObjectStore;
 let redis: Redis;
-let queue: Queue<TrainJobData>;
+let queue: Queue<QueueJobData>;
 const children: ChildProcess[] = [];
 let replacementRedis: RedisServer | undefined;
 
@@ -33,7 +33,7 @@ const FAST_STALLS = { DENOISE_SWEEP_LOCK_MS: '4000', DENOISE_SWEEP_STALLED_MS: '
 beforeAll(async () => {
   store = await services.newStore();
   redis = await connectRedis(services.redis.url);
-  queue = new Queue<TrainJobData>(QUEUE_NAME, { connection: redis, prefix: QUEUE_PREFIX });
+  queue = new Queue<QueueJobData>(QUEUE_NAME, { connection: redis, prefix: QUEUE_PREFIX });
   queue.on('error', () => {}); // Redis goes away on purpose in test 3
 });
 

@@ -4,7 +4,7 @@
  * none lost, none completed twice. Prints trials/s (a figure, not an assertion).
  */
 import type { ChildProcess } from 'node:child_process';
-import type { DatasetRef, TrainJobData } from '@denoise-sweep/shared';
+import type { DatasetRef, QueueJobData } from '@denoise-sweep/shared';
 import { QUEUE_NAME, QUEUE_PREFIX, expandSweep, fashionMnistDir, parseSweepText, publishDataset } from '@denoise-sweep/shared';
 import type { S3ObjectStore } from '@denoise-sweep/shared/s3';
 import { connectRedis, enqueueSweep } from '@denoise-sweep/orchestrator';
@@ -18,14 +18,14 @@ const TRIALS = Number(process.env.SOAK_TRIALS ?? 1000);
 const services = useLocalServices();
 let store: S3ObjectStore;
 let redis: Redis;
-let queue: Queue<TrainJobData>;
+let queue: Queue<QueueJobData>;
 let dataset: DatasetRef;
 const workers: (ChildProcess & { log: string[] })[] = [];
 
 beforeAll(async () => {
   store = await services.newStore();
   redis = await connectRedis(services.redis.url);
-  queue = new Queue<TrainJobData>(QUEUE_NAME, { connection: redis, prefix: QUEUE_PREFIX });
+  queue = new Queue<QueueJobData>(QUEUE_NAME, { connection: redis, prefix: QUEUE_PREFIX });
   dataset = await publishDataset(store, h.keys, fashionMnistDir());
 });
 

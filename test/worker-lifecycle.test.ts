@@ -6,7 +6,7 @@
 import type { ChildProcess } from 'node:child_process';
 import { writeFileSync } from 'node:fs';
 import { join } from 'node:path';
-import type { DatasetRef, TrainJobData, TrialResult } from '@denoise-sweep/shared';
+import type { DatasetRef, QueueJobData, TrainJobData, TrialResult } from '@denoise-sweep/shared';
 import { QUEUE_NAME, QUEUE_PREFIX, fashionMnistDir, jobIdFor, publishDataset } from '@denoise-sweep/shared';
 import type { S3ObjectStore } from '@denoise-sweep/shared/s3';
 import { connectRedis, enqueueSweep } from '@denoise-sweep/orchestrator';
@@ -20,14 +20,14 @@ const { exited, keys, until } = h;
 const services = useLocalServices();
 let store: S3ObjectStore;
 let redis: Redis;
-let queue: Queue<TrainJobData>;
+let queue: Queue<QueueJobData>;
 let dataset: DatasetRef;
 const workers: ChildProcess[] = [];
 
 beforeAll(async () => {
   store = await services.newStore();
   redis = await connectRedis(services.redis.url);
-  queue = new Queue<TrainJobData>(QUEUE_NAME, { connection: redis, prefix: QUEUE_PREFIX });
+  queue = new Queue<QueueJobData>(QUEUE_NAME, { connection: redis, prefix: QUEUE_PREFIX });
   dataset = await publishDataset(store, keys, fashionMnistDir());
 });
 

@@ -6,7 +6,7 @@ import type { ChildProcess } from 'node:child_process';
 import { spawn, spawnSync } from 'node:child_process';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import type { TrainJobData, TrainProgress, TrialResult } from '@denoise-sweep/shared';
+import type { QueueJobData, TrainProgress, TrialResult } from '@denoise-sweep/shared';
 import { ArtifactKeys, expandSweep, jobIdFor, parseSweepText } from '@denoise-sweep/shared';
 import type { S3ObjectStore } from '@denoise-sweep/shared/s3';
 import { S3RVER_CREDENTIALS } from './s3-server.js';
@@ -97,7 +97,7 @@ export function sweepOf(name: string, noise: number[], options?: Parameters<type
   return { spec, trials: expandSweep(spec) };
 }
 
-export async function progressOf(queue: Queue<TrainJobData>, sweep: string, trialId: string): Promise<TrainProgress | undefined> {
+export async function progressOf(queue: Queue<QueueJobData>, sweep: string, trialId: string): Promise<TrainProgress | undefined> {
   const job = await queue.getJob(jobIdFor(sweep, trialId));
   const p = job?.progress as TrainProgress | undefined;
   return p && typeof p === 'object' && 'phase' in p ? p : undefined;

@@ -1,4 +1,4 @@
-import type { ObjectStore, StoreConfig, TrainJobData } from '@denoise-sweep/shared';
+import type { ObjectStore, QueueJobData, StoreConfig } from '@denoise-sweep/shared';
 import { ArtifactKeys, QUEUE_NAME, QUEUE_PREFIX, openStore, redactUrl } from '@denoise-sweep/shared';
 import { Queue } from 'bullmq';
 import { Redis } from 'ioredis';
@@ -8,7 +8,7 @@ export interface Connections {
   store: ObjectStore;
   keys: ArtifactKeys;
   redis?: Redis;
-  queue?: Queue<TrainJobData>;
+  queue?: Queue<QueueJobData>;
   close(): Promise<void>;
 }
 
@@ -39,7 +39,7 @@ export async function openConnections(config: { redisUrl?: string; store: StoreC
   const store = await openStore(config.store);
   const keys = new ArtifactKeys();
   let redis: Redis | undefined;
-  let queue: Queue<TrainJobData> | undefined;
+  let queue: Queue<QueueJobData> | undefined;
   if (options.queue) {
     if (!config.redisUrl) throw new Error('no Redis configured: set REDIS_URL or pass --redis');
     try {
@@ -48,7 +48,7 @@ export async function openConnections(config: { redisUrl?: string; store: StoreC
       store.close();
       throw error;
     }
-    queue = new Queue<TrainJobData>(QUEUE_NAME, { connection: redis, prefix: QUEUE_PREFIX });
+    queue = new Queue<QueueJobData>(QUEUE_NAME, { connection: redis, prefix: QUEUE_PREFIX });
     queue.on('error', () => {});
   }
   return {

@@ -4,6 +4,7 @@ import { join, resolve } from 'node:path';
 import type { ArtifactKeys, ObjectStore, SweepMetric, TrialResult } from '@denoise-sweep/shared';
 import { mapLimit, readJson, UsageError, writeFileAtomic } from '@denoise-sweep/shared';
 import type { SweepRecord } from './sweep-record.js';
+import { storedTrialIds } from './sweep-record.js';
 
 /** The files `orchestrator export` writes: the model in the tfjs Layers format, and what made it. */
 const EXPORTED_FILES = ['model.json', 'weights.bin', 'config.json', 'metrics.jsonl', 'result.json'] as const;
@@ -54,14 +55,15 @@ export async function exportTrialModel(options: {
   const { store, keys, record } = options;
   const sweep = record.id;
   let result: TrialResult | undefined;
+  const trialIds = await storedTrialIds(record, store, keys);
   if (options.trial !== undefined) {
-    if (!record.trial_ids.includes(options.trial)) {
+    if (!trialIds.includes(options.trial)) {
       throw new UsageError(`sweep ${sweep} has no trial '${options.trial}': 'orchestrator results ${sweep}' lists its trials`);
     }
     result = await readJson<TrialResult>(store, keys.result(sweep, options.trial));
     if (!result) throw new UsageError(`trial ${options.trial} of sweep ${sweep} has not finished: there is no model to export yet ('orchestrator status ${sweep}')`);
   } else {
-    const results = (await mapLimit(record.trial_ids, 16, (id) => readJson<TrialResult>(store, keys.result(sweep, id))))
+    const results = (await mapLimit(trialIds, 16, (id) => readJson<TrialResult>(store, keys.result(sweep, id))))
       .filter((r): r is TrialResult => r !== undefined);
     result = bestResult(results, record.metric);
     if (!result) throw new UsageError(`sweep ${sweep} has no finished trial yet: there is no model to export ('orchestrator status ${sweep}')`);

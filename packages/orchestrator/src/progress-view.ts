@@ -22,7 +22,8 @@ export function renderProgress(status: SweepStatus, elapsedSeconds: number, star
   const filled = Math.round(fraction * width);
   const lines = [
     `[${'#'.repeat(filled)}${'-'.repeat(width - filled)}] ${(fraction * 100).toFixed(0)}%  `
-      + `done ${c.done}  running ${c.running}  waiting ${c.waiting + c.retrying + c.missing}  failed ${c.failed + c.cancelled}  of ${total}`
+      + `done ${c.done}  ${c.stopped > 0 ? `stopped ${c.stopped}  ` : ''}${c.paused > 0 ? `paused ${c.paused}  ` : ''}`
+      + `running ${c.running}  waiting ${c.waiting + c.retrying + c.missing}  failed ${c.failed + c.cancelled}  of ${total}`
       + `  elapsed ${formatDuration(elapsedSeconds)}  eta ${Number.isNaN(eta) ? '?' : formatDuration(eta)}`,
   ];
   for (const t of status.trials) {

@@ -1,5 +1,7 @@
-import type { ArtifactKeys, DatasetRef, ObjectStore, SweepSpec, Trial, TrainJobData } from '@denoise-sweep/shared';
-import { JOB_NAME, QUEUE_PREFIX, cancelKey, jobIdFor, mapLimit, sweepId, writeTrialConfig } from '@denoise-sweep/shared';
+import type { ArtifactKeys, DatasetRef, ObjectStore, QueueJobData, SlotJobData, SweepSpec, Trial, TrainJobData } from '@denoise-sweep/shared';
+import {
+  JOB_NAME, QUEUE_PREFIX, cancelKey, jobIdFor, mapLimit, readSuggestions, searchPayloadOf, slotJobId, sweepId, writeTrialConfig,
+} from '@denoise-sweep/shared';
 import type { JobsOptions, Queue } from 'bullmq';
 import type { Redis } from 'ioredis';
 import { touchSweep } from './sweep-index.js';
@@ -32,7 +34,7 @@ export interface EnqueueOptions {
   trials: readonly Trial[];
   store: ObjectStore;
   keys: ArtifactKeys;
-  queue: Queue<TrainJobData>;
+  queue: Queue<QueueJobData>;
   redis: Redis;
   dataset: DatasetRef;
 }
@@ -66,30 +68,89 @@ export async function enqueueSweep(options: EnqueueOptions): Promise<EnqueueOutc
     } else {
       const configKey = keys.trialConfig(sweep, trial.id);
       if (!stored.has(configKey)) await writeTrialConfig(store, keys, sweep, trial);
-      const job = await queue.getJob(jobIdFor(sweep, trial.id));
-      const state = job ? await job.getState() : 'unknown';
-      if (job && state === 'failed') {
-        await job.retry('failed');
-        outcome.retried += 1;
-      } else if (job && state === 'completed') {
-        await job.remove();
-        toAdd.push(trial);
-      } else if (job && state !== 'unknown') {
-        outcome.alreadyQueued += 1;
-      } else {
-        toAdd.push(trial);
-      }
+      if (await requeue(queue, jobIdFor(sweep, trial.id), outcome)) toAdd.push(trial);
     }
   });
 
+  // In the sweep's own order, whatever order the checks above finished in: with one worker,
+  // trials then train (and meet early termination's rungs) in the same order on every run.
+  const order = new Map(trials.map((t, i) => [t.id, i]));
+  toAdd.sort((a, b) => (order.get(a.id) ?? 0) - (order.get(b.id) ?? 0));
   for (let i = 0; i < toAdd.length; i += 500) {
     const chunk = toAdd.slice(i, i + 500);
     const jobs = await queue.addBulk(chunk.map((trial) => ({
       name: JOB_NAME,
-      data: { format: 1, sweep, trial, dataset, checkpoints: { keep: spec.keep_checkpoints, metric: spec.metric } } satisfies TrainJobData,
+      data: trainJobData(spec, sweep, trial, dataset),
       opts: { ...TRIAL_JOB_OPTIONS, jobId: jobIdFor(sweep, trial.id) },
     })));
     outcome.enqueued += jobs.length;
   }
+  return outcome;
+}
+
+/** A trial's job payload: what to train, which checkpoints to keep, and the sweep's rungs. */
+function trainJobData(spec: SweepSpec, sweep: string, trial: Trial, dataset: DatasetRef): TrainJobData;
+function trainJobData(spec: SweepSpec, sweep: string, trial: undefined, dataset: DatasetRef): Omit<TrainJobData, 'trial'>;
+function trainJobData(spec: SweepSpec, sweep: string, trial: Trial | undefined, dataset: DatasetRef): Omit<TrainJobData, 'trial'> {
+  const data: Omit<TrainJobData, 'trial'> = { format: 1, sweep, ...(trial ? { trial } : {}), dataset, checkpoints: { keep: spec.keep_checkpoints, metric: spec.metric } };
+  if (spec.early_terminate) data.rungs = { early_terminate: spec.early_terminate, metric: spec.metric };
+  return data;
+}
+
+/**
+ * Puts an unfinished trial's job back in shape: a failed or cancelled one is retried, one
+ * waiting, delayed (retrying, paused) or active is left alone; true when it must be added
+ * (no job, or a completed one whose result the store lost, removed here).
+ */
+async function requeue(queue: Queue<QueueJobData>, jobId: string, outcome: EnqueueOutcome): Promise<boolean> {
+  const job = await queue.getJob(jobId);
+  const state = job ? await job.getState() : 'unknown';
+  if (!job || state === 'unknown') return true;
+  if (state === 'failed') {
+    await job.retry('failed');
+    outcome.retried += 1;
+    return false;
+  }
+  if (state === 'completed') {
+    await job.remove();
+    return true;
+  }
+  outcome.alreadyQueued += 1;
+  return false;
+}
+
+/**
+ * Makes the queue hold one job per unfilled or unfinished slot of an adaptive sweep (run_cap
+ * slots), with the same guarantees as enqueueSweep: slot job ids are fixed, so running the
+ * command again adds nothing twice, and raising run_cap adds only the new slots. A slot whose
+ * trial has a result is done; a failed one is retried, resuming its trial.
+ */
+export async function enqueueSlots(options: Omit<EnqueueOptions, 'trials'>): Promise<EnqueueOutcome> {
+  const { spec, store, keys, queue, redis, dataset } = options;
+  const sweep = sweepId(spec);
+  const slots = spec.run_cap ?? 0;
+  await store.put(keys.sweepJson(sweep), JSON.stringify(sweepRecord(spec, [], dataset), null, 2));
+  await redis.del(cancelKey(QUEUE_PREFIX, sweep));
+  await touchSweep(redis, sweep);
+  const trialOfSlot = new Map((await readSuggestions(redis, sweep)).map((e) => [e.slot, e.trial.id]));
+  const stored = new Set(await store.list(`${keys.sweepDir(sweep)}/trials/`));
+  const outcome: EnqueueOutcome = { sweep, total: slots, done: 0, enqueued: 0, retried: 0, alreadyQueued: 0 };
+  const toAdd: number[] = [];
+  for (let slot = 0; slot < slots; slot++) {
+    const trial = trialOfSlot.get(slot);
+    if (trial !== undefined && stored.has(keys.result(sweep, trial))) {
+      outcome.done += 1;
+      continue;
+    }
+    if (await requeue(queue, slotJobId(sweep, slot), outcome)) toAdd.push(slot);
+  }
+  const search = searchPayloadOf(spec);
+  const base = trainJobData(spec, sweep, undefined, dataset);
+  const jobs = await queue.addBulk(toAdd.map((slot) => ({
+    name: JOB_NAME,
+    data: { ...base, slot, search } satisfies SlotJobData,
+    opts: { ...TRIAL_JOB_OPTIONS, jobId: slotJobId(sweep, slot) },
+  })));
+  outcome.enqueued += jobs.length;
   return outcome;
 }

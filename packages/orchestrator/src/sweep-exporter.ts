@@ -1,5 +1,5 @@
 import { hostname } from 'node:os';
-import type { ArtifactKeys, ObjectStore, TrainJobData, TrialResult } from '@denoise-sweep/shared';
+import type { ArtifactKeys, ObjectStore, QueueJobData, TrialResult } from '@denoise-sweep/shared';
 import { EXPORTER_METRICS as M, TRIAL_RESULT_LABELS, readJson } from '@denoise-sweep/shared';
 import type { Queue } from 'bullmq';
 import type { Redis } from 'ioredis';
@@ -7,12 +7,12 @@ import { Gauge, Histogram, Registry, collectDefaultMetrics, exponentialBuckets }
 import { sweepFraction } from './sweep-state.js';
 import { recentSweeps } from './sweep-index.js';
 import type { SweepRecord } from './sweep-record.js';
-import { readSweepStatus, sweepCancelled, TRIAL_STATES } from './sweep-state.js';
+import { readSweepStatus, TRIAL_STATES } from './sweep-state.js';
 
 export interface SweepExporterOptions {
   store: ObjectStore;
   keys: ArtifactKeys;
-  queue: Queue<TrainJobData>;
+  queue: Queue<QueueJobData>;
   redis: Redis;
   version: string;
   /** Sweeps run within this many hours are exported. @defaultValue 24 */
@@ -84,7 +84,7 @@ export class SweepExporter {
     for (const sweep of await this.sweepIds()) {
       const record = await readJson<SweepRecord>(store, keys.sweepJson(sweep));
       if (!record) continue;
-      const status = await readSweepStatus(record, store, keys, queue, this.results, await sweepCancelled(this.options.redis, sweep));
+      const status = await readSweepStatus(record, store, keys, queue, this.results, this.options.redis);
       for (const state of TRIAL_STATES) this.sweepTrials.set({ sweep, state }, status.counts[state]);
       this.sweepPlanned.set({ sweep }, status.trials.length);
       this.sweepProgress.set({ sweep }, sweepFraction(status));

@@ -1,23 +1,32 @@
-import type { ArtifactKeys, ObjectStore, TrainJobData, TrainProgress, TrialFailure, TrialResult } from '@denoise-sweep/shared';
-import { CANCELLED_REASON, QUEUE_PREFIX, cancelKey, jobIdFor, mapLimit, readJson } from '@denoise-sweep/shared';
+import type { ArtifactKeys, ObjectStore, QueueJobData, TrainProgress, TrialFailure, TrialParams, TrialResult } from '@denoise-sweep/shared';
+import {
+  CANCELLED_REASON, QUEUE_PREFIX, cancelKey, expandSweep, isAdaptiveMethod, jobIdFor, mapLimit, pausedTrials, pendingPromotions,
+  readJson, readSuggestions, slotJobId,
+} from '@denoise-sweep/shared';
 import type { Redis } from 'ioredis';
 import type { Queue } from 'bullmq';
 import type { SweepRecord } from './sweep-record.js';
 
 /**
- * What a trial is doing. `done` comes from the store (result.json exists), the rest from the
- * queue: S3 is the source of truth for results, Redis for work in flight.
+ * What a trial is doing. `done` and `stopped` (cut at a rung for good) come from the store
+ * (result.json exists), the rest from the queue: S3 is the source of truth for results, Redis
+ * for work in flight. `paused`: cut at a rung in pause mode, waiting to be promoted.
  */
-export type TrialState = 'done' | 'running' | 'waiting' | 'retrying' | 'failed' | 'cancelled' | 'missing';
-export const TRIAL_STATES: readonly TrialState[] = ['done', 'running', 'waiting', 'retrying', 'failed', 'cancelled', 'missing'];
+export type TrialState = 'done' | 'stopped' | 'running' | 'waiting' | 'paused' | 'retrying' | 'failed' | 'cancelled' | 'missing';
+export const TRIAL_STATES: readonly TrialState[] = ['done', 'stopped', 'running', 'waiting', 'paused', 'retrying', 'failed', 'cancelled', 'missing'];
 
 export interface TrialStatus {
+  /** The trial id; `slot-NNNNN` for a slot of an adaptive sweep whose trial is not suggested yet. */
   id: string;
+  /** Its hyperparameters (unknown for a slot not yet suggested). */
+  params?: TrialParams;
   state: TrialState;
   result?: TrialResult;
   progress?: TrainProgress;
   /** Why the last attempt failed. */
   failedReason?: string;
+  /** The rung (epoch) a paused trial waits at. */
+  pausedAt?: number;
   attempts: number;
 }
 
@@ -37,42 +46,55 @@ export async function readSweepStatus(
   record: SweepRecord,
   store: ObjectStore,
   keys: ArtifactKeys,
-  queue: Queue<TrainJobData> | undefined,
+  queue: Queue<QueueJobData> | undefined,
   /** Results already read, by result key: a result.json never changes once written. */
   resultCache?: Map<string, TrialResult>,
-  /** The sweep was cancelled: trials without a job were removed by the cancel. */
-  cancelled = false,
+  /** For the sweep's cancel mark and its paused trials. */
+  redis?: Redis,
 ): Promise<SweepStatus> {
   const sweep = record.id;
-  const trials = await mapLimit(record.trial_ids, 16, async (id): Promise<TrialStatus> => {
+  // Cancelled: trials without a job were removed by the cancel.
+  const cancelled = await sweepCancelled(redis, sweep);
+  const paused = redis ? await pausedTrials(redis, sweep) : new Map<string, number>();
+  // A paused job whose promotion is decided is as good as waiting (the sweep is not settled).
+  const promoting = new Set(redis && paused.size > 0 ? await pendingPromotions(redis) : []);
+  const members = await membersOf(record, redis);
+  const trials = await mapLimit(members, 16, async ({ id, job: jobId, params }): Promise<TrialStatus> => {
+    if (params === undefined) {
+      // A slot of an adaptive sweep: waiting for a worker to suggest its trial.
+      const job = queue ? await queue.getJob(jobId) : undefined;
+      const state = job ? await job.getState() : 'unknown';
+      return { id, state: state === 'failed' ? 'failed' : cancelled ? 'cancelled' : 'waiting', attempts: job?.attemptsMade ?? 0, failedReason: job?.failedReason || undefined };
+    }
     const key = keys.result(sweep, id);
     const result = resultCache?.get(key) ?? (await readJson<TrialResult>(store, key));
     if (result) {
       resultCache?.set(key, result);
-      return { id, state: 'done', result, attempts: 0 };
+      return { id, params, state: result.status === 'stopped' ? 'stopped' : 'done', result, attempts: 0 };
     }
-    const job = queue ? await queue.getJob(jobIdFor(sweep, id)) : undefined;
+    const job = queue ? await queue.getJob(jobId) : undefined;
     if (!job) {
       // No job (a lost Redis, a removed job): the store may still say why it last failed.
       const failure = await readJson<TrialFailure>(store, keys.failure(sweep, id));
-      if (cancelled) return { id, state: 'cancelled', attempts: 0 };
-      return failure ? { id, state: 'failed', failedReason: failure.reason, attempts: failure.attempt } : { id, state: 'missing', attempts: 0 };
+      if (cancelled) return { id, params, state: 'cancelled', attempts: 0 };
+      return failure ? { id, params, state: 'failed', failedReason: failure.reason, attempts: failure.attempt } : { id, params, state: 'missing', attempts: 0 };
     }
     const jobState = await job.getState();
     const progress = isProgress(job.progress) ? job.progress : undefined;
-    const base = { id, progress, attempts: job.attemptsMade, failedReason: job.failedReason || undefined };
+    const base = { id, params, progress, attempts: job.attemptsMade, failedReason: job.failedReason || undefined };
     switch (jobState) {
       case 'active':
         return { ...base, state: 'running' };
       case 'failed':
         return { ...base, state: job.failedReason === CANCELLED_REASON ? 'cancelled' : 'failed' };
       case 'delayed':
-        return { ...base, state: 'retrying' };
+        if (!paused.has(id)) return { ...base, state: 'retrying' };
+        return { ...base, state: promoting.has(jobIdFor(sweep, id)) ? 'waiting' : 'paused', pausedAt: paused.get(id) };
       case 'completed':
         // Completed in the queue but no result in the store: the store lost it; `sweep` re-runs it.
         return { ...base, state: 'missing' };
       case 'unknown':
-        return { id, state: cancelled ? 'cancelled' : 'missing', attempts: 0 };
+        return { id, params, state: cancelled ? 'cancelled' : 'missing', attempts: 0 };
       default:
         return { ...base, state: 'waiting' };
     }
@@ -82,12 +104,31 @@ export async function readSweepStatus(
   return { sweep, record, trials, counts };
 }
 
+/**
+ * The sweep's trials and their jobs: expanded from the spec, or for an adaptive sweep read
+ * from its suggestion record, followed by its slots not suggested yet (up to run_cap).
+ */
+async function membersOf(record: SweepRecord, redis: Redis | undefined): Promise<{ id: string; job: string; params?: TrialParams }[]> {
+  const sweep = record.id;
+  if (!isAdaptiveMethod(record.spec.method)) {
+    const params = new Map(expandSweep(record.spec).map((t) => [t.id, t.params]));
+    return record.trial_ids.map((id) => ({ id, job: jobIdFor(sweep, id), params: params.get(id) }));
+  }
+  const entries = redis ? await readSuggestions(redis, sweep) : [];
+  const filled = new Set(entries.map((e) => e.slot));
+  const open = Array.from({ length: record.spec.run_cap ?? 0 }, (_, slot) => slot).filter((slot) => !filled.has(slot));
+  return [
+    ...entries.map((e) => ({ id: e.trial.id, job: slotJobId(sweep, e.slot), params: e.trial.params })),
+    ...open.map((slot) => ({ id: `slot-${String(slot).padStart(5, '0')}`, job: slotJobId(sweep, slot) })),
+  ];
+}
+
 /** True while `orchestrator cancel` holds for the sweep (until it is run again). */
-export async function sweepCancelled(redis: Redis | undefined, sweep: string): Promise<boolean> {
+async function sweepCancelled(redis: Redis | undefined, sweep: string): Promise<boolean> {
   return redis ? (await redis.exists(cancelKey(QUEUE_PREFIX, sweep))) > 0 : false;
 }
 
-/** True when nothing of the sweep is left to run: every trial done, failed or cancelled. */
+/** True when nothing of the sweep is left to run: every trial done, stopped, paused (and not promoted), failed or cancelled. */
 export function isSettled(status: SweepStatus): boolean {
   const c = status.counts;
   return c.running + c.waiting + c.retrying + c.missing === 0;
@@ -98,11 +139,16 @@ export function sweepFraction(status: SweepStatus): number {
   if (status.trials.length === 0) return 1;
   let done = 0;
   for (const t of status.trials) {
-    if (t.state === 'done' || t.state === 'failed' || t.state === 'cancelled') done += 1;
+    if (t.state === 'done' || t.state === 'stopped' || t.state === 'paused' || t.state === 'failed' || t.state === 'cancelled') done += 1;
     else if (t.progress && t.progress.epochs > 0) {
       const inEpoch = t.progress.batches > 0 ? t.progress.batch / t.progress.batches : 0;
       done += Math.min(1, (t.progress.epoch + inEpoch) / t.progress.epochs);
     }
   }
   return done / status.trials.length;
+}
+
+/** Each trial's hyperparameters, by trial id (slots not suggested yet have none). */
+export function paramsByTrial(status: SweepStatus): Map<string, TrialParams> {
+  return new Map(status.trials.flatMap((t) => (t.params ? [[t.id, t.params] as const] : [])));
 }

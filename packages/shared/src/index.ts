@@ -13,7 +13,11 @@ export { expandSweep } from './sweep-expand.js';
 export { parseSweepFile } from './sweep-file.js';
 export { sweepId } from './sweep-id.js';
 export { parseSweepText } from './sweep-parse.js';
-export { type KeepCheckpoints, type MetricName, type SweepMetric, type SweepSpec } from './sweep-spec.js';
+export { isAdaptiveMethod, type KeepCheckpoints, type MetricName, type SweepMetric, type SweepSpec } from './sweep-spec.js';
+export { describeRungs, trialRungs } from './early-terminate.js';
+export {
+  clearPaused, decideAtRung, decisionAt, markPaused, pausedAt, pausedTrials, pendingPromotions, promotionDone,
+} from './rung-table.js';
 export {
   DEFAULT_DATASET_LIMITS, DEFAULT_TRIAL_PARAMS, PARAM_NAMES, type DatasetLimits, type ParamName,
   type Trial, type TrialParams,
@@ -35,7 +39,7 @@ export type { EpochRecord, TrialFailure, TrialResult } from './trial-result.js';
 export { EXIT_OK, ExitStatus, UsageError, describeError, exitCodeFor } from './cli-errors.js';
 export {
   CANCELLED_REASON, JOB_NAME, QUEUE_NAME, QUEUE_PREFIX, cancelKey, checkpointRetentionOf, jobIdFor,
-  validateTrainJobData, type CheckpointRetention, type TrainJobData, type TrainJobResult,
+  validateSlotJobData, validateTrainJobData, type CheckpointRetention, type QueueJobData, type SlotJobData, type TrainJobData, type TrainJobResult,
   type TrainProgress,
 } from './queue-contract.js';
 export {
@@ -50,3 +54,6 @@ export { openStore, type StoreConfig } from './store-factory.js';
 export { DEBIAN_FASHION_MNIST_DIR, FASHION_MNIST_FILES, FASHION_MNIST_SIZES } from './fashion-mnist-files.js';
 export { EXPORTER_METRICS, TRIAL_RESULT_LABELS, WORKER_METRICS } from './metric-names.js';
 export { serveMetrics, type MetricsServer } from './metrics-server.js';
+export {
+  computeSuggestion, readSuggestions, recordOutcome, searchPayloadOf, searchPolicyOf, slotJobId, suggestForSlot, type SuggestionEntry,
+} from './suggestion-record.js';

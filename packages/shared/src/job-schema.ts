@@ -2,7 +2,10 @@ import { z } from 'zod';
 import type { SpecIssue } from './errors.js';
 import { SweepSpecError } from './errors.js';
 import { describeBound, type NumberBound } from './number-bounds.js';
-import { KEEP_CHECKPOINTS, METRIC_GOALS, METRIC_NAMES } from './sweep-spec.js';
+import { RUNG_MODES } from './early-terminate.js';
+import { IssueList } from './issue-list.js';
+import { checkParameters } from './sweep-parameters.js';
+import { ADAPTIVE_METHODS, KEEP_CHECKPOINTS, MAX_TRIALS, METRIC_GOALS, METRIC_NAMES } from './sweep-spec.js';
 import { DATASET_BOUNDS, FILTER_LEVELS, FILTER_WIDTH_BOUND, PARAM_BOUNDS } from './trial.js';
 import { TRIAL_ID_LENGTH, trialId } from './trial-id.js';
 
@@ -47,6 +50,43 @@ const TRIAL_SCHEMA = z.strictObject({
   error: 'does not match the config (altered, or built by other code)',
 });
 
+const EPOCHS = bounded(PARAM_BOUNDS.epochs);
+const FACTOR = z.number({ error: 'must be a number greater than 1' }).gt(1, { error: 'must be greater than 1' }).lte(100, { error: 'must be at most 100' });
+const METRIC = z.strictObject({ name: oneOf(METRIC_NAMES), goal: oneOf(METRIC_GOALS) }, { error: 'must be a mapping {name, goal}' });
+
+const EARLY_TERMINATE = z.discriminatedUnion('type', [
+  z.strictObject({
+    type: z.literal('hyperband'),
+    min_iter: EPOCHS.optional(),
+    max_iter: EPOCHS.optional(),
+    s: z.number().int().min(1).max(100).optional(),
+    eta: FACTOR,
+    strict: z.boolean({ error: 'must be true or false' }),
+    mode: oneOf(RUNG_MODES),
+  }),
+  z.strictObject({
+    type: z.literal('asha'),
+    grace_period: EPOCHS,
+    reduction_factor: FACTOR,
+    max_t: EPOCHS,
+    brackets: z.number().int().min(1).max(10),
+    mode: oneOf(RUNG_MODES),
+  }),
+], { error: 'must be a mapping with type hyperband or asha' });
+
+/** An adaptive sweep's search: its parameters are checked by sweep.yaml's own validator. */
+const SEARCH = z.strictObject({
+  method: oneOf(ADAPTIVE_METHODS),
+  parameters: z.record(z.string(), z.unknown()),
+  metric: METRIC,
+  dataset: DATASET_LIMITS,
+  search_seed: bounded(PARAM_BOUNDS.seed),
+}, { error: 'must be a mapping {method, parameters, metric, dataset, search_seed}' }).superRefine((search, ctx) => {
+  const issues = new IssueList();
+  checkParameters(search.parameters, search.method, issues);
+  for (const issue of issues.items) ctx.addIssue({ code: 'custom', path: issue.path.slice(), message: issue.message });
+});
+
 export const TRAIN_JOB_SCHEMA = z.strictObject({
   format: z.literal(1, { error: 'must be 1' }),
   sweep: z.string().regex(/^[a-z0-9](?:[a-z0-9-]{0,62}[a-z0-9])?$/, { error: "must be a sweep id (1-64 of a-z, 0-9, '-')" }),
@@ -57,9 +97,19 @@ export const TRAIN_JOB_SCHEMA = z.strictObject({
   }, { error: 'must be a mapping {name, sha256}' }),
   checkpoints: z.strictObject({
     keep: oneOf(KEEP_CHECKPOINTS),
-    metric: z.strictObject({ name: oneOf(METRIC_NAMES), goal: oneOf(METRIC_GOALS) }, { error: 'must be a mapping {name, goal}' }),
+    metric: METRIC,
   }, { error: 'must be a mapping {keep, metric: {name, goal}}' }).optional(),
-}, { error: 'must be a mapping {format, sweep, trial, dataset, checkpoints?}' });
+  rungs: z.strictObject({ early_terminate: EARLY_TERMINATE, metric: METRIC }, { error: 'must be a mapping {early_terminate, metric}' }).optional(),
+  slot: z.number().int().min(0).max(MAX_TRIALS).optional(),
+  search: SEARCH.optional(),
+}, { error: 'must be a mapping {format, sweep, trial, dataset, checkpoints?, rungs?, slot?, search?}' });
+
+/** A slot of an adaptive sweep: its trial is suggested by the worker that takes it. */
+export const SLOT_JOB_SCHEMA = TRAIN_JOB_SCHEMA.extend({
+  trial: TRIAL_SCHEMA.optional(),
+  slot: z.number().int().min(0).max(MAX_TRIALS),
+  search: SEARCH,
+});
 
 /** Parses with a schema; every problem becomes one located issue of a SweepSpecError. */
 export function parseWith<T>(schema: z.ZodType<T>, value: unknown, source: string): T {

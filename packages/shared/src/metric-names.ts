@@ -24,6 +24,8 @@ export const WORKER_METRICS = {
   trialsResumed: 'denoise_sweep_worker_trials_resumed_total',
   /** counter; reason = shutdown | cancel */
   trialsStopped: 'denoise_sweep_worker_trials_stopped_total',
+  rungDecisions: 'denoise_sweep_worker_rung_decisions_total',
+  suggestions: 'denoise_sweep_worker_suggestions_total',
   /** counter, bytes uploaded by checkpoints */
   checkpointUploadBytes: 'denoise_sweep_worker_checkpoint_upload_bytes_total',
   /** histogram, seconds per checkpoint upload */

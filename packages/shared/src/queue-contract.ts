@@ -1,5 +1,7 @@
 import type { DatasetRef } from './dataset-distribution.js';
-import { parseWith, TRAIN_JOB_SCHEMA } from './job-schema.js';
+import { parseWith, SLOT_JOB_SCHEMA, TRAIN_JOB_SCHEMA } from './job-schema.js';
+import type { EarlyTerminate } from './early-terminate.js';
+import type { SearchPayload } from './suggestion-record.js';
 import { DEFAULT_KEEP_CHECKPOINTS, DEFAULT_METRIC, type KeepCheckpoints, type SweepMetric } from './sweep-spec.js';
 import type { Trial } from './trial.js';
 
@@ -19,6 +21,31 @@ export interface TrainJobData {
   dataset: DatasetRef;
   /** Which checkpoints the worker keeps; absent (jobs enqueued before it existed): DEFAULT_CHECKPOINT_RETENTION. */
   checkpoints?: CheckpointRetention;
+  /** The sweep's early termination and the metric it compares trials by; absent: train every epoch. */
+  rungs?: RungPolicy;
+  /** An adaptive sweep's trial: the slot it was suggested for, and the sweep's search. */
+  slot?: number;
+  search?: SearchPayload;
+}
+
+/**
+ * An adaptive sweep's job before its trial is known: one per run_cap, each a *slot*. The
+ * worker that takes it suggests the trial (suggestForSlot), stores it in the job's data, and
+ * from then on the job is a TrainJobData like any other (with slot and search kept).
+ */
+export interface SlotJobData extends Omit<TrainJobData, 'trial'> {
+  trial?: Trial;
+  slot: number;
+  search: SearchPayload;
+}
+
+/** What the queue holds: trials, and the slots of adaptive sweeps. */
+export type QueueJobData = TrainJobData | SlotJobData;
+
+/** What a worker needs to take rung decisions for a trial. */
+interface RungPolicy {
+  early_terminate: EarlyTerminate;
+  metric: SweepMetric;
 }
 
 /** The sweep's keep_checkpoints, with the metric that picks the best epoch. */
@@ -88,5 +115,10 @@ export const QUEUE_PREFIX = 'bull';
  * @throws SweepSpecError listing every problem with its key path
  */
 export function validateTrainJobData(value: unknown, source = 'job payload'): TrainJobData {
-  return parseWith(TRAIN_JOB_SCHEMA, value, source);
+  return parseWith(TRAIN_JOB_SCHEMA, value, source) as TrainJobData;
+}
+
+/** Validates a slot job's payload (its trial may not be suggested yet). @throws SweepSpecError */
+export function validateSlotJobData(value: unknown, source = 'job payload'): SlotJobData {
+  return parseWith(SLOT_JOB_SCHEMA, value, source) as SlotJobData;
 }

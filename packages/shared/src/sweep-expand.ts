@@ -4,7 +4,7 @@ import { SweepSpecError } from './errors.js';
 import type { PathIssue } from './issue-list.js';
 import { SeededRandom } from './seeded-random.js';
 import { sweepId } from './sweep-id.js';
-import { MAX_TRIALS, type SweepSpec } from './sweep-spec.js';
+import { MAX_TRIALS, isAdaptiveMethod, type SweepSpec } from './sweep-spec.js';
 import { PARAM_NAMES, type ParamName, type Trial, type TrialParams } from './trial.js';
 import { trialId } from './trial-id.js';
 
@@ -25,7 +25,7 @@ type Sampler = (rng: SeededRandom) => Setting;
 const fmt = (n: number): string => (Number.isFinite(n) ? n.toLocaleString('en-US') : 'unbounded');
 
 /** Distinct settings of a list, first occurrence kept. */
-function distinctValues<T>(values: readonly T[]): T[] {
+export function distinctValues<T>(values: readonly T[]): T[] {
   const seen = new Set<string>();
   return values.filter((v) => {
     const key = canonicalJson(v);
@@ -61,7 +61,7 @@ export function checkSweepSize(spec: SweepSpec): PathIssue | undefined {
   if (spec.method === 'grid') {
     const dist = PARAM_NAMES.find((n) => spec.parameters[n].kind === 'distribution');
     if (dist !== undefined) {
-      return { path: ['parameters', dist, 'distribution'], message: 'is only allowed with method: random' };
+      return { path: ['parameters', dist, 'distribution'], message: 'is only allowed with method: random, bayes or tpe' };
     }
     if (spec.run_cap === undefined && size > MAX_TRIALS) {
       return {
@@ -73,7 +73,7 @@ export function checkSweepSize(spec: SweepSpec): PathIssue | undefined {
     return undefined;
   }
   if (spec.run_cap === undefined) {
-    return { path: ['run_cap'], message: 'is required with method: random (the number of trials to sample, e.g. run_cap: 20)' };
+    return { path: ['run_cap'], message: `is required with method: ${spec.method} (the number of trials, e.g. run_cap: 20)` };
   }
   if (spec.run_cap > size) {
     return {
@@ -93,6 +93,7 @@ export function checkSweepSize(spec: SweepSpec): PathIssue | undefined {
 export function expandSweep(spec: SweepSpec): Trial[] {
   const problem = checkSweepSize(spec);
   if (problem !== undefined) throw specError(spec, problem);
+  if (isAdaptiveMethod(spec.method)) throw new Error(`internal: a ${spec.method} sweep's trials are suggested one by one, not expanded`);
   return spec.method === 'grid' ? expandGrid(spec) : sampleRandom(spec);
 }
 
@@ -147,7 +148,8 @@ function samplerFor(spec: SweepSpec, name: ParamName): Sampler {
 function sampleRandom(spec: SweepSpec): Trial[] {
   const runCap = spec.run_cap ?? 0;
   const samplers = PARAM_NAMES.map((name) => samplerFor(spec, name));
-  const rng = new SeededRandom(`denoise-sweep/random/${sweepId(spec)}`);
+  // search_seed, when given, starts another stream; without it the stream of earlier versions.
+  const rng = new SeededRandom(`denoise-sweep/random/${sweepId(spec)}${spec.search_seed === undefined ? '' : `/${spec.search_seed}`}`);
   const seen = new Set<string>();
   const trials: Trial[] = [];
   // Enough draws to fill any space bigger than run_cap with near certainty (coupon collector).

@@ -91,7 +91,7 @@ function checkNumericDomain(
     return values.every((v) => v !== undefined) ? { kind: 'values', values: values as number[] } : undefined;
   }
   if (method === 'grid') {
-    issues.add([...path, 'distribution'], 'is only allowed with method: random; a grid takes value or values', true);
+    issues.add([...path, 'distribution'], 'is only allowed with method: random, bayes or tpe; a grid takes value or values', true);
     return undefined;
   }
   return checkDistribution(name, shape.obj, issues);
@@ -171,4 +171,17 @@ function checkFilterSetting(value: unknown, path: KeyPath, issues: IssueList): n
   issues.add(path, `must be a list of ${FILTER_LEVELS.min} to ${FILTER_LEVELS.max} widths (${describeBound(FILTER_WIDTH_BOUND)}) `
     + `or one width w from 1 to ${LARGEST_SHORTHAND_WIDTH} meaning [w, 2w, 4w]; found ${describeFound(value)}`);
   return undefined;
+}
+
+/**
+ * Parameters back in the form sweep.yaml writes them (value lists and distributions), for job
+ * payloads: the worker reads them with checkParameters, the file's own validator.
+ */
+export function parametersAsWritten(parameters: SweepParameters): Record<string, unknown> {
+  return Object.fromEntries(PARAM_NAMES.map((name) => {
+    const domain = parameters[name];
+    if (domain.kind === 'values') return [name, { values: domain.values }];
+    const { kind: _kind, ...distribution } = domain;
+    return [name, distribution];
+  }));
 }

@@ -133,7 +133,7 @@ describe('parseSweepText: every problem with file, key path, line and column', (
       'name: t\nmethod: grid\nmetrc: {}\nmetric: {nmae: psnr}\ndataset: {test_limits: 5}\n'
       + 'parameters:\n  epoch: {value: 1}\n  seed: {valeus: [1]}\n',
     )).toEqual([
-      'sweep.yaml:3:1: metrc: unknown key; did you mean "metric"? allowed here: name, description, method, metric, parameters, run_cap, dataset, keep_checkpoints',
+      'sweep.yaml:3:1: metrc: unknown key; did you mean "metric"? allowed here: name, description, method, metric, parameters, run_cap, dataset, keep_checkpoints, search_seed, early_terminate',
       'sweep.yaml:4:10: metric.nmae: unknown key; did you mean "name"? allowed here: name, goal',
       'sweep.yaml:5:11: dataset.test_limits: unknown key; did you mean "test_limit"? allowed here: train_limit, test_limit',
       'sweep.yaml:7:3: parameters.epoch: unknown key; did you mean "epochs"? '
@@ -145,7 +145,7 @@ describe('parseSweepText: every problem with file, key path, line and column', (
 
   it('suggests the right word for near-miss values', () => {
     expect(problems('name: t\nmethod: randm\nparameters: {}\n')[0])
-      .toBe('sweep.yaml:2:9: method: must be one of grid, random; did you mean "random"? found the string "randm"');
+      .toBe('sweep.yaml:2:9: method: must be one of grid, random, bayes, tpe; did you mean "random"? found the string "randm"');
     expect(problems(`${head}metric: {name: ssmi, goal: maximise}\nparameters: {}\n`)).toEqual([
       'sweep.yaml:3:16: metric.name: must be one of val_loss, psnr, ssim; did you mean "ssim"? found the string "ssmi"',
     ]);
@@ -200,7 +200,7 @@ describe('parseSweepText: every problem with file, key path, line and column', (
     expect(random('learning_rate: {distribution: log_uniform, min: -9, max: -2}')[0]).toContain("W&B's log_uniform takes min/max as natural logs");
     expect(random('filters: {distribution: int_uniform, min: 8, max: 64}')[0]).toContain('parameters.filters.distribution: is not available for filters');
     expect(problems(`${head}parameters:\n  learning_rate: {distribution: uniform, min: 0.1, max: 0.2}\n`)[0])
-      .toBe('sweep.yaml:4:19: parameters.learning_rate.distribution: is only allowed with method: random; a grid takes value or values');
+      .toBe('sweep.yaml:4:19: parameters.learning_rate.distribution: is only allowed with method: random, bayes or tpe; a grid takes value or values');
   });
 
   it('requires run_cap for random search and checks it fits the space', () => {

@@ -1,3 +1,4 @@
+import type { EarlyTerminate } from './early-terminate.js';
 import type { DatasetLimits, NumericParamName } from './trial.js';
 
 /**
@@ -7,9 +8,11 @@ import type { DatasetLimits, NumericParamName } from './trial.js';
  * ```yaml
  * name: example               # required; its slug is the sweep id (see sweepId)
  * description: optional text
- * method: grid                # required: grid | random
- * metric: {name: val_loss, goal: minimize}   # optional, this is the default
- * run_cap: 20                 # required for random; optional cap for grid
+ * method: grid                # required: grid | random | bayes | tpe
+ * metric: {name: val_loss, goal: minimize}   # optional for grid and random, required otherwise
+ * run_cap: 20                 # required for random, bayes, tpe; optional cap for grid
+ * search_seed: 0              # optional: seeds random, bayes and tpe suggestions
+ * early_terminate: {type: asha, grace_period: 1, reduction_factor: 3}   # optional
  * dataset: {train_limit: 60000, test_limit: 10000}  # optional, this is the default
  * keep_checkpoints: best      # optional, this is the default: best | latest | all
  * parameters:                 # required; a parameter left out takes its default value
@@ -30,9 +33,21 @@ export interface SweepSpec {
   dataset: DatasetLimits;
   /** Which of a trial's checkpoints survive once a newer one is saved (see KEEP_CHECKPOINTS). */
   keep_checkpoints: KeepCheckpoints;
+  /** Seeds the sampler; absent: random search seeds from the sweep id alone, bayes and tpe from seed 0. */
+  search_seed?: number;
+  /** Rungs at which trials are compared and cut (see early-terminate.ts). */
+  early_terminate?: EarlyTerminate;
 }
 
-export const SWEEP_METHODS = ['grid', 'random'] as const;
+/** Methods whose trials are chosen one at a time from what earlier trials measured. */
+export const ADAPTIVE_METHODS = ['bayes', 'tpe'] as const;
+export type AdaptiveMethod = (typeof ADAPTIVE_METHODS)[number];
+
+export function isAdaptiveMethod(method: SweepMethod): method is AdaptiveMethod {
+  return (ADAPTIVE_METHODS as readonly string[]).includes(method);
+}
+
+export const SWEEP_METHODS = ['grid', 'random', 'bayes', 'tpe'] as const;
 export type SweepMethod = (typeof SWEEP_METHODS)[number];
 
 export const METRIC_NAMES = ['val_loss', 'psnr', 'ssim'] as const;

@@ -1,15 +1,18 @@
+import { checkEarlyTerminate } from './early-terminate.js';
 import type { IssueList } from './issue-list.js';
 import { checkSweepSize } from './sweep-expand.js';
 import { checkSweepName } from './sweep-id.js';
 import { checkParameters } from './sweep-parameters.js';
 import {
   DEFAULT_KEEP_CHECKPOINTS, DEFAULT_METRIC, DEFAULT_METRIC_GOAL, KEEP_CHECKPOINTS, MAX_TRIALS, METRIC_GOALS, METRIC_NAMES,
-  SWEEP_METHODS,
-  type SweepMetric, type SweepSpec,
+  SWEEP_METHODS, isAdaptiveMethod,
+  type SweepMetric, type SweepParameters, type SweepSpec,
 } from './sweep-spec.js';
 import { DATASET_BOUNDS, DEFAULT_DATASET_LIMITS, type DatasetLimits } from './trial.js';
 
-const TOP_LEVEL_KEYS = ['name', 'description', 'method', 'metric', 'parameters', 'run_cap', 'dataset', 'keep_checkpoints'] as const;
+const TOP_LEVEL_KEYS = [
+  'name', 'description', 'method', 'metric', 'parameters', 'run_cap', 'dataset', 'keep_checkpoints', 'search_seed', 'early_terminate',
+] as const;
 const REQUIRED_KEYS = ['name', 'method', 'parameters'] as const;
 const MAX_DESCRIPTION_LENGTH = 10_000;
 const UNSUPPORTED = 'is a Weights & Biases key this tool does not use; ';
@@ -18,9 +21,12 @@ const TOP_LEVEL_HINTS: Readonly<Record<string, string>> = {
   command: UNSUPPORTED,
   entity: UNSUPPORTED,
   project: UNSUPPORTED,
-  early_terminate: `${UNSUPPORTED}early termination is not supported yet; `,
+  seed: 'the sampler\'s seed is search_seed (a trial\'s seed is parameters.seed); ',
 };
-const METHOD_HINTS: Readonly<Record<string, string>> = { bayes: 'bayesian search is not supported' };
+const METHOD_HINTS: Readonly<Record<string, string>> = {
+  custom: 'custom schedulers are not supported; tpe is Optuna\'s default sampler',
+  bayesian: 'the method is called bayes',
+};
 const KEEP_CHECKPOINTS_HINTS: Readonly<Record<string, string>> = {
   none: 'the newest checkpoint is always kept, resume needs it; latest keeps only that one',
 };
@@ -44,8 +50,23 @@ export function checkSweepObject(value: unknown, issues: IssueList): SweepSpec |
   const runCap = Object.hasOwn(obj, 'run_cap')
     ? issues.number(obj.run_cap, ['run_cap'], { integer: true, min: 1, max: MAX_TRIALS })
     : undefined;
-  if (method === 'random' && !Object.hasOwn(obj, 'run_cap')) {
-    issues.add(['run_cap'], 'is required with method: random (the number of trials to sample, e.g. run_cap: 20)', false, ['method']);
+  if (method !== undefined && method !== 'grid' && !Object.hasOwn(obj, 'run_cap')) {
+    issues.add(['run_cap'], `is required with method: ${method} (the number of trials to ${method === 'random' ? 'sample' : 'suggest'}, e.g. run_cap: 20)`, false, ['method']);
+  }
+  const adaptive = method !== undefined && isAdaptiveMethod(method);
+  if ((adaptive || Object.hasOwn(obj, 'early_terminate')) && !Object.hasOwn(obj, 'metric')) {
+    issues.add(['metric'], `is required with ${adaptive ? `method: ${method}` : 'early_terminate'}: the value to ${adaptive ? 'optimize' : 'compare trials by'} `
+      + '(e.g. metric: {name: psnr, goal: maximize})', false, adaptive ? ['method'] : ['early_terminate']);
+  }
+  const searchSeed = Object.hasOwn(obj, 'search_seed')
+    ? issues.number(obj.search_seed, ['search_seed'], { integer: true, min: 0, max: Number.MAX_SAFE_INTEGER })
+    : undefined;
+  const earlyTerminate = Object.hasOwn(obj, 'early_terminate')
+    ? checkEarlyTerminate(obj.early_terminate, parameters === undefined ? undefined : largestEpochs(parameters), issues)
+    : undefined;
+  if (method === 'bayes' && parameters !== undefined && !hasContinuousDimension(parameters)) {
+    issues.add(['parameters'], 'must have at least one parameter with a distribution (min/max) for method: bayes, whose Gaussian process models '
+      + 'continuous values; for a space of listed values only, use method: tpe or grid', false, ['method']);
   }
   const dataset = Object.hasOwn(obj, 'dataset') ? checkDataset(obj.dataset, issues) : { ...DEFAULT_DATASET_LIMITS };
   const keepCheckpoints = Object.hasOwn(obj, 'keep_checkpoints')
@@ -58,12 +79,24 @@ export function checkSweepObject(value: unknown, issues: IssueList): SweepSpec |
   const spec: SweepSpec = { name, method, metric, parameters, dataset, keep_checkpoints: keepCheckpoints };
   if (description !== undefined) spec.description = description;
   if (runCap !== undefined) spec.run_cap = runCap;
+  if (searchSeed !== undefined) spec.search_seed = searchSeed;
+  if (earlyTerminate !== undefined) spec.early_terminate = earlyTerminate;
   const sizeProblem = checkSweepSize(spec);
   if (sizeProblem !== undefined) {
     issues.add(sizeProblem.path, sizeProblem.message);
     return undefined;
   }
   return spec;
+}
+
+/** The largest epochs a trial of the sweep may train. */
+function largestEpochs(parameters: SweepParameters): number {
+  const domain = parameters.epochs;
+  return domain.kind === 'values' ? Math.max(...domain.values) : domain.max;
+}
+
+function hasContinuousDimension(parameters: SweepParameters): boolean {
+  return Object.values(parameters).some((domain) => domain.kind === 'distribution');
 }
 
 function checkName(value: unknown, issues: IssueList): string | undefined {

@@ -24,7 +24,10 @@ export interface TrialResult {
   trial: string;
   params: TrialParams;
   dataset: DatasetLimits;
-  status: 'completed';
+  /** completed: trained every epoch; stopped: cut at a rung by early termination (stopped_at is that epoch). */
+  status: 'completed' | 'stopped';
+  /** The rung epoch at which early termination stopped the trial (status 'stopped'). */
+  stopped_at?: number;
   /** The last epoch's metrics. */
   final: Omit<EpochRecord, 'epoch' | 'train_seconds' | 'eval_seconds' | 'images_per_sec'>;
   epochs_completed: number;

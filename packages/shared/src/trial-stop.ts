@@ -4,11 +4,14 @@
  * epoch loop, which checks it at every batch boundary, checkpoints and returns 'stopped':
  * - shutdown: the worker is going away; the trial goes back to the queue at once, without
  *   spending an attempt, and another worker resumes it from that checkpoint;
- * - cancel: `orchestrator cancel`; the trial fails as cancelled and keeps its checkpoint.
- * Adaptive search adds its own reasons here (a trial stopped early, or paused at a rung), and
- * each consumer's `switch` over StopReason must then say what it does with them.
+ * - cancel: `orchestrator cancel`; the trial fails as cancelled and keeps its checkpoint;
+ * - pause: early termination cut the trial at a rung in pause mode; it keeps its checkpoint
+ *   and waits, off the queue, until it is promoted;
+ * - early-stop: early termination cut the trial at a rung for good; it is done, with a result
+ *   whose status is 'stopped'.
+ * The last two come from the rung decision at an epoch boundary, not from the signal.
  */
-const STOP_REASONS = ['shutdown', 'cancel'] as const;
+const STOP_REASONS = ['shutdown', 'cancel', 'pause', 'early-stop'] as const;
 export type StopReason = (typeof STOP_REASONS)[number];
 
 export function isStopReason(value: unknown): value is StopReason {

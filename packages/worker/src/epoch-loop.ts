@@ -45,6 +45,12 @@ export interface EpochLoopOptions {
   onResume?: (checkpoint: string) => void;
   /** Checked at every batch boundary; once aborted, training checkpoints where it is and returns 'stopped' with the signal's reason. */
   signal?: AbortSignal;
+  /**
+   * Asked at every epoch boundary before the next epoch starts (after a resume too), with the
+   * epochs done: a returned 'pause' or 'early-stop' ends training there (the boundary's
+   * checkpoint is already saved) and returns 'stopped' with that reason.
+   */
+  atEpochBoundary?: (epochsDone: number, history: readonly EpochRecord[]) => Promise<'pause' | 'early-stop' | undefined>;
   log?: (message: string) => void;
   /** Images per forward pass when evaluating. @defaultValue 500 */
   evalBatchSize?: number;
@@ -61,7 +67,7 @@ export interface EpochLoopOutcome {
   /** The checkpoint training resumed from, if any. */
   resumedFrom?: string;
   paramCount: number;
-  /** The first sampleCount test images: noisy input, model output, clean target (completed runs). */
+  /** The first sampleCount test images: noisy input, model output, clean target (completed and early-stopped runs). */
   samples?: { noisy: Float32Array; denoised: Float32Array; clean: Float32Array; count: number };
 }
 
@@ -176,7 +182,21 @@ export async function trainEpochs(options: EpochLoopOptions): Promise<EpochLoopO
     const lossOf = (x: tf.Tensor4D, y: tf.Tensor4D) => () =>
       tf.mean(tf.squaredDifference(model.apply(x, { training: true }) as tf.Tensor, y)) as tf.Scalar;
 
+    const count = Math.min(options.sampleCount ?? 10, data.test.count);
+    const samplesNow = () => {
+      const noisy = testNoisy.slice(0, count * PIXELS);
+      return { noisy, denoised: predictAll(model, noisy, count, count), clean: data.test.images.slice(0, count * PIXELS), count };
+    };
     while (state.epochsDone < params.epochs) {
+      if (state.epochsDone > 0 && state.batchesIntoEpoch === 0 && options.atEpochBoundary) {
+        const cut = await options.atEpochBoundary(state.epochsDone, state.history);
+        if (cut !== undefined) {
+          log(`${cut === 'pause' ? 'paused' : 'stopped early'} at epoch ${state.epochsDone} by early termination`);
+          const outcome: EpochLoopOutcome = { status: 'stopped', stopReason: cut, epochsDone: state.epochsDone, history: state.history, resumedFrom, paramCount: model.countParams() };
+          if (cut === 'early-stop') outcome.samples = samplesNow();
+          return outcome;
+        }
+      }
       const epoch = state.epochsDone + 1;
       // The permutation is a pure function of (seed, epoch): a resumed epoch replays it.
       const shuffle = Rng.from(params.seed, 'shuffle', epoch);
@@ -233,16 +253,7 @@ export async function trainEpochs(options: EpochLoopOptions): Promise<EpochLoopO
       await options.onEpoch?.(record, state.history);
     }
 
-    const count = Math.min(options.sampleCount ?? 10, data.test.count);
-    const noisy = testNoisy.slice(0, count * PIXELS);
-    return {
-      status: 'completed',
-      epochsDone: state.epochsDone,
-      history: state.history,
-      resumedFrom,
-      paramCount: model.countParams(),
-      samples: { noisy, denoised: predictAll(model, noisy, count, count), clean: data.test.images.slice(0, count * PIXELS), count },
-    };
+    return { status: 'completed', epochsDone: state.epochsDone, history: state.history, resumedFrom, paramCount: model.countParams(), samples: samplesNow() };
   } finally {
     adam.dispose();
     model.dispose();

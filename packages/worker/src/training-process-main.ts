@@ -6,7 +6,7 @@
  * signal, and training checkpoints at the next batch boundary and returns 'stopped'.
  */
 import * as tf from '@tensorflow/tfjs';
-import type { ObjectStore } from '@denoise-sweep/shared';
+import type { EpochRecord, ObjectStore } from '@denoise-sweep/shared';
 import { ArtifactKeys, checkpointRetentionOf, fetchDataset, openStore, validateTrainJobData } from '@denoise-sweep/shared';
 import { selectEngine } from './backend.js';
 import type { FromChild, ToChild } from './child-messages.js';
@@ -25,6 +25,16 @@ const datasetCache = new FashionMnistCache();
 const datasetDirs = new Map<string, string>();
 /** The running trial's stop; SIGTERM and the parent's 'stop' abort it. */
 let running: AbortController | undefined;
+/** The running trial's open boundary question, answered by the parent's 'boundary-decision'. */
+let boundaryAnswer: ((cut: 'pause' | 'early-stop' | undefined) => void) | undefined;
+
+/** Asks the parent, which holds the rung tables, whether training goes on past this epoch. */
+function askAtBoundary(epochsDone: number, history: readonly EpochRecord[]): Promise<'pause' | 'early-stop' | undefined> {
+  return new Promise((resolve) => {
+    boundaryAnswer = resolve;
+    send({ type: 'boundary', epochsDone, history: [...history] });
+  });
+}
 
 async function train(message: Extract<ToChild, { type: 'train' }>, engine: Awaited<ReturnType<typeof selectEngine>>, faults: ReturnType<typeof faultPlan>): Promise<void> {
   const stop = new AbortController();
@@ -62,6 +72,7 @@ async function train(message: Extract<ToChild, { type: 'train' }>, engine: Await
       datasetCache,
       log: (m) => log('info', m),
       signal: stop.signal,
+      atEpochBoundary: data.rungs ? askAtBoundary : undefined,
       retention: checkpointRetentionOf(data),
       onResume: (checkpoint) => send({ type: 'resumed', checkpoint }),
       onCheckpoint: (info) => send({ type: 'checkpoint', bytes: info.bytes, seconds: info.seconds, ok: info.ok }),
@@ -86,7 +97,7 @@ async function train(message: Extract<ToChild, { type: 'train' }>, engine: Await
     });
     flushBatches();
     const { numTensors: tensors, numBytes: tensorBytes } = tf.memory();
-    if (outcome.status === 'completed' && outcome.result) send({ type: 'done', status: 'completed', result: outcome.result, tensors, tensorBytes });
+    if (outcome.result) send({ type: 'done', status: 'completed', result: outcome.result, tensors, tensorBytes });
     else send({ type: 'done', status: 'stopped', reason: outcome.stopReason ?? 'shutdown', epochsDone: outcome.epochsDone, tensors, tensorBytes });
   } catch (error) {
     send({ type: 'failed', message: (error as Error).message, kind: failureKindOf(error) });
@@ -103,6 +114,12 @@ async function main(): Promise<void> {
   process.on('message', (message: ToChild) => {
     if (message.type === 'stop') {
       running?.abort(message.reason);
+      return;
+    }
+    if (message.type === 'boundary-decision') {
+      const answer = boundaryAnswer;
+      boundaryAnswer = undefined;
+      answer?.(message.cut);
       return;
     }
     if (running) {

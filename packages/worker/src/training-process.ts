@@ -1,7 +1,7 @@
 import type { ChildProcess } from 'node:child_process';
 import { fork } from 'node:child_process';
 import { fileURLToPath } from 'node:url';
-import type { StopReason, StoreConfig, TrainJobData, TrainProgress, TrialResult } from '@denoise-sweep/shared';
+import type { EpochRecord, StopReason, StoreConfig, TrainJobData, TrainProgress, TrialResult } from '@denoise-sweep/shared';
 import { stopReasonOf } from '@denoise-sweep/shared';
 import type { FromChild, ToChild } from './child-messages.js';
 import type { Logger } from './logger.js';
@@ -23,6 +23,8 @@ export interface TrainRequest {
   /** Aborted to stop the trial after a checkpoint; its reason says why (see StopReason). */
   signal?: AbortSignal;
   onProgress: (progress: TrainProgress) => void;
+  /** Early termination's decision at an epoch boundary (jobs with rungs only); undefined: go on. */
+  onBoundary?: (epochsDone: number, history: readonly EpochRecord[]) => Promise<'pause' | 'early-stop' | undefined>;
 }
 
 const CHILD_ENTRY = fileURLToPath(new URL('./training-process-main.js', import.meta.url));
@@ -79,6 +81,17 @@ export class TrainingProcess {
       case 'progress':
         this.current?.request.onProgress(message.progress);
         break;
+      case 'boundary': {
+        const ask = this.current?.request.onBoundary;
+        const answer = (cut: 'pause' | 'early-stop' | undefined) => this.send({ type: 'boundary-decision', epochsDone: message.epochsDone, cut });
+        if (!ask) answer(undefined);
+        else ask(message.epochsDone, message.history).then(answer, (error: Error) => {
+          // Never reached: onBoundary retries until it decides or the trial is stopped.
+          this.log.error('no rung decision; the trial goes on', { error: error.message });
+          answer(undefined);
+        });
+        break;
+      }
       case 'log':
         (this.current?.request.log ?? this.log)[message.level](message.message, message.fields);
         break;

@@ -5,7 +5,7 @@ import { CheckpointStore, checkpointName } from './checkpoint-store.js';
 import type { FashionMnistCache } from './fashion-mnist.js';
 import { loadFashionMnist } from './fashion-mnist.js';
 import { renderSampleGrid } from './samples-png.js';
-import type { BatchProgress, EpochLoopOutcome } from './epoch-loop.js';
+import type { BatchProgress, EpochLoopOptions, EpochLoopOutcome } from './epoch-loop.js';
 import { trainEpochs } from './epoch-loop.js';
 
 export interface ExecuteTrialOptions {
@@ -21,6 +21,8 @@ export interface ExecuteTrialOptions {
   onBatch?: (progress: BatchProgress) => void | Promise<void>;
   /** Aborted to stop the trial after a checkpoint, for the signal's reason. */
   signal?: AbortSignal;
+  /** Early termination's question at each epoch boundary (see EpochLoopOptions.atEpochBoundary). */
+  atEpochBoundary?: EpochLoopOptions['atEpochBoundary'];
   /** Which older checkpoints to delete once a newer one is durable; none: keep every one. */
   retention?: CheckpointRetention;
   onCheckpoint?: CheckpointStoreOptions['onSave'];
@@ -61,6 +63,7 @@ export async function executeTrial(options: ExecuteTrialOptions): Promise<TrialO
     onBatch: options.onBatch,
     onResume: options.onResume,
     signal: options.signal,
+    atEpochBoundary: options.atEpochBoundary,
     retention: options.retention,
     onEpoch: async (record, history) => {
       // The history includes the epochs done before a resume: all of it, every epoch.
@@ -68,7 +71,11 @@ export async function executeTrial(options: ExecuteTrialOptions): Promise<TrialO
       await options.onEpoch?.(record);
     },
   });
-  if (outcome.status !== 'completed' || !outcome.samples) return { status: outcome.status, stopReason: outcome.stopReason, epochsDone: outcome.epochsDone };
+  // An early-stopped trial is done too: it gets its samples and a result, with status 'stopped'.
+  const stoppedEarly = outcome.status === 'stopped' && outcome.stopReason === 'early-stop';
+  if ((outcome.status !== 'completed' && !stoppedEarly) || !outcome.samples) {
+    return { status: outcome.status, stopReason: outcome.stopReason, epochsDone: outcome.epochsDone };
+  }
 
   const last = outcome.history.at(-1);
   if (!last) throw new Error(`trial ${trial.id} completed without any epoch`);
@@ -82,7 +89,8 @@ export async function executeTrial(options: ExecuteTrialOptions): Promise<TrialO
     trial: trial.id,
     params: trial.params,
     dataset: trial.dataset,
-    status: 'completed',
+    status: stoppedEarly ? 'stopped' : 'completed',
+    ...(stoppedEarly ? { stopped_at: outcome.epochsDone } : {}),
     final: {
       train_loss: last.train_loss,
       val_loss: last.val_loss,
@@ -105,5 +113,5 @@ export async function executeTrial(options: ExecuteTrialOptions): Promise<TrialO
     finished_at: new Date().toISOString(),
   };
   await store.put(keys.result(sweep, trial.id), JSON.stringify(result, null, 2));
-  return { status: 'completed', result, epochsDone: outcome.epochsDone };
+  return { status: 'completed', stopReason: outcome.stopReason, result, epochsDone: outcome.epochsDone };
 }

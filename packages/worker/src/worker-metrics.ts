@@ -25,7 +25,14 @@ export class WorkerMetrics {
   readonly trialsCompleted = new Counter({ name: M.trialsCompleted, help: 'Trials this worker completed', registers: [this.registry] });
   readonly trialsFailed = new Counter({ name: M.trialsFailed, help: 'Trial attempts that failed', labelNames: ['reason'], registers: [this.registry] });
   readonly trialsResumed = new Counter({ name: M.trialsResumed, help: 'Trials that resumed from a checkpoint', registers: [this.registry] });
-  readonly trialsStopped = new Counter({ name: M.trialsStopped, help: 'Trials stopped after a checkpoint (shutdown or cancel)', labelNames: ['reason'], registers: [this.registry] });
+  readonly trialsStopped = new Counter({ name: M.trialsStopped, help: 'Trials stopped after a checkpoint (shutdown, cancel, pause at a rung)', labelNames: ['reason'], registers: [this.registry] });
+  readonly suggestions = new Counter({ name: M.suggestions, help: 'Trials this worker suggested for slots of adaptive sweeps', labelNames: ['method'], registers: [this.registry] });
+  readonly rungDecisions = new Counter({
+    name: M.rungDecisions,
+    help: 'Early-termination decisions this worker took at rungs (continue, paused, stopped, promoted) and paused trials it put back in the queue (promoted-resumed)',
+    labelNames: ['decision'],
+    registers: [this.registry],
+  });
   private readonly checkpointBytes = new Counter({ name: M.checkpointUploadBytes, help: 'Bytes of checkpoints uploaded', registers: [this.registry] });
   private readonly checkpointDuration = new Histogram({ name: M.checkpointUploadDuration, help: 'Wall time of one checkpoint upload', buckets: exponentialBuckets(0.01, 3, 12), registers: [this.registry] });
   private readonly checkpointFailures = new Counter({ name: M.checkpointUploadFailures, help: 'Checkpoint uploads that failed after retries', registers: [this.registry] });
@@ -43,7 +50,9 @@ export class WorkerMetrics {
     // Labelled series exist only once used: start them at 0 so that rate() and increase()
     // count a worker's first failure or stop too.
     for (const reason of ['error', 'unrecoverable']) this.trialsFailed.inc({ reason }, 0);
-    for (const reason of ['shutdown', 'cancel']) this.trialsStopped.inc({ reason }, 0);
+    for (const reason of ['shutdown', 'cancel', 'pause']) this.trialsStopped.inc({ reason }, 0);
+    for (const method of ['bayes', 'tpe']) this.suggestions.inc({ method }, 0);
+    for (const decision of ['continue', 'paused', 'stopped', 'promoted', 'promoted-resumed']) this.rungDecisions.inc({ decision }, 0);
     this.info.set({ engine: 'starting', kernels: 'unknown', version, host: hostname() }, 1);
   }
 

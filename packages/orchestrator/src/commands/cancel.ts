@@ -1,7 +1,7 @@
-import { QUEUE_PREFIX, cancelKey, jobIdFor, mapLimit } from '@denoise-sweep/shared';
+import { QUEUE_PREFIX, cancelKey, mapLimit } from '@denoise-sweep/shared';
 import { Command } from 'commander';
 import type { CliIo } from '../cli-io.js';
-import { loadSweepRecord } from '../sweep-record.js';
+import { loadSweepRecord, sweepJobIds } from '../sweep-record.js';
 import type { RuntimeOptions } from './runtime-options.js';
 import { addSettingOptions, RUNTIME_HELP, withConnections } from './runtime-options.js';
 
@@ -19,8 +19,8 @@ export function cancelCommand(io: CliIo): Command {
         await redis!.set(cancelKey(QUEUE_PREFIX, sweep), new Date().toISOString());
         let removed = 0;
         let running = 0;
-        await mapLimit(record.trial_ids, 16, async (id) => {
-          const job = await queue!.getJob(jobIdFor(sweep, id));
+        await mapLimit(sweepJobIds(record), 16, async (id) => {
+          const job = await queue!.getJob(id);
           if (!job) return;
           const state = await job.getState();
           if (state === 'waiting' || state === 'delayed' || state === 'prioritized' || state === 'waiting-children') {

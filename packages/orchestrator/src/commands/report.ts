@@ -2,7 +2,7 @@ import { Command } from 'commander';
 import type { CliIo } from '../cli-io.js';
 import { defaultReportPath, writeSweepReport } from '../report/write-sweep-report.js';
 import { loadSweepRecord } from '../sweep-record.js';
-import { readSweepStatus, sweepCancelled } from '../sweep-state.js';
+import { readSweepStatus } from '../sweep-state.js';
 import type { RuntimeOptions } from './runtime-options.js';
 import { addSettingOptions, RUNTIME_HELP, withConnections } from './runtime-options.js';
 
@@ -31,7 +31,7 @@ export function reportCommand(io: CliIo): Command {
     .action(async (sweep: string, options: ReportOptions) => {
       await withConnections(options, true, async ({ store, keys, queue, redis }) => {
         const record = await loadSweepRecord(store, keys, sweep);
-        const status = await readSweepStatus(record, store, keys, queue, undefined, await sweepCancelled(redis, sweep));
+        const status = await readSweepStatus(record, store, keys, queue, undefined, redis);
         const path = await writeSweepReport({ status, store, keys, out: options.out ?? defaultReportPath(sweep) });
         io.out(`${path}\n`);
       });

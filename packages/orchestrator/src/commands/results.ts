@@ -1,12 +1,12 @@
 import type { SweepStatus } from '../sweep-state.js';
-import { expandSweep, readSettings } from '@denoise-sweep/shared';
+import { readSettings } from '@denoise-sweep/shared';
 import type { ArtifactKeys, ObjectStore } from '@denoise-sweep/shared';
 import { Command, Option } from 'commander';
 import type { CliIo } from '../cli-io.js';
 import type { ResultFormat } from '../results-report.js';
 import { formatResults, RESULT_FORMATS, resultRows } from '../results-report.js';
 import { loadSweepRecord } from '../sweep-record.js';
-import { readSweepStatus, sweepCancelled } from '../sweep-state.js';
+import { paramsByTrial, readSweepStatus } from '../sweep-state.js';
 import type { RuntimeOptions } from './runtime-options.js';
 import { addSettingOptions, RUNTIME_HELP, withConnections } from './runtime-options.js';
 
@@ -16,7 +16,7 @@ interface ResultsOptions extends RuntimeOptions {
 
 /** The results of a sweep in a format, best first. */
 export function renderResults(status: SweepStatus, store: ObjectStore, keys: ArtifactKeys, format: ResultFormat, top?: number): string {
-  const params = new Map(expandSweep(status.record.spec).map((t) => [t.id, t.params]));
+  const params = paramsByTrial(status);
   const rows = resultRows(status, store, keys, params);
   return formatResults(top === undefined ? rows : rows.slice(0, top), format, status);
 }
@@ -33,7 +33,7 @@ export function resultsCommand(io: CliIo): Command {
       const { top } = readSettings(['top'], options);
       await withConnections(options, true, async ({ store, keys, queue, redis }) => {
         const record = await loadSweepRecord(store, keys, sweep);
-        const status = await readSweepStatus(record, store, keys, queue, undefined, await sweepCancelled(redis, sweep));
+        const status = await readSweepStatus(record, store, keys, queue, undefined, redis);
         io.out(renderResults(status, store, keys, options.format, top));
       });
     });

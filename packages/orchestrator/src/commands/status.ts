@@ -1,9 +1,8 @@
-import { expandSweep } from '@denoise-sweep/shared';
 import { Command } from 'commander';
 import type { CliIo } from '../cli-io.js';
 import { loadSweepRecord } from '../sweep-record.js';
 import type { SweepStatus, TrialStatus } from '../sweep-state.js';
-import { readSweepStatus, sweepCancelled, TRIAL_STATES } from '../sweep-state.js';
+import { paramsByTrial, readSweepStatus, TRIAL_STATES } from '../sweep-state.js';
 import type { Column } from '../text-table.js';
 import { formatTable } from '../text-table.js';
 import type { RuntimeOptions } from './runtime-options.js';
@@ -16,7 +15,7 @@ interface StatusOptions extends RuntimeOptions {
 const fixed = (v: number | undefined, d: number) => (v === undefined ? '-' : v.toFixed(d));
 
 function columns(status: SweepStatus): Column<TrialStatus>[] {
-  const params = new Map(expandSweep(status.record.spec).map((t) => [t.id, t.params]));
+  const params = paramsByTrial(status);
   return [
     { header: 'trial', value: (t) => t.id, align: 'left' },
     { header: 'state', value: (t) => t.state, align: 'left' },
@@ -26,8 +25,14 @@ function columns(status: SweepStatus): Column<TrialStatus>[] {
     { header: 'val_loss', value: (t) => fixed(t.result?.final.val_loss ?? t.progress?.val_loss, 5), align: 'right' },
     { header: 'psnr', value: (t) => fixed(t.result?.final.psnr ?? t.progress?.psnr, 2), align: 'right' },
     { header: 'worker', value: (t) => (t.state === 'running' ? t.progress?.worker ?? '' : ''), align: 'left' },
-    { header: 'note', value: (t) => (t.failedReason && t.state !== 'done' ? t.failedReason.slice(0, 80) : ''), align: 'left' },
+    { header: 'note', value: noteOf, align: 'left' },
   ];
+}
+
+function noteOf(t: TrialStatus): string {
+  if (t.state === 'paused') return `paused at epoch ${t.pausedAt ?? '?'}: resumes if promoted`;
+  if (t.state === 'stopped') return `stopped early at epoch ${t.result?.stopped_at ?? '?'}`;
+  return t.failedReason && t.state !== 'done' ? t.failedReason.slice(0, 80) : '';
 }
 
 function formatStatus(status: SweepStatus): string {
@@ -38,14 +43,14 @@ function formatStatus(status: SweepStatus): string {
 export function statusCommand(io: CliIo): Command {
   return addSettingOptions(new Command('status'))
     .summary('show the state of every trial of a sweep')
-    .description('Counts of trials by state (done, running, waiting, retrying, failed, cancelled), then one line per trial: state, epoch, last metrics, worker.')
+    .description('Counts of trials by state (done, stopped, running, waiting, paused, retrying, failed, cancelled), then one line per trial: state, epoch, last metrics, worker.')
     .argument('<sweep>', 'the sweep id (the slug of the sweep file\'s name)')
     .option('--json', 'print {sweep, counts, trials: [...]} as JSON')
     .addHelpText('after', RUNTIME_HELP)
     .action(async (sweep: string, options: StatusOptions) => {
       await withConnections(options, true, async ({ store, keys, queue, redis }) => {
         const record = await loadSweepRecord(store, keys, sweep);
-        const status = await readSweepStatus(record, store, keys, queue, undefined, await sweepCancelled(redis, sweep));
+        const status = await readSweepStatus(record, store, keys, queue, undefined, redis);
         if (options.json) {
           io.out(`${JSON.stringify({ sweep: status.sweep, counts: status.counts, trials: status.trials.map(({ result, ...t }) => ({ ...t, final: result?.final ?? null })) }, null, 2)}\n`);
         } else {

@@ -1,6 +1,6 @@
 import { join } from 'node:path';
 import type { SweepSpec, Trial, TrialResult } from '@denoise-sweep/shared';
-import { ExitStatus, UsageError, expandSweep, parseSweepFile, publishDataset, readRuntimeSettings, readSettings, storeConfigOf, sweepId } from '@denoise-sweep/shared';
+import { ExitStatus, PARAM_NAMES, UsageError, describeRungs, expandSweep, isAdaptiveMethod, parseSweepFile, publishDataset, readRuntimeSettings, readSettings, storeConfigOf, sweepId } from '@denoise-sweep/shared';
 import { Command } from 'commander';
 import type { CliIo } from '../cli-io.js';
 import type { Connections } from '../connections.js';
@@ -8,10 +8,10 @@ import { openConnections } from '../connections.js';
 import type { LocalServices } from '../local/index.js';
 import { defaultWorkerCount, startLocalServices } from '../local/index.js';
 import { LiveBlock, renderProgress } from '../progress-view.js';
-import { enqueueSweep } from '../sweep-enqueue.js';
+import { enqueueSlots, enqueueSweep } from '../sweep-enqueue.js';
 import { sweepRecord } from '../sweep-record.js';
 import type { SweepStatus } from '../sweep-state.js';
-import { isSettled, readSweepStatus, sweepCancelled, sweepFraction } from '../sweep-state.js';
+import { isSettled, readSweepStatus, sweepFraction } from '../sweep-state.js';
 import { formatTrialTable } from '../trial-table.js';
 import { defaultReportPath, writeSweepReport } from '../report/write-sweep-report.js';
 import { renderResults } from './results.js';
@@ -70,7 +70,11 @@ export function sweepCommand(io: CliIo): Command {
 async function runSweep(file: string, options: SweepCommandOptions, io: CliIo): Promise<void> {
   if (options.json && !options.dryRun) throw new UsageError('--json goes with --dry-run; for results as JSON use: orchestrator results SWEEP --format json');
   const spec = await parseSweepFile(file);
-  const trials = expandSweep(spec);
+  if (options.dryRun === true && isAdaptiveMethod(spec.method)) {
+    io.out(options.json === true ? `${JSON.stringify({ sweep: sweepId(spec), method: spec.method, run_cap: spec.run_cap, metric: spec.metric, parameters: spec.parameters, early_terminate: spec.early_terminate ?? null })}\n` : formatAdaptiveDryRun(spec));
+    return;
+  }
+  const trials = isAdaptiveMethod(spec.method) ? [] : expandSweep(spec);
   if (options.dryRun === true) {
     io.out(options.json === true ? formatJsonLines(trials) : formatDryRun(spec, trials));
     return;
@@ -113,9 +117,11 @@ async function runSweep(file: string, options: SweepCommandOptions, io: CliIo): 
     const { store, keys, queue, redis } = connections;
     const dataset = await publishDataset(store, keys, fashionMnistDir);
     const sweep = sweepId(spec);
-    const outcome = await enqueueSweep({ spec, trials, store, keys, queue: queue!, redis: redis!, dataset });
-    io.err(`Sweep ${sweep}: ${outcome.total} trials: ${outcome.done} already done, ${outcome.enqueued} enqueued, `
-      + `${outcome.retried} retried, ${outcome.alreadyQueued} already queued\n`);
+    const adaptive = isAdaptiveMethod(spec.method);
+    const enqueueOptions = { spec, store, keys, queue: queue!, redis: redis!, dataset };
+    const outcome = adaptive ? await enqueueSlots(enqueueOptions) : await enqueueSweep({ ...enqueueOptions, trials });
+    io.err(`Sweep ${sweep}: ${outcome.total} ${adaptive ? `trials to suggest (${spec.method}, run_cap)` : 'trials'}: ${outcome.done} already done, `
+      + `${outcome.enqueued} enqueued, ${outcome.retried} retried, ${outcome.alreadyQueued} already queued\n`);
     if (options.detach) {
       io.out(`${sweep}\n`);
       return;
@@ -171,7 +177,7 @@ async function watch(
 ): Promise<SweepStatus> {
   const started = performance.now();
   const results = new Map<string, TrialResult>();
-  const read = async () => readSweepStatus(record, c.store, c.keys, c.queue, results, await sweepCancelled(c.redis, record.id));
+  const read = async () => readSweepStatus(record, c.store, c.keys, c.queue, results, c.redis);
   let status = await read();
   const startFraction = sweepFraction(status);
   let pending: Promise<SweepStatus> | undefined;
@@ -228,10 +234,55 @@ function formatDryRun(spec: SweepSpec, trials: readonly Trial[]): string {
   return [
     `Sweep ${sweepId(spec)}: ${count} (${spec.method} search), metric ${spec.metric.name} (${spec.metric.goal}),`
       + ` dataset ${train} train / ${test} test images`,
+    ...earlyTerminationLines(spec),
     '',
     formatTrialTable(trials).trimEnd(),
     '',
     `${count} in sweep ${sweepId(spec)}. Dry run: nothing was enqueued.`,
+    '',
+  ].join('\n');
+}
+
+/** What early termination will do, for dry runs: the rule and the rungs of each epochs setting. */
+function earlyTerminationLines(spec: SweepSpec): string[] {
+  const et = spec.early_terminate;
+  if (!et) return [];
+  const epochsDomain = spec.parameters.epochs;
+  const epochs = epochsDomain.kind === 'values' ? [...new Set(epochsDomain.values)].sort((a, b) => a - b) : [epochsDomain.max];
+  const rule = et.type === 'asha'
+    ? `asha: at each rung a trial goes on if it is in the top 1/${et.reduction_factor} of the trials recorded there`
+    : `hyperband: at each band a trial goes on if it ranks in the top 1/${et.eta} (${et.strict ? 'strict' : 'W&B\'s lenient rule'})`;
+  const cut = et.mode === 'pause'
+    ? 'a trial cut at a rung is paused with its checkpoint and promoted once it ranks there'
+    : 'a trial cut at a rung stops there, with its result';
+  return [
+    `Early termination: ${rule}; ${cut}.`,
+    ...epochs.map((e) => `  trials of ${e} epochs: rungs at ${describeRungs(et, e)}`),
+  ];
+}
+
+/** An adaptive sweep's dry run: its trials are not known yet, so say how they will be chosen. */
+function formatAdaptiveDryRun(spec: SweepSpec): string {
+  const sampler = spec.method === 'bayes'
+    ? 'a Gaussian process (Matern 3/2) with expected improvement over 1,000 candidates; running trials count at the predicted mean'
+    : 'Optuna\'s TPE: 10 random trials, then the best of 24 candidates by l(x)/g(x); running trials count as bad (constant liar)';
+  const space = PARAM_NAMES.flatMap((name) => {
+    const d = spec.parameters[name];
+    if (d.kind === 'distribution') return [`  ${name}: ${d.distribution} from ${d.min} to ${d.max}${d.distribution === 'q_uniform' ? ` in steps of ${d.q}` : ''}`];
+    const values = [...new Set(d.values.map((v) => JSON.stringify(v)))];
+    return [`  ${name}: ${values.length === 1 ? values[0] : `one of ${values.join(', ')}`}`];
+  });
+  const { train_limit: train, test_limit: test } = spec.dataset;
+  return [
+    `Sweep ${sweepId(spec)}: ${spec.method} search, up to ${spec.run_cap} trials (run_cap), metric ${spec.metric.name} (${spec.metric.goal}),`
+      + ` dataset ${train} train / ${test} test images, search_seed ${spec.search_seed ?? 0}`,
+    `Each trial is suggested when a worker is free to train it, from ${sampler}. No two trials share a configuration.`,
+    ...earlyTerminationLines(spec),
+    '',
+    'Search space:',
+    ...space,
+    '',
+    `Dry run: nothing was enqueued; the trials are chosen as results come in.`,
     '',
   ].join('\n');
 }

@@ -1,8 +1,9 @@
 import type { ArtifactKeys, EpochRecord, ObjectStore, ParamName, TrialParams } from '@denoise-sweep/shared';
-import { PARAM_NAMES, expandSweep, mapLimit } from '@denoise-sweep/shared';
+import { PARAM_NAMES, mapLimit } from '@denoise-sweep/shared';
 import type { ResultRow } from '../results-report.js';
 import { resultRows } from '../results-report.js';
 import type { SweepStatus, TrialState } from '../sweep-state.js';
+import { paramsByTrial } from '../sweep-state.js';
 
 /**
  * Terms used by the report:
@@ -87,7 +88,7 @@ async function readSamples(store: ObjectStore, key: string, warnings: string[]):
 /** Reads what the report shows from the store: results, every trial's curve and picture. */
 export async function gatherReportData(status: SweepStatus, store: ObjectStore, keys: ArtifactKeys): Promise<ReportData> {
   const { record } = status;
-  const params = new Map(expandSweep(record.spec).map((t) => [t.id, t.params]));
+  const params = paramsByTrial(status);
   const rows = resultRows(status, store, keys, params);
   const labels = trialLabels(rows);
   const results = new Map(status.trials.map((t) => [t.id, t.result]));

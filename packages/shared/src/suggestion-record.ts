@@ -1,0 +1,160 @@
+import type { Redis } from 'ioredis';
+import { QUEUE_NAME, QUEUE_PREFIX } from './queue-contract.js';
+import { SeededRandom } from './seeded-random.js';
+import { configKey, searchSpaceOf, suggestBayes, suggestTpe, type Observation, type Sampler } from './search/index.js';
+import { IssueList } from './issue-list.js';
+import { checkParameters, parametersAsWritten } from './sweep-parameters.js';
+import { isAdaptiveMethod, type AdaptiveMethod, type SweepMetric, type SweepParameters, type SweepSpec } from './sweep-spec.js';
+import type { DatasetLimits, Trial } from './trial.js';
+import { trialId } from './trial-id.js';
+
+/*
+ * The suggestion record of an adaptive sweep, in Redis: an ordered list of every suggestion
+ * with what was known when it was made. A suggestion is a pure function of the sweep's search
+ * (method, space, search_seed), its index, and that knowledge, so replaying the record
+ * reproduces it, and a sweep re-run with one worker suggests the same trials in the same order.
+ *
+ * Suggestions are made by workers, when one takes a slot job (one per run_cap) and is free to
+ * train it: the worker reads the record and every trial's outcome, computes the suggestion,
+ * and appends it in a WATCH/MULTI transaction that fails if anyone appended meanwhile (it then
+ * reads again and recomputes). The record is thus one linear history, whatever the number of
+ * workers, no process has to stay up between suggestions, and since every sampler skips the
+ * configurations already in the record, no two trials of a sweep share one.
+ */
+
+/** What a worker needs to suggest: everything in sweep.yaml that shapes a suggestion. */
+export interface SearchPolicy {
+  method: AdaptiveMethod;
+  parameters: SweepParameters;
+  metric: SweepMetric;
+  dataset: DatasetLimits;
+  /** @defaultValue 0 */
+  search_seed: number;
+}
+
+/** The search as a job carries it: parameters as sweep.yaml writes them (parametersAsWritten). */
+export type SearchPayload = Omit<SearchPolicy, 'parameters'> & { parameters: Record<string, unknown> };
+
+/** The search of a sweep, for its slot jobs. */
+export function searchPayloadOf(spec: SweepSpec): SearchPayload {
+  if (!isAdaptiveMethod(spec.method)) throw new Error(`internal: a ${spec.method} sweep has no search to suggest from`);
+  return { method: spec.method, parameters: parametersAsWritten(spec.parameters), metric: { ...spec.metric }, dataset: { ...spec.dataset }, search_seed: spec.search_seed ?? 0 };
+}
+
+/**
+ * The search of a validated job payload (SLOT_JOB_SCHEMA checked its parameters already).
+ * @throws SweepSpecError if the parameters are invalid after all
+ */
+export function searchPolicyOf(payload: SearchPayload, source: string): SearchPolicy {
+  const issues = new IssueList();
+  const parameters = checkParameters(payload.parameters, payload.method, issues);
+  if (parameters === undefined) throw issues.toError(source);
+  return { ...payload, parameters };
+}
+
+/** What a suggestion saw of one earlier suggestion. */
+export interface SeenTrial {
+  trial: string;
+  state: Observation['state'];
+  loss?: number;
+}
+
+export interface SuggestionEntry {
+  index: number;
+  slot: number;
+  trial: Trial;
+  /** Every earlier suggestion, in order, as known when this one was made. */
+  seen: SeenTrial[];
+  at: string;
+}
+
+/** A trial's outcome, as its worker recorded it (absent: queued or running). */
+export interface TrialOutcome {
+  state: 'completed' | 'stopped' | 'paused' | 'failed';
+  /** The sweep's metric (as measured, not oriented) at the trial's last epoch or rung. */
+  value?: number;
+}
+
+const base = `${QUEUE_PREFIX}:${QUEUE_NAME}:adaptive`;
+const recordKey = (sweep: string) => `${base}:${sweep}:record`;
+const slotsKey = (sweep: string) => `${base}:${sweep}:slots`;
+const outcomesKey = (sweep: string) => `${base}:${sweep}:outcomes`;
+const MAX_ATTEMPTS = 200;
+
+const SAMPLERS: Readonly<Record<AdaptiveMethod, Sampler>> = { bayes: suggestBayes, tpe: suggestTpe };
+
+/** The BullMQ job id of an adaptive sweep's slot (slots are numbered from 0). */
+export function slotJobId(sweep: string, slot: number): string {
+  return `${sweep}.slot-${String(slot).padStart(5, '0')}`;
+}
+
+/** Records how a trial of an adaptive sweep ended (or paused), for the suggestions after it. */
+export async function recordOutcome(redis: Redis, sweep: string, trial: string, outcome: TrialOutcome): Promise<void> {
+  await redis.hset(outcomesKey(sweep), trial, JSON.stringify(outcome));
+}
+
+/** What a sampler sees of a trial: completed (or stopped) with its loss, failed, or pending. */
+function seenOf(trial: string, outcome: TrialOutcome | undefined, metric: SweepMetric): SeenTrial {
+  if (!outcome || outcome.state === 'paused') {
+    const loss = outcome?.value === undefined ? undefined : orient(outcome.value, metric);
+    return loss === undefined ? { trial, state: 'pending' } : { trial, state: 'pending', loss };
+  }
+  if (outcome.state === 'failed' || outcome.value === undefined || !Number.isFinite(outcome.value)) return { trial, state: 'failed' };
+  return { trial, state: 'completed', loss: orient(outcome.value, metric) };
+}
+
+const orient = (value: number, metric: SweepMetric) => (metric.goal === 'maximize' ? -value : value);
+
+/**
+ * The suggestion for an index, given the earlier entries and what was seen of them: the pure
+ * function the record is a history of. Undefined when the space holds no other configuration.
+ */
+export function computeSuggestion(policy: SearchPolicy, sweep: string, earlier: readonly SuggestionEntry[], seen: readonly SeenTrial[]): Trial | undefined {
+  const space = searchSpaceOf(policy.parameters);
+  const observations: Observation[] = earlier.map((entry, i) => {
+    const s = seen[i];
+    const o: Observation = { params: entry.trial.params, state: s?.state ?? 'pending' };
+    if (s?.loss !== undefined) o.loss = s.loss;
+    return o;
+  });
+  const rng = new SeededRandom(`denoise-sweep/${policy.method}/${sweep}/${policy.search_seed}/${earlier.length}`);
+  const taken = new Set(earlier.map((e) => configKey(e.trial.params)));
+  const params = SAMPLERS[policy.method]({ space, observations, rng, taken });
+  if (!params) return undefined;
+  const dataset = { ...policy.dataset };
+  return { id: trialId(params, dataset), params, dataset };
+}
+
+/**
+ * The trial of a slot: the one already suggested for it, or a new suggestion appended to the
+ * record. Undefined when the search space is exhausted.
+ */
+export async function suggestForSlot(redis: Redis, sweep: string, slot: number, policy: SearchPolicy): Promise<Trial | undefined> {
+  const record = recordKey(sweep);
+  const slots = slotsKey(sweep);
+  for (let attempt = 0; attempt < MAX_ATTEMPTS; attempt++) {
+    await redis.watch(record, slots);
+    const existing = await redis.hget(slots, String(slot));
+    const entries = (await redis.lrange(record, 0, -1)).map((text) => JSON.parse(text) as SuggestionEntry);
+    if (existing !== null) {
+      await redis.unwatch();
+      return entries.find((e) => e.trial.id === existing)?.trial;
+    }
+    const outcomes = await redis.hgetall(outcomesKey(sweep));
+    const seen = entries.map((e) => seenOf(e.trial.id, outcomes[e.trial.id] === undefined ? undefined : (JSON.parse(outcomes[e.trial.id]!) as TrialOutcome), policy.metric));
+    const trial = computeSuggestion(policy, sweep, entries, seen);
+    if (!trial) {
+      await redis.unwatch();
+      return undefined;
+    }
+    const entry: SuggestionEntry = { index: entries.length, slot, trial, seen, at: new Date().toISOString() };
+    const done = await redis.multi().rpush(record, JSON.stringify(entry)).hset(slots, String(slot), trial.id).exec();
+    if (done !== null) return trial;
+  }
+  throw new Error(`could not append a suggestion to sweep ${sweep}'s record: it kept changing`);
+}
+
+/** The sweep's suggestion record, in order. */
+export async function readSuggestions(redis: Redis, sweep: string): Promise<SuggestionEntry[]> {
+  return (await redis.lrange(recordKey(sweep), 0, -1)).map((text) => JSON.parse(text) as SuggestionEntry);
+}
