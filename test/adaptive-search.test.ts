@@ -6,7 +6,7 @@
 import type { SweepSpec } from '@denoise-sweep/shared';
 import type { SuggestionEntry } from '@denoise-sweep/shared';
 import {
-  computeSuggestion, decideAtRung, parseSweepText, recordOutcome, searchPayloadOf, searchPolicyOf, suggestForSlot,
+  computeSuggestion, decideAtRung, decideOnRung, parseSweepText, recordOutcome, searchPayloadOf, searchPolicyOf, suggestForSlot,
 } from '@denoise-sweep/shared';
 import { Redis } from 'ioredis';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -94,6 +94,13 @@ describe.each(['tpe', 'bayes'] as const)('%s suggestions in Redis', (method) => 
 
 describe('rung decisions in Redis', () => {
   const et = { type: 'asha', grace_period: 1, reduction_factor: 2, max_t: 4, brackets: 1, mode: 'pause' } as const;
+
+  it('the rule: a worse arrival pauses itself and promotes a paused trial that now ranks in the top half', () => {
+    const table = { losses: new Map([['t1', 0.1], ['t2', 0.3]]), decisions: new Map([['t1', 'continue'], ['t2', 'paused']] as const) };
+    expect(decideOnRung(et, table, 't3', 0.5)).toEqual({ decision: 'paused', promoted: ['t2'] });
+    expect(decideOnRung(et, table, 't3', 0.2)).toEqual({ decision: 'continue', promoted: [] });
+    expect(decideOnRung({ ...et, mode: 'stop' }, table, 't3', 0.5)).toEqual({ decision: 'stopped', promoted: [] });
+  });
 
   it('many workers reporting at once: one decision per trial, each promotion once, and a report again is idempotent', async () => {
     const losses = Array.from({ length: 24 }, (_, i) => ((i * 7) % 24) / 24);

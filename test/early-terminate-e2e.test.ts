@@ -4,30 +4,23 @@
  * arrives, and the promoted trial resumes from its checkpoint to the same weights as a trial
  * that was never paused; hyperband in stop mode ends trials at a band with a 'stopped' result.
  */
-import { spawn } from 'node:child_process';
 import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { fileURLToPath } from 'node:url';
 import type { ResultRow } from '@denoise-sweep/orchestrator';
 import type { TrialResult } from '@denoise-sweep/shared';
 import { ArtifactKeys } from '@denoise-sweep/shared';
 import { afterAll, describe, expect, it } from 'vitest';
+import { orchestratorAsync } from './helpers/sweep-harness.js';
 
-const orchestratorBin = fileURLToPath(new URL('../packages/orchestrator/dist/bin.js', import.meta.url));
 const dir = mkdtempSync(join(tmpdir(), 'early-terminate-'));
 afterAll(() => rmSync(dir, { recursive: true, force: true }));
 const keys = new ArtifactKeys();
 
-function run(...args: string[]): Promise<{ code: number | null; stdout: string; stderr: string }> {
-  return new Promise((resolve) => {
-    const child = spawn(process.execPath, [orchestratorBin, ...args], { env: { ...process.env, REDIS_URL: '', STORE_URL: '', TFJS_BACKEND: 'cpu' } });
-    let stdout = '';
-    let stderr = '';
-    child.stdout.on('data', (d: Buffer) => (stdout += d.toString()));
-    child.stderr.on('data', (d: Buffer) => (stderr += d.toString()));
-    child.on('close', (code) => resolve({ code, stdout, stderr }));
-  });
+/** The orchestrator in local mode (no REDIS_URL or STORE_URL), on the CPU engine. */
+async function run(...args: string[]): Promise<{ code: number | null; stdout: string; stderr: string }> {
+  const { status, stdout, stderr } = await orchestratorAsync({ ...process.env, REDIS_URL: '', STORE_URL: '', TFJS_BACKEND: 'cpu' }, ...args);
+  return { code: status, stdout, stderr };
 }
 
 /** A sweep over learning rates, in this order: good, medium, terrible at epoch 1. */
@@ -74,6 +67,10 @@ describe('asha in pause mode', () => {
     const status = JSON.parse((await run('status', 'asha-pause', '--json', '--state-dir', stateDir)).stdout) as { counts: Record<string, number>; trials: { id: string; state: string; pausedAt?: number }[] };
     expect(status.counts).toMatchObject({ done: 2, paused: 1 });
     expect(status.trials.find((t) => t.state === 'paused')?.pausedAt).toBe(1);
+    // The report marks the rung where the paused trial was cut on its loss curve.
+    const report = readFileSync(join(stateDir, 'asha-pause-report.html'), 'utf8');
+    expect(report).toContain('early termination: paused at epoch 1');
+    expect(report).toContain('state-paused');
     // The paused trial kept its rung's checkpoint, ready for a promotion.
     const paused = byRate.get(0.3)!;
     expect(readFileSync(storeFile(stateDir, `${keys.checkpoints('asha-pause', paused.trial)}/epoch-0001/manifest.json`), 'utf8')).toContain('weights.bin');

@@ -77,5 +77,18 @@ export const resultsDashboard = {
         { expr: W.lastValLoss, legend: 'live {{instance}} slot {{slot}} {{trial}}' },
         { expr: `${BY_TRIAL} (${E.trialValLoss}{${SWEEP}})`, legend: 'final {{trial}} noise {{noise_factor}} filters {{filters}}' },
       ] }),
+
+    stat({ title: 'Trials stopped early', gridPos: { x: 0, y: 27, w: 6, h: 4 }, decimals: 0,
+      description: 'Cut at a rung by early termination in stop mode: done, with the metrics of the epoch they reached.',
+      queries: [{ expr: `sum(${E.sweepTrials}{${SWEEP}, state="stopped"})`, instant: true }] }),
+    stat({ title: 'Trials paused', gridPos: { x: 0, y: 31, w: 6, h: 4 }, decimals: 0,
+      description: 'Cut at a rung in pause mode: checkpoint kept, resumed if promoted.',
+      queries: [{ expr: `sum(${E.sweepTrials}{${SWEEP}, state="paused"})`, instant: true }] }),
+    timeseries({ title: 'Early-termination decisions', gridPos: { x: 6, y: 27, w: 9, h: 8 },
+      description: 'Rung decisions per minute, all workers: continue, paused, stopped, promoted (decided) and promoted-resumed (a paused trial put back in the queue).',
+      queries: [{ expr: `sum by (decision) (rate(${W.rungDecisions}[5m])) * 60`, legend: '{{decision}}' }] }),
+    timeseries({ title: 'Suggestions', gridPos: { x: 15, y: 27, w: 9, h: 8 },
+      description: 'Trials suggested per minute by the adaptive samplers, all workers.',
+      queries: [{ expr: `sum by (method) (rate(${W.suggestions}[5m])) * 60`, legend: '{{method}}' }] }),
   ]),
 } satisfies Dashboard;

@@ -1,6 +1,6 @@
-import type { ArtifactKeys, DatasetRef, ObjectStore, QueueJobData, SlotJobData, SweepSpec, Trial, TrainJobData } from '@denoise-sweep/shared';
+import type { ArtifactKeys, DatasetRef, ObjectStore, QueueJobData, RunShares, SlotJobData, SweepSpec, Trial, TrainJobData } from '@denoise-sweep/shared';
 import {
-  JOB_NAME, QUEUE_PREFIX, cancelKey, jobIdFor, mapLimit, readSuggestions, searchPayloadOf, slotJobId, sweepId, writeTrialConfig,
+  JOB_NAME, QUEUE_PREFIX, cancelKey, jobIdFor, mapLimit, readSuggestions, runId, searchPayloadOf, slotJobId, sweepId, writeTrialConfig,
 } from '@denoise-sweep/shared';
 import type { JobsOptions, Queue } from 'bullmq';
 import type { Redis } from 'ioredis';
@@ -27,6 +27,31 @@ export interface EnqueueOutcome {
   retried: number;
   /** Trials already waiting or running. */
   alreadyQueued: number;
+  /** Trials finished on the way by a longer trial of the same run (they differ only in epochs). */
+  onTheWay: number;
+}
+
+/**
+ * Epochs are a budget: the unfinished trials of each run (trials that differ only in epochs)
+ * become one job, the longest, which finishes the shorter ones at their epoch counts and
+ * starts from the longest finished shorter one. Returns the shares of each such job.
+ */
+function planRuns(trials: readonly Trial[], isDone: (t: Trial) => boolean): Map<string, RunShares> {
+  const runs = new Map<string, Trial[]>();
+  for (const t of trials) {
+    const run = runId(t.params, t.dataset);
+    runs.set(run, [...(runs.get(run) ?? []), t]);
+  }
+  const plans = new Map<string, RunShares>();
+  for (const members of runs.values()) {
+    const open = members.filter((t) => !isDone(t)).sort((a, b) => b.params.epochs - a.params.epochs);
+    const [carrier, ...milestones] = open;
+    if (!carrier) continue;
+    const donor = members.filter((t) => isDone(t) && t.params.epochs < carrier.params.epochs).sort((a, b) => b.params.epochs - a.params.epochs)[0];
+    if (milestones.length === 0 && !donor) continue;
+    plans.set(carrier.id, { milestones, ...(donor ? { donor: { trial: donor.id, epochs: donor.params.epochs } } : {}) });
+  }
+  return plans;
 }
 
 export interface EnqueueOptions {
@@ -57,18 +82,22 @@ export async function enqueueSweep(options: EnqueueOptions): Promise<EnqueueOutc
   await redis.del(cancelKey(QUEUE_PREFIX, sweep));
   await touchSweep(redis, sweep);
 
-  const outcome: EnqueueOutcome = { sweep, total: trials.length, done: 0, enqueued: 0, retried: 0, alreadyQueued: 0 };
+  const outcome: EnqueueOutcome = { sweep, total: trials.length, done: 0, enqueued: 0, retried: 0, alreadyQueued: 0, onTheWay: 0 };
   const toAdd: Trial[] = [];
   // One listing of the sweep's keys instead of two existence checks per trial. A result that
   // lands after the listing is harmless: its job finds result.json and returns untrained.
   const stored = new Set(await store.list(`${keys.sweepDir(sweep)}/trials/`));
+  const isDone = (trial: Trial) => stored.has(keys.result(sweep, trial.id));
+  const shares = spec.early_terminate ? new Map<string, RunShares>() : planRuns(trials, isDone);
+  const onTheWay = new Set([...shares.values()].flatMap((s) => s.milestones.map((m) => m.id)));
   await mapLimit(trials, 16, async (trial) => {
-    if (stored.has(keys.result(sweep, trial.id))) {
+    if (isDone(trial)) {
       outcome.done += 1;
     } else {
       const configKey = keys.trialConfig(sweep, trial.id);
       if (!stored.has(configKey)) await writeTrialConfig(store, keys, sweep, trial);
-      if (await requeue(queue, jobIdFor(sweep, trial.id), outcome)) toAdd.push(trial);
+      if (onTheWay.has(trial.id)) outcome.onTheWay += 1;
+      else if (await requeue(queue, jobIdFor(sweep, trial.id), outcome)) toAdd.push(trial);
     }
   });
 
@@ -80,7 +109,7 @@ export async function enqueueSweep(options: EnqueueOptions): Promise<EnqueueOutc
     const chunk = toAdd.slice(i, i + 500);
     const jobs = await queue.addBulk(chunk.map((trial) => ({
       name: JOB_NAME,
-      data: trainJobData(spec, sweep, trial, dataset),
+      data: { ...trainJobData(spec, sweep, trial, dataset), ...(shares.has(trial.id) ? { shares: shares.get(trial.id) } : {}) },
       opts: { ...TRIAL_JOB_OPTIONS, jobId: jobIdFor(sweep, trial.id) },
     })));
     outcome.enqueued += jobs.length;
@@ -134,7 +163,7 @@ export async function enqueueSlots(options: Omit<EnqueueOptions, 'trials'>): Pro
   await touchSweep(redis, sweep);
   const trialOfSlot = new Map((await readSuggestions(redis, sweep)).map((e) => [e.slot, e.trial.id]));
   const stored = new Set(await store.list(`${keys.sweepDir(sweep)}/trials/`));
-  const outcome: EnqueueOutcome = { sweep, total: slots, done: 0, enqueued: 0, retried: 0, alreadyQueued: 0 };
+  const outcome: EnqueueOutcome = { sweep, total: slots, done: 0, enqueued: 0, retried: 0, alreadyQueued: 0, onTheWay: 0 };
   const toAdd: number[] = [];
   for (let slot = 0; slot < slots; slot++) {
     const trial = trialOfSlot.get(slot);

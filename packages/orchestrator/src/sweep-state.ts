@@ -1,7 +1,7 @@
-import type { ArtifactKeys, ObjectStore, QueueJobData, TrainProgress, TrialFailure, TrialParams, TrialResult } from '@denoise-sweep/shared';
+import type { ArtifactKeys, ObjectStore, QueueJobData, TrainProgress, Trial, TrialFailure, TrialParams, TrialResult } from '@denoise-sweep/shared';
 import {
   CANCELLED_REASON, QUEUE_PREFIX, cancelKey, expandSweep, isAdaptiveMethod, jobIdFor, mapLimit, pausedTrials, pendingPromotions,
-  readJson, readSuggestions, slotJobId,
+  readJson, readSuggestions, runId, slotJobId,
 } from '@denoise-sweep/shared';
 import type { Redis } from 'ioredis';
 import type { Queue } from 'bullmq';
@@ -59,7 +59,7 @@ export async function readSweepStatus(
   // A paused job whose promotion is decided is as good as waiting (the sweep is not settled).
   const promoting = new Set(redis && paused.size > 0 ? await pendingPromotions(redis) : []);
   const members = await membersOf(record, redis);
-  const trials = await mapLimit(members, 16, async ({ id, job: jobId, params }): Promise<TrialStatus> => {
+  const trials = await mapLimit(members, 16, async ({ id, job: jobId, params, carriers }): Promise<TrialStatus> => {
     if (params === undefined) {
       // A slot of an adaptive sweep: waiting for a worker to suggest its trial.
       const job = queue ? await queue.getJob(jobId) : undefined;
@@ -72,7 +72,7 @@ export async function readSweepStatus(
       resultCache?.set(key, result);
       return { id, params, state: result.status === 'stopped' ? 'stopped' : 'done', result, attempts: 0 };
     }
-    const job = queue ? await queue.getJob(jobId) : undefined;
+    const job = queue ? await firstJob(queue, [jobId, ...(carriers ?? [])]) : undefined;
     if (!job) {
       // No job (a lost Redis, a removed job): the store may still say why it last failed.
       const failure = await readJson<TrialFailure>(store, keys.failure(sweep, id));
@@ -108,11 +108,21 @@ export async function readSweepStatus(
  * The sweep's trials and their jobs: expanded from the spec, or for an adaptive sweep read
  * from its suggestion record, followed by its slots not suggested yet (up to run_cap).
  */
-async function membersOf(record: SweepRecord, redis: Redis | undefined): Promise<{ id: string; job: string; params?: TrialParams }[]> {
+async function membersOf(record: SweepRecord, redis: Redis | undefined): Promise<{ id: string; job: string; params?: TrialParams; carriers?: string[] }[]> {
   const sweep = record.id;
   if (!isAdaptiveMethod(record.spec.method)) {
-    const params = new Map(expandSweep(record.spec).map((t) => [t.id, t.params]));
-    return record.trial_ids.map((id) => ({ id, job: jobIdFor(sweep, id), params: params.get(id) }));
+    const trials = expandSweep(record.spec);
+    const params = new Map(trials.map((t) => [t.id, t.params]));
+    // A trial without a job of its own may be finished on the way by a longer one of its run.
+    const runs = new Map<string, Trial[]>();
+    for (const t of trials) runs.set(runId(t.params, t.dataset), [...(runs.get(runId(t.params, t.dataset)) ?? []), t]);
+    const carriersOf = (t: Trial) => (runs.get(runId(t.params, t.dataset)) ?? [])
+      .filter((o) => o.params.epochs > t.params.epochs).sort((a, b) => b.params.epochs - a.params.epochs).map((o) => jobIdFor(sweep, o.id));
+    const byId = new Map(trials.map((t) => [t.id, t]));
+    return record.trial_ids.map((id) => {
+      const trial = byId.get(id);
+      return { id, job: jobIdFor(sweep, id), params: params.get(id), carriers: trial ? carriersOf(trial) : [] };
+    });
   }
   const entries = redis ? await readSuggestions(redis, sweep) : [];
   const filled = new Set(entries.map((e) => e.slot));
@@ -121,6 +131,15 @@ async function membersOf(record: SweepRecord, redis: Redis | undefined): Promise
     ...entries.map((e) => ({ id: e.trial.id, job: slotJobId(sweep, e.slot), params: e.trial.params })),
     ...open.map((slot) => ({ id: `slot-${String(slot).padStart(5, '0')}`, job: slotJobId(sweep, slot) })),
   ];
+}
+
+/** The first of these jobs that exists. */
+async function firstJob(queue: Queue<QueueJobData>, ids: readonly string[]) {
+  for (const id of ids) {
+    const job = await queue.getJob(id);
+    if (job) return job;
+  }
+  return undefined;
 }
 
 /** True while `orchestrator cancel` holds for the sweep (until it is run again). */

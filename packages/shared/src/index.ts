@@ -14,15 +14,15 @@ export { parseSweepFile } from './sweep-file.js';
 export { sweepId } from './sweep-id.js';
 export { parseSweepText } from './sweep-parse.js';
 export { isAdaptiveMethod, type KeepCheckpoints, type MetricName, type SweepMetric, type SweepSpec } from './sweep-spec.js';
-export { describeRungs, trialRungs } from './early-terminate.js';
+export { describeRungs, trialRungs, type EarlyTerminate } from './early-terminate.js';
 export {
-  clearPaused, decideAtRung, decisionAt, markPaused, pausedAt, pausedTrials, pendingPromotions, promotionDone,
+  clearPaused, decideAtRung, decideOnRung, decisionAt, markPaused, pausedAt, pausedTrials, pendingPromotions, promotionDone,
 } from './rung-table.js';
 export {
   DEFAULT_DATASET_LIMITS, DEFAULT_TRIAL_PARAMS, PARAM_NAMES, type DatasetLimits, type ParamName,
   type Trial, type TrialParams,
 } from './trial.js';
-export { trialId } from './trial-id.js';
+export { runId, trialId } from './trial-id.js';
 export { writeTrialConfig } from './trial-config.js';
 export { stopReasonOf, type StopReason } from './trial-stop.js';
 export { validateDatasetLimits, validateTrialParams } from './trial-validate.js';
@@ -39,7 +39,7 @@ export type { EpochRecord, TrialFailure, TrialResult } from './trial-result.js';
 export { EXIT_OK, ExitStatus, UsageError, describeError, exitCodeFor } from './cli-errors.js';
 export {
   CANCELLED_REASON, JOB_NAME, QUEUE_NAME, QUEUE_PREFIX, cancelKey, checkpointRetentionOf, jobIdFor,
-  validateSlotJobData, validateTrainJobData, type CheckpointRetention, type QueueJobData, type SlotJobData, type TrainJobData, type TrainJobResult,
+  validateSlotJobData, validateTrainJobData, type CheckpointRetention, type QueueJobData, type RunShares, type SlotJobData, type TrainJobData, type TrainJobResult,
   type TrainProgress,
 } from './queue-contract.js';
 export {

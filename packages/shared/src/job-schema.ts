@@ -7,7 +7,7 @@ import { IssueList } from './issue-list.js';
 import { checkParameters } from './sweep-parameters.js';
 import { ADAPTIVE_METHODS, KEEP_CHECKPOINTS, MAX_TRIALS, METRIC_GOALS, METRIC_NAMES } from './sweep-spec.js';
 import { DATASET_BOUNDS, FILTER_LEVELS, FILTER_WIDTH_BOUND, PARAM_BOUNDS } from './trial.js';
-import { TRIAL_ID_LENGTH, trialId } from './trial-id.js';
+import { TRIAL_ID_LENGTH, runId, trialId } from './trial-id.js';
 
 /**
  * The job payload's schema (zod). A malformed or hostile job (huge widths, 10^9 epochs, a sweep
@@ -41,8 +41,10 @@ const DATASET_LIMITS = z.strictObject({
 }, { error: 'must be a mapping {train_limit, test_limit}' });
 
 /** A trial: its params, its dataset limits, and an id that is the hash of both. */
+const TRIAL_ID = z.string().regex(new RegExp(`^[0-9a-f]{${TRIAL_ID_LENGTH}}$`), { error: `must be ${TRIAL_ID_LENGTH} lowercase hex digits` });
+
 const TRIAL_SCHEMA = z.strictObject({
-  id: z.string().regex(new RegExp(`^[0-9a-f]{${TRIAL_ID_LENGTH}}$`), { error: `must be ${TRIAL_ID_LENGTH} lowercase hex digits` }),
+  id: TRIAL_ID,
   params: TRIAL_PARAMS,
   dataset: DATASET_LIMITS,
 }, { error: 'must be a mapping {id, params, dataset}' }).refine((t) => trialId(t.params, t.dataset) === t.id, {
@@ -87,7 +89,7 @@ const SEARCH = z.strictObject({
   for (const issue of issues.items) ctx.addIssue({ code: 'custom', path: issue.path.slice(), message: issue.message });
 });
 
-export const TRAIN_JOB_SCHEMA = z.strictObject({
+const TRAIN_JOB_OBJECT = z.strictObject({
   format: z.literal(1, { error: 'must be 1' }),
   sweep: z.string().regex(/^[a-z0-9](?:[a-z0-9-]{0,62}[a-z0-9])?$/, { error: "must be a sweep id (1-64 of a-z, 0-9, '-')" }),
   trial: TRIAL_SCHEMA,
@@ -100,12 +102,22 @@ export const TRAIN_JOB_SCHEMA = z.strictObject({
     metric: METRIC,
   }, { error: 'must be a mapping {keep, metric: {name, goal}}' }).optional(),
   rungs: z.strictObject({ early_terminate: EARLY_TERMINATE, metric: METRIC }, { error: 'must be a mapping {early_terminate, metric}' }).optional(),
+  shares: z.strictObject({
+    milestones: z.array(TRIAL_SCHEMA).max(PARAM_BOUNDS.epochs.max),
+    donor: z.strictObject({ trial: TRIAL_ID, epochs: EPOCHS }).optional(),
+  }, { error: 'must be a mapping {milestones, donor?}' }).optional(),
   slot: z.number().int().min(0).max(MAX_TRIALS).optional(),
   search: SEARCH.optional(),
-}, { error: 'must be a mapping {format, sweep, trial, dataset, checkpoints?, rungs?, slot?, search?}' });
+}, { error: 'must be a mapping {format, sweep, trial, dataset, checkpoints?, rungs?, shares?, slot?, search?}' });
+
+export const TRAIN_JOB_SCHEMA = TRAIN_JOB_OBJECT.refine(
+  (job) => (job.shares?.milestones ?? []).every((m) => job.trial && m.params.epochs < job.trial.params.epochs
+    && runId(m.params, m.dataset) === runId(job.trial.params, job.trial.dataset)),
+  { path: ['shares', 'milestones'], error: 'must be trials that differ from this one only in fewer epochs' },
+);
 
 /** A slot of an adaptive sweep: its trial is suggested by the worker that takes it. */
-export const SLOT_JOB_SCHEMA = TRAIN_JOB_SCHEMA.extend({
+export const SLOT_JOB_SCHEMA = TRAIN_JOB_OBJECT.extend({
   trial: TRIAL_SCHEMA.optional(),
   slot: z.number().int().min(0).max(MAX_TRIALS),
   search: SEARCH,

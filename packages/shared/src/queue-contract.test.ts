@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { SweepSpecError } from './errors.js';
-import { DEFAULT_CHECKPOINT_RETENTION, checkpointRetentionOf, validateTrainJobData } from './queue-contract.js';
+import { DEFAULT_CHECKPOINT_RETENTION, checkpointRetentionOf, validateSlotJobData, validateTrainJobData } from './queue-contract.js';
 import { expandSweep } from './sweep-expand.js';
 import { parseSweepText } from './sweep-parse.js';
 
@@ -71,5 +71,26 @@ describe('validateTrainJobData: the schema', () => {
 
   it('returns the payload as validated', () => {
     expect(validateTrainJobData(job)).toEqual(job);
+  });
+});
+
+describe('validateTrainJobData and validateSlotJobData: adaptive search and shared runs', () => {
+  const grid = (epochs: string, extra = '') => expandSweep(parseSweepText(`name: t\nmethod: grid\nparameters: {epochs: ${epochs}${extra}}\n`, 'f'));
+
+  it('accepts milestones that differ only in fewer epochs, and refuses any other trial', () => {
+    const [short, long] = grid('{values: [1, 3]}');
+    expect(validateTrainJobData({ ...job, trial: long, shares: { milestones: [short], donor: { trial: short!.id, epochs: 1 } } }).shares?.milestones).toHaveLength(1);
+    expect(problemsOf({ ...job, trial: short, shares: { milestones: [long] } })).toMatch(/shares\.milestones: must be trials that differ from this one only in fewer epochs/);
+    const [other] = grid('{value: 1}', ', learning_rate: {value: 0.01}');
+    expect(problemsOf({ ...job, trial: long, shares: { milestones: [other] } })).toMatch(/shares\.milestones: must be trials that differ/);
+  });
+
+  it('checks a slot job\'s search with the sweep file\'s own validator', () => {
+    const search = { method: 'tpe', parameters: { learning_rate: { distribution: 'log_uniform_values', min: 0.0001, max: 0.01 } }, metric: { name: 'psnr', goal: 'maximize' }, dataset: { train_limit: 100, test_limit: 10 }, search_seed: 0 };
+    const slot = { format: 1, sweep: 'jobs', dataset: job.dataset, slot: 3, search };
+    expect(validateSlotJobData(slot)).toMatchObject({ slot: 3, search: { method: 'tpe' } });
+    const bad = { ...slot, search: { ...search, parameters: { learning_rate: { distribution: 'log_uniform_values', min: 0, max: 0.01 } } } };
+    expect(() => validateSlotJobData(bad)).toThrow(/search\.parameters\.learning_rate\.min: must be a number greater than 0/);
+    expect(() => validateSlotJobData({ ...slot, search: { ...search, method: 'grid' } })).toThrow(/search\.method: must be one of bayes, tpe/);
   });
 });

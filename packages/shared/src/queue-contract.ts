@@ -23,6 +23,8 @@ export interface TrainJobData {
   checkpoints?: CheckpointRetention;
   /** The sweep's early termination and the metric it compares trials by; absent: train every epoch. */
   rungs?: RungPolicy;
+  /** Trials of the sweep that differ from this one only in epochs: finished on the way, or started from. */
+  shares?: RunShares;
   /** An adaptive sweep's trial: the slot it was suggested for, and the sweep's search. */
   slot?: number;
   search?: SearchPayload;
@@ -41,6 +43,17 @@ export interface SlotJobData extends Omit<TrainJobData, 'trial'> {
 
 /** What the queue holds: trials, and the slots of adaptive sweeps. */
 export type QueueJobData = TrainJobData | SlotJobData;
+
+/**
+ * Epochs are a budget, not a retraining: trials that differ only in epochs are one training
+ * run. The longest unfinished one is enqueued and finishes the shorter ones (milestones) when
+ * it passes their epoch counts; it starts from the final checkpoint of the longest finished
+ * shorter one (the donor), if any.
+ */
+export interface RunShares {
+  milestones: Trial[];
+  donor?: { trial: string; epochs: number };
+}
 
 /** What a worker needs to take rung decisions for a trial. */
 interface RungPolicy {

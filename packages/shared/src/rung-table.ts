@@ -65,11 +65,11 @@ export async function decideAtRung(redis: Redis, et: EarlyTerminate, report: Run
       return { decision: (JSON.parse(existing) as StoredDecision).decision, promoted: [] };
     }
     const losses = new Map(Object.entries(recorded).map(([trial, v]) => [trial, Number(v)]));
-    const passes = passesRung(et, report.loss, [...losses.values()]);
-    const decision: RungDecision = passes ? 'continue' : et.mode === 'pause' ? 'paused' : 'stopped';
-    losses.set(report.trial, report.loss);
+    const parsed = Object.entries(stored).map(([trial, text]) => [trial, JSON.parse(text) as StoredDecision] as const);
+    const jobs = new Map(parsed.map(([trial, d]) => [trial, d.job]));
+    const { decision, promoted: promotedTrials } = decideOnRung(et, { losses, decisions: new Map(parsed.map(([t, d]) => [t, d.decision])) }, report.trial, report.loss);
+    const promoted = promotedTrials.map((trial) => ({ trial, job: jobs.get(trial) ?? '' }));
     const at = new Date().toISOString();
-    const promoted = et.mode === 'pause' ? promotable(et, losses, stored) : [];
     const tx = redis.multi()
       .hset(values, report.trial, String(report.loss))
       .hset(decisions, report.trial, JSON.stringify({ decision, job: report.job, at } satisfies StoredDecision))
@@ -84,17 +84,29 @@ export async function decideAtRung(redis: Redis, et: EarlyTerminate, report: Run
   throw new Error(`could not record trial ${report.trial} at rung ${report.rung}: the rung table kept changing`);
 }
 
-/** Paused trials of a rung that pass it against the current table, best first. */
-function promotable(et: EarlyTerminate, losses: ReadonlyMap<string, number>, stored: Record<string, string>): { trial: string; job: string }[] {
-  const out: { trial: string; job: string; loss: number }[] = [];
-  for (const [trial, text] of Object.entries(stored)) {
-    const d = JSON.parse(text) as StoredDecision;
-    const loss = losses.get(trial);
-    if (d.decision !== 'paused' || loss === undefined) continue;
-    const others = [...losses].filter(([t]) => t !== trial).map(([, v]) => v);
-    if (passesRung(et, loss, others)) out.push({ trial, job: d.job, loss });
+/** One rung's table: each trial's loss there and the decision taken for it. */
+export interface RungTable {
+  losses: ReadonlyMap<string, number>;
+  decisions: ReadonlyMap<string, RungDecision>;
+}
+
+/**
+ * The decision for a trial arriving at a rung with `loss`, and (in pause mode) the paused
+ * trials its arrival promotes, best first: the rule itself, free of storage, so the search
+ * benchmark replays exactly what workers decide. The caller records the new loss and decisions.
+ */
+export function decideOnRung(et: EarlyTerminate, table: RungTable, trial: string, loss: number): { decision: RungDecision; promoted: string[] } {
+  const decision: RungDecision = passesRung(et, loss, [...table.losses.values()]) ? 'continue' : et.mode === 'pause' ? 'paused' : 'stopped';
+  if (et.mode !== 'pause') return { decision, promoted: [] };
+  const losses = new Map(table.losses).set(trial, loss);
+  const promoted: { trial: string; loss: number }[] = [];
+  for (const [other, d] of table.decisions) {
+    const otherLoss = losses.get(other);
+    if (d !== 'paused' || otherLoss === undefined) continue;
+    const rest = [...losses].filter(([t]) => t !== other).map(([, v]) => v);
+    if (passesRung(et, otherLoss, rest)) promoted.push({ trial: other, loss: otherLoss });
   }
-  return out.sort((a, b) => a.loss - b.loss);
+  return { decision, promoted: promoted.sort((a, b) => a.loss - b.loss).map((p) => p.trial) };
 }
 
 /** The stored decision for a trial at a rung, if any (a resumed trial asks before going on). */

@@ -26,3 +26,11 @@ export function trialId(params: TrialParams, dataset: DatasetLimits): string {
   };
   return createHash('sha256').update(canonicalJson(config)).digest('hex').slice(0, TRIAL_ID_LENGTH);
 }
+
+/**
+ * The id of a trial's training run: its id with epochs left out. Trials that differ only in
+ * epochs share it, and share one run (see RunShares in queue-contract.ts).
+ */
+export function runId(params: TrialParams, dataset: DatasetLimits): string {
+  return trialId({ ...params, epochs: 0 }, dataset);
+}

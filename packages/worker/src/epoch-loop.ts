@@ -41,6 +41,14 @@ export interface EpochLoopOptions {
   onEpoch?: (record: EpochRecord, history: readonly EpochRecord[]) => void | Promise<void>;
   /** Called after every batch; a returned promise is awaited before the next one. */
   onBatch?: (progress: BatchProgress) => void | Promise<void>;
+  /**
+   * Epochs at which a trial of the same run with fewer epochs ends (a sibling of this trial
+   * that differs only in epochs): at each, after the checkpoint, onMilestone gets what that
+   * trial's own training would have produced, since nothing before epoch k depends on the
+   * total epoch count (per-epoch shuffles are seeded by (seed, epoch), no schedule).
+   */
+  milestones?: readonly number[];
+  onMilestone?: (milestone: Milestone) => Promise<void>;
   /** Told the checkpoint training resumes from, before it goes on. */
   onResume?: (checkpoint: string) => void;
   /** Checked at every batch boundary; once aborted, training checkpoints where it is and returns 'stopped' with the signal's reason. */
@@ -56,6 +64,19 @@ export interface EpochLoopOptions {
   evalBatchSize?: number;
   /** How many test images go into the samples picture. @defaultValue 10 */
   sampleCount?: number;
+}
+
+/** A checkpoint's files by name (see trainer-state.ts). */
+export type CheckpointFiles = Record<string, Uint8Array>;
+
+/** The state of a run at a milestone epoch: everything a trial ending there needs. */
+export interface Milestone {
+  epoch: number;
+  history: readonly EpochRecord[];
+  /** The checkpoint at that epoch (its trainer-state names this run's trial). */
+  files: CheckpointFiles;
+  samples: NonNullable<EpochLoopOutcome['samples']>;
+  paramCount: number;
 }
 
 export interface EpochLoopOutcome {
@@ -160,17 +181,20 @@ export async function trainEpochs(options: EpochLoopOptions): Promise<EpochLoopO
       options.onResume?.(latest.name);
     }
 
-    const saveCheckpoint = async () => {
-      if (!options.checkpoints) return;
+    const checkpointFiles = async (): Promise<CheckpointFiles> => {
       const serialized = await serializeModel(model);
       const optimizer = adam.save();
-      await options.checkpoints.save(checkpointName(state.epochsDone, state.batchesIntoEpoch), {
+      return {
         [MODEL_FILE]: serialized.modelJson,
         [WEIGHTS_FILE]: serialized.weightsBin,
         [OPTIMIZER_STATE_FILE]: Buffer.from(JSON.stringify(optimizer.header)),
         [OPTIMIZER_DATA_FILE]: new Uint8Array(optimizer.data.buffer, optimizer.data.byteOffset, optimizer.data.byteLength),
         [TRAINER_STATE_FILE]: Buffer.from(JSON.stringify(state)),
-      });
+      };
+    };
+    const saveCheckpoint = async () => {
+      if (!options.checkpoints) return;
+      await options.checkpoints.save(checkpointName(state.epochsDone, state.batchesIntoEpoch), await checkpointFiles());
       if (options.retention) await pruneCheckpoints(options.checkpoints, options.retention, state.history, log);
     };
 
@@ -251,6 +275,9 @@ export async function trainEpochs(options: EpochLoopOptions): Promise<EpochLoopO
       state = { ...state, epochsDone: epoch, batchesIntoEpoch: 0, lossSumIntoEpoch: 0, secondsIntoEpoch: 0, history: [...state.history, record] };
       await saveCheckpoint();
       await options.onEpoch?.(record, state.history);
+      if (options.milestones?.includes(epoch) && options.onMilestone) {
+        await options.onMilestone({ epoch, history: state.history, files: await checkpointFiles(), samples: samplesNow(), paramCount: model.countParams() });
+      }
     }
 
     return { status: 'completed', epochsDone: state.epochsDone, history: state.history, resumedFrom, paramCount: model.countParams(), samples: samplesNow() };

@@ -74,6 +74,7 @@ async function train(message: Extract<ToChild, { type: 'train' }>, engine: Await
       signal: stop.signal,
       atEpochBoundary: data.rungs ? askAtBoundary : undefined,
       retention: checkpointRetentionOf(data),
+      shares: data.shares,
       onResume: (checkpoint) => send({ type: 'resumed', checkpoint }),
       onCheckpoint: (info) => send({ type: 'checkpoint', bytes: info.bytes, seconds: info.seconds, ok: info.ok }),
       onBatch: (p) => {

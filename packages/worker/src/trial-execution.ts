@@ -1,11 +1,13 @@
-import type { ArtifactKeys, CheckpointRetention, EpochRecord, ObjectStore, StopReason, Trial, TrialResult } from '@denoise-sweep/shared';
+import type { ArtifactKeys, CheckpointRetention, EpochRecord, ObjectStore, RunShares, StopReason, Trial, TrialResult } from '@denoise-sweep/shared';
 import type { SelectedEngine } from './backend.js';
 import type { CheckpointStoreOptions } from './checkpoint-store.js';
 import { CheckpointStore, checkpointName } from './checkpoint-store.js';
 import type { FashionMnistCache } from './fashion-mnist.js';
 import { loadFashionMnist } from './fashion-mnist.js';
 import { renderSampleGrid } from './samples-png.js';
-import type { BatchProgress, EpochLoopOptions, EpochLoopOutcome } from './epoch-loop.js';
+import type { BatchProgress, CheckpointFiles, EpochLoopOptions, EpochLoopOutcome, Milestone } from './epoch-loop.js';
+import type { TrainerState } from './trainer-state.js';
+import { TRAINER_STATE_FILE } from './trainer-state.js';
 import { trainEpochs } from './epoch-loop.js';
 
 export interface ExecuteTrialOptions {
@@ -27,6 +29,8 @@ export interface ExecuteTrialOptions {
   retention?: CheckpointRetention;
   onCheckpoint?: CheckpointStoreOptions['onSave'];
   onResume?: (checkpoint: string) => void;
+  /** Shorter trials of the same run to finish on the way, and a finished one to start from. */
+  shares?: RunShares;
   /** Parsed dataset files kept across trials by a long-lived training process. */
   datasetCache?: FashionMnistCache;
 }
@@ -49,13 +53,20 @@ const jsonl = (history: readonly EpochRecord[]) => history.map((r) => JSON.strin
  * done. Its config.json is the enqueuer's to write (writeTrialConfig), before the trial runs.
  */
 export async function executeTrial(options: ExecuteTrialOptions): Promise<TrialOutcome> {
-  const { store, keys, sweep, trial, engine } = options;
+  const { store, keys, sweep, trial } = options;
   const log = options.log ?? (() => {});
   const started = performance.now();
   const { dataset } = trial;
   const data = await loadFashionMnist({ dir: options.datasetDir, trainLimit: dataset.train_limit, testLimit: dataset.test_limit, cache: options.datasetCache });
   const checkpoints = new CheckpointStore(store, keys.checkpoints(sweep, trial.id), { onWarning: log, onSave: options.onCheckpoint });
+  await startFromDonor(options, checkpoints);
+  const siblings = new Map((options.shares?.milestones ?? []).map((t) => [t.params.epochs, t]));
   const outcome = await trainEpochs({
+    milestones: [...siblings.keys()],
+    onMilestone: async (milestone) => {
+      const sibling = siblings.get(milestone.epoch);
+      if (sibling) await finishMilestone(options, sibling, milestone, started);
+    },
     trial,
     data,
     checkpoints,
@@ -76,12 +87,35 @@ export async function executeTrial(options: ExecuteTrialOptions): Promise<TrialO
   if ((outcome.status !== 'completed' && !stoppedEarly) || !outcome.samples) {
     return { status: outcome.status, stopReason: outcome.stopReason, epochsDone: outcome.epochsDone };
   }
+  const result = await writeResult(options, trial, {
+    history: outcome.history,
+    samples: outcome.samples,
+    paramCount: outcome.paramCount,
+    resumedFrom: outcome.resumedFrom ?? null,
+    stoppedAt: stoppedEarly ? outcome.epochsDone : undefined,
+    wallSeconds: (performance.now() - started) / 1000,
+  });
+  return { status: 'completed', stopReason: outcome.stopReason, result, epochsDone: outcome.epochsDone };
+}
 
-  const last = outcome.history.at(-1);
+interface FinishedRun {
+  history: readonly EpochRecord[];
+  samples: NonNullable<EpochLoopOutcome['samples']>;
+  paramCount: number;
+  resumedFrom: string | null;
+  /** The rung epoch of an early stop. */
+  stoppedAt?: number;
+  wallSeconds: number;
+}
+
+/** Writes a finished trial's samples.png, then its result.json, last: the mark of a done trial. */
+async function writeResult(options: ExecuteTrialOptions, trial: Trial, run: FinishedRun): Promise<TrialResult> {
+  const { store, keys, sweep, engine } = options;
+  const last = run.history.at(-1);
   if (!last) throw new Error(`trial ${trial.id} completed without any epoch`);
   const samplesKey = keys.samples(sweep, trial.id);
-  await store.put(samplesKey, renderSampleGrid(outcome.samples, outcome.samples.count));
-  const sum = (f: (r: EpochRecord) => number) => outcome.history.reduce((s, r) => s + f(r), 0);
+  await store.put(samplesKey, renderSampleGrid(run.samples, run.samples.count));
+  const sum = (f: (r: EpochRecord) => number) => run.history.reduce((s, r) => s + f(r), 0);
   const trainSeconds = sum((r) => r.train_seconds);
   const result: TrialResult = {
     format: 1,
@@ -89,29 +123,63 @@ export async function executeTrial(options: ExecuteTrialOptions): Promise<TrialO
     trial: trial.id,
     params: trial.params,
     dataset: trial.dataset,
-    status: stoppedEarly ? 'stopped' : 'completed',
-    ...(stoppedEarly ? { stopped_at: outcome.epochsDone } : {}),
-    final: {
-      train_loss: last.train_loss,
-      val_loss: last.val_loss,
-      psnr: last.psnr,
-      ssim: last.ssim,
-      noisy_psnr: last.noisy_psnr,
-    },
-    epochs_completed: outcome.epochsDone,
-    param_count: outcome.paramCount,
+    status: run.stoppedAt === undefined ? 'completed' : 'stopped',
+    ...(run.stoppedAt === undefined ? {} : { stopped_at: run.stoppedAt }),
+    final: { train_loss: last.train_loss, val_loss: last.val_loss, psnr: last.psnr, ssim: last.ssim, noisy_psnr: last.noisy_psnr },
+    epochs_completed: run.history.length,
+    param_count: run.paramCount,
     engine: { name: engine.engine, backend: engine.backend, kernels: engine.kernels },
     timings: {
       train_seconds: trainSeconds,
       eval_seconds: sum((r) => r.eval_seconds),
-      wall_seconds: (performance.now() - started) / 1000,
-      images_per_sec: (dataset.train_limit * outcome.history.length) / trainSeconds,
+      wall_seconds: run.wallSeconds,
+      images_per_sec: (trial.dataset.train_limit * run.history.length) / trainSeconds,
     },
-    resumed_from: outcome.resumedFrom ?? null,
-    checkpoint_key: `${keys.checkpoints(sweep, trial.id)}/${checkpointName(outcome.epochsDone)}`,
+    resumed_from: run.resumedFrom,
+    checkpoint_key: `${keys.checkpoints(sweep, trial.id)}/${checkpointName(run.history.length)}`,
     samples_key: samplesKey,
     finished_at: new Date().toISOString(),
   };
   await store.put(keys.result(sweep, trial.id), JSON.stringify(result, null, 2));
-  return { status: 'completed', stopReason: outcome.stopReason, result, epochsDone: outcome.epochsDone };
+  return result;
+}
+
+/** A checkpoint's files with its trainer state handed to another trial of the same run. */
+function filesFor(files: CheckpointFiles, trial: Trial): CheckpointFiles {
+  const state = JSON.parse(Buffer.from(files[TRAINER_STATE_FILE]!).toString('utf8')) as TrainerState;
+  return { ...files, [TRAINER_STATE_FILE]: Buffer.from(JSON.stringify({ ...state, trial })) };
+}
+
+/**
+ * A trial that ends at a milestone of a longer sibling's run: its checkpoint, metrics,
+ * samples and result, as if it had been trained on its own (which would give the same bytes).
+ */
+async function finishMilestone(options: ExecuteTrialOptions, sibling: Trial, milestone: Milestone, started: number): Promise<void> {
+  const { store, keys, sweep } = options;
+  if (await store.exists(keys.result(sweep, sibling.id))) return;
+  const checkpoints = new CheckpointStore(store, keys.checkpoints(sweep, sibling.id), { onWarning: options.log });
+  await checkpoints.save(checkpointName(milestone.epoch), filesFor(milestone.files, sibling));
+  await store.put(keys.metrics(sweep, sibling.id), jsonl(milestone.history));
+  await writeResult(options, sibling, {
+    history: milestone.history, samples: milestone.samples, paramCount: milestone.paramCount, resumedFrom: null,
+    wallSeconds: (performance.now() - started) / 1000,
+  });
+  options.log?.(`trial ${sibling.id} (${sibling.params.epochs} epochs) finished as the epoch-${milestone.epoch} milestone of this run`);
+}
+
+/**
+ * A trial with no checkpoint of its own starts from its finished shorter sibling's final
+ * checkpoint, if there is one: the same state its own first epochs would reach.
+ */
+async function startFromDonor(options: ExecuteTrialOptions, checkpoints: CheckpointStore): Promise<void> {
+  const donor = options.shares?.donor;
+  if (!donor || (await checkpoints.latest())) return;
+  const source = new CheckpointStore(options.store, options.keys.checkpoints(options.sweep, donor.trial), { onWarning: options.log });
+  const loaded = await source.load(checkpointName(donor.epochs)).catch(() => undefined);
+  if (!loaded) {
+    options.log?.(`the checkpoint of trial ${donor.trial} at epoch ${donor.epochs} is gone: training from the start`);
+    return;
+  }
+  await checkpoints.save(checkpointName(donor.epochs), filesFor(loaded.files, options.trial));
+  options.log?.(`starting from trial ${donor.trial}'s epoch-${donor.epochs} checkpoint: the same run, ${donor.epochs} epochs done`);
 }

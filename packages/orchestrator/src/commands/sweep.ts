@@ -121,7 +121,8 @@ async function runSweep(file: string, options: SweepCommandOptions, io: CliIo): 
     const enqueueOptions = { spec, store, keys, queue: queue!, redis: redis!, dataset };
     const outcome = adaptive ? await enqueueSlots(enqueueOptions) : await enqueueSweep({ ...enqueueOptions, trials });
     io.err(`Sweep ${sweep}: ${outcome.total} ${adaptive ? `trials to suggest (${spec.method}, run_cap)` : 'trials'}: ${outcome.done} already done, `
-      + `${outcome.enqueued} enqueued, ${outcome.retried} retried, ${outcome.alreadyQueued} already queued\n`);
+      + `${outcome.enqueued} enqueued, ${outcome.retried} retried, ${outcome.alreadyQueued} already queued`
+      + `${outcome.onTheWay > 0 ? `, ${outcome.onTheWay} finished on the way by a longer trial of the same run` : ''}\n`);
     if (options.detach) {
       io.out(`${sweep}\n`);
       return;

@@ -46,23 +46,29 @@ function valLossSpec(data: ReportData): TopLevelSpec | null {
   if (withCurves.length === 0) return null;
   const values = withCurves.flatMap((t) => t.curve.map((p) => ({ trial: t.label, best: t.row.best, epoch: p.epoch, val_loss: p.val_loss })));
   const maxEpoch = Math.max(...values.map((v) => v.epoch));
-  return {
-    width: 480,
-    height: 300,
-    config: CONFIG,
-    data: { values },
-    mark: { type: 'line', point: { filled: true, size: 40 }, interpolate: 'monotone' },
-    encoding: {
-      x: { field: 'epoch', type: 'quantitative', title: 'epoch', scale: { domain: [1, Math.max(2, maxEpoch)], nice: false }, axis: { tickMinStep: 1, format: 'd' } },
-      y: { field: 'val_loss', type: 'quantitative', title: 'validation loss (MSE)', scale: { zero: false }, axis: { format: '.4~f' } },
-      color: {
-        field: 'trial', type: 'nominal', title: 'trial (best first)',
-        sort: withCurves.map((t) => t.label),
-        scale: { range: palette(withCurves.length) },
-      },
-      strokeWidth: { condition: { test: 'datum.best', value: 3.5 }, value: 1.5 },
-    },
+  const x = { field: 'epoch', type: 'quantitative' as const, title: 'epoch', scale: { domain: [1, Math.max(2, maxEpoch)], nice: false }, axis: { tickMinStep: 1, format: 'd' } };
+  const y = { field: 'val_loss', type: 'quantitative' as const, title: 'validation loss (MSE)', scale: { zero: false }, axis: { format: '.4~f' } };
+  const color = {
+    field: 'trial', type: 'nominal' as const, title: 'trial (best first)',
+    sort: withCurves.map((t) => t.label),
+    scale: { range: palette(withCurves.length) },
   };
+  // Where early termination cut a trial: a cross on its curve at the rung, "stopped" or "paused".
+  const cuts = withCurves.flatMap((t) => {
+    const point = t.cut ? t.curve.find((p) => p.epoch === t.cut?.epoch) : undefined;
+    return point && t.cut ? [{ trial: t.label, epoch: point.epoch, val_loss: point.val_loss, cut: `${t.cut.how} at epoch ${t.cut.epoch}` }] : [];
+  });
+  const lines = {
+    data: { values },
+    mark: { type: 'line' as const, point: { filled: true, size: 40 }, interpolate: 'monotone' as const },
+    encoding: { x, y, color, strokeWidth: { condition: { test: 'datum.best', value: 3.5 }, value: 1.5 } },
+  };
+  const crosses = {
+    data: { values: cuts },
+    mark: { type: 'point' as const, shape: 'cross', size: 160, filled: true, strokeWidth: 1 },
+    encoding: { x, y, color, tooltip: [{ field: 'trial' }, { field: 'cut', title: 'early termination' }] },
+  };
+  return { width: 480, height: 300, config: CONFIG, layer: cuts.length > 0 ? [lines, crosses] : [lines] };
 }
 
 function psnrByNoiseSpec(data: ReportData): TopLevelSpec | null {

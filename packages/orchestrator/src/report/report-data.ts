@@ -19,6 +19,8 @@ export interface ReportTrial {
   curve: EpochRecord[];
   /** data:image/png;base64,... or null when the trial has no picture (yet). */
   samples: string | null;
+  /** The rung (epoch) where early termination cut the trial: stopped there, or paused there now. */
+  cut?: { epoch: number; how: 'stopped' | 'paused' };
 }
 
 export interface ReportData {
@@ -92,6 +94,7 @@ export async function gatherReportData(status: SweepStatus, store: ObjectStore, 
   const rows = resultRows(status, store, keys, params);
   const labels = trialLabels(rows);
   const results = new Map(status.trials.map((t) => [t.id, t.result]));
+  const pausedAtById = new Map(status.trials.flatMap((t) => (t.pausedAt === undefined ? [] : [[t.id, t.pausedAt] as const])));
   const warnings: string[] = [];
   const trials = await mapLimit(rows, 8, async (row): Promise<ReportTrial> => {
     const metricsKey = keys.metrics(status.sweep, row.trial);
@@ -99,7 +102,11 @@ export async function gatherReportData(status: SweepStatus, store: ObjectStore, 
     const curve = metrics ? parseMetricsJsonl(Buffer.from(metrics).toString('utf8'), store.uri(metricsKey), warnings) : [];
     const result = results.get(row.trial);
     const samples = result ? await readSamples(store, result.samples_key, warnings) : null;
-    return { row, label: labels.get(row.trial) ?? row.trial, curve, samples };
+    const trial: ReportTrial = { row, label: labels.get(row.trial) ?? row.trial, curve, samples };
+    const pausedAt = pausedAtById.get(row.trial);
+    if (result?.stopped_at !== undefined) trial.cut = { epoch: result.stopped_at, how: 'stopped' };
+    else if (pausedAt !== undefined) trial.cut = { epoch: pausedAt, how: 'paused' };
+    return trial;
   });
   return {
     sweep: status.sweep,

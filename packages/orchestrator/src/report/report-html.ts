@@ -33,6 +33,7 @@ code { font: 12px ui-monospace, SFMono-Regular, Menlo, monospace; }
 a { color: var(--accent); }
 .state { border-radius: 10px; padding: 1px 8px; font-size: 12px; background: #eceff3; }
 .state-done { background: #dcefdc; }
+.state-stopped, .state-paused { background: #f5ecd4; }
 .state-failed, .state-cancelled { background: #f7dada; }
 .state-running { background: #dde8f7; }
 .charts { display: grid; grid-template-columns: repeat(auto-fit, minmax(560px, 1fr)); gap: 16px; }
