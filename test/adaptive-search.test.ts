@@ -54,7 +54,7 @@ describe.each(['tpe', 'bayes'] as const)('%s suggestions in Redis', (method) => 
     await Promise.all(connections.map(async (conn) => {
       while (next < 14) {
         const slot = next++;
-        const trial = await suggestForSlot(conn, sweep, slot, policy);
+        const trial = (await suggestForSlot(conn, sweep, slot, policy))?.trial;
         expect(trial).toBeDefined();
         await recordOutcome(conn, sweep, trial!.id, { state: 'completed', value: psnrOf(trial!.params) });
       }
@@ -69,7 +69,7 @@ describe.each(['tpe', 'bayes'] as const)('%s suggestions in Redis', (method) => 
       expect(entry.seen).toHaveLength(i);
     });
     // A slot asked again (a retried job) gets the trial it already has.
-    expect(await suggestForSlot(connections[2]!, sweep, 5, policy)).toEqual(entries.find((e) => e.slot === 5)!.trial);
+    expect((await suggestForSlot(connections[2]!, sweep, 5, policy))?.trial).toEqual(entries.find((e) => e.slot === 5)!.trial);
   });
 
   it('the same sweep run again with one worker suggests the same trials in the same order', async () => {
@@ -78,7 +78,7 @@ describe.each(['tpe', 'bayes'] as const)('%s suggestions in Redis', (method) => 
     const runOnce = async () => {
       const trials: string[] = [];
       for (let slot = 0; slot < 12; slot++) {
-        const trial = (await suggestForSlot(redis(), 'serial', slot, policy))!;
+        const trial = (await suggestForSlot(redis(), 'serial', slot, policy))!.trial;
         await recordOutcome(redis(), 'serial', trial.id, slot === 3 ? { state: 'failed' } : { state: 'completed', value: psnrOf(trial.params) });
         trials.push(trial.id);
       }

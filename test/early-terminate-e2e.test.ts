@@ -155,4 +155,14 @@ describe('an adaptive sweep (tpe with hyperband) in local mode', () => {
     expect(again.code, again.stderr).toBe(0);
     expect(again.stderr).toMatch(/5 trials to suggest \(tpe, run_cap\): 5 already done, 0 enqueued/);
   });
+
+  it('after Redis lost everything, restores the record from the store: nothing is suggested or trained again', async () => {
+    rmSync(join(stateDir, 'redis'), { recursive: true, force: true });
+    const again = await run('sweep', file(), '--workers', '2', '--state-dir', stateDir);
+    expect(again.code, again.stderr).toBe(0);
+    expect(again.stderr).toMatch(/5 trials to suggest \(tpe, run_cap\): 5 already done, 0 enqueued/);
+    const status = JSON.parse((await run('status', 'tpe-e2e', '--json', '--state-dir', stateDir)).stdout) as { trials: { id: string; state: string }[] };
+    expect(status.trials).toHaveLength(5);
+    expect(status.trials.every((t) => t.state === 'done' || t.state === 'stopped')).toBe(true);
+  });
 });

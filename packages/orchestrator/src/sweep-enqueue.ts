@@ -1,6 +1,9 @@
-import type { ArtifactKeys, DatasetRef, ObjectStore, QueueJobData, RunShares, SlotJobData, SweepSpec, Trial, TrainJobData } from '@denoise-sweep/shared';
+import type {
+  ArtifactKeys, DatasetRef, ObjectStore, QueueJobData, RunShares, SlotJobData, SuggestionEntry, SweepSpec, Trial, TrainJobData, TrialOutcome, TrialResult,
+} from '@denoise-sweep/shared';
 import {
-  JOB_NAME, QUEUE_PREFIX, cancelKey, jobIdFor, mapLimit, readSuggestions, runId, searchPayloadOf, slotJobId, sweepId, writeTrialConfig,
+  JOB_NAME, QUEUE_PREFIX, cancelKey, jobIdFor, mapLimit, readJson, readSuggestions, restoreRecord, runId, searchPayloadOf, slotJobId, sweepId,
+  writeTrialConfig,
 } from '@denoise-sweep/shared';
 import type { JobsOptions, Queue } from 'bullmq';
 import type { Redis } from 'ioredis';
@@ -161,8 +164,9 @@ export async function enqueueSlots(options: Omit<EnqueueOptions, 'trials'>): Pro
   await store.put(keys.sweepJson(sweep), JSON.stringify(sweepRecord(spec, [], dataset), null, 2));
   await redis.del(cancelKey(QUEUE_PREFIX, sweep));
   await touchSweep(redis, sweep);
-  const trialOfSlot = new Map((await readSuggestions(redis, sweep)).map((e) => [e.slot, e.trial.id]));
   const stored = new Set(await store.list(`${keys.sweepDir(sweep)}/trials/`));
+  await restoreLostRecord(options, stored);
+  const trialOfSlot = new Map((await readSuggestions(redis, sweep)).map((e) => [e.slot, e.trial.id]));
   const outcome: EnqueueOutcome = { sweep, total: slots, done: 0, enqueued: 0, retried: 0, alreadyQueued: 0, onTheWay: 0 };
   const toAdd: number[] = [];
   for (let slot = 0; slot < slots; slot++) {
@@ -182,4 +186,24 @@ export async function enqueueSlots(options: Omit<EnqueueOptions, 'trials'>): Pro
   })));
   outcome.enqueued += jobs.length;
   return outcome;
+}
+
+/**
+ * A Redis that lost an adaptive sweep's record (restarted empty, replaced) gets it back from
+ * the store's copy, with each trial's outcome from its result.json, before any slot is
+ * enqueued: the suggestions made so far stand, and no configuration is suggested twice.
+ */
+async function restoreLostRecord(options: Omit<EnqueueOptions, 'trials'>, stored: ReadonlySet<string>): Promise<void> {
+  const { spec, store, keys, redis } = options;
+  const sweep = sweepId(spec);
+  if ((await readSuggestions(redis, sweep)).length > 0) return;
+  const copies = (await store.list(`${keys.suggestions(sweep)}/`)).sort();
+  const entries = (await mapLimit(copies, 16, (key) => readJson<SuggestionEntry>(store, key))).filter((e): e is SuggestionEntry => e !== undefined);
+  const outcomes = new Map<string, TrialOutcome>();
+  await mapLimit(entries, 16, async (e) => {
+    if (!stored.has(keys.result(sweep, e.trial.id))) return;
+    const result = await readJson<TrialResult>(store, keys.result(sweep, e.trial.id));
+    if (result) outcomes.set(e.trial.id, { state: result.status, value: result.final[spec.metric.name] });
+  });
+  await restoreRecord(redis, sweep, entries, outcomes);
 }

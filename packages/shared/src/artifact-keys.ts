@@ -21,6 +21,16 @@ export class ArtifactKeys {
     return `${this.sweepDir(sweep)}/sweep.json`;
   }
 
+  /** An adaptive sweep's suggestion record, one object per suggestion (Redis holds the live copy). */
+  suggestions(sweep: string): string {
+    return `${this.sweepDir(sweep)}/suggestions`;
+  }
+
+  suggestion(sweep: string, index: number): string {
+    if (!Number.isSafeInteger(index) || index < 0) throw new Error(`invalid suggestion index ${index} in an object key`);
+    return `${this.suggestions(sweep)}/${String(index).padStart(5, '0')}.json`;
+  }
+
   trialDir(sweep: string, trial: string): string {
     return `${this.sweepDir(sweep)}/trials/${checkSegment(trial, HASH, 'trial id')}`;
   }

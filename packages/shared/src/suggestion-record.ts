@@ -126,10 +126,10 @@ export function computeSuggestion(policy: SearchPolicy, sweep: string, earlier: 
 }
 
 /**
- * The trial of a slot: the one already suggested for it, or a new suggestion appended to the
- * record. Undefined when the search space is exhausted.
+ * The suggestion of a slot: the one already made for it, or a new one appended to the record.
+ * Undefined when the search space is exhausted.
  */
-export async function suggestForSlot(redis: Redis, sweep: string, slot: number, policy: SearchPolicy): Promise<Trial | undefined> {
+export async function suggestForSlot(redis: Redis, sweep: string, slot: number, policy: SearchPolicy): Promise<SuggestionEntry | undefined> {
   const record = recordKey(sweep);
   const slots = slotsKey(sweep);
   for (let attempt = 0; attempt < MAX_ATTEMPTS; attempt++) {
@@ -138,7 +138,7 @@ export async function suggestForSlot(redis: Redis, sweep: string, slot: number, 
     const entries = (await redis.lrange(record, 0, -1)).map((text) => JSON.parse(text) as SuggestionEntry);
     if (existing !== null) {
       await redis.unwatch();
-      return entries.find((e) => e.trial.id === existing)?.trial;
+      return entries.find((e) => e.trial.id === existing);
     }
     const outcomes = await redis.hgetall(outcomesKey(sweep));
     const seen = entries.map((e) => seenOf(e.trial.id, outcomes[e.trial.id] === undefined ? undefined : (JSON.parse(outcomes[e.trial.id]!) as TrialOutcome), policy.metric));
@@ -149,7 +149,7 @@ export async function suggestForSlot(redis: Redis, sweep: string, slot: number, 
     }
     const entry: SuggestionEntry = { index: entries.length, slot, trial, seen, at: new Date().toISOString() };
     const done = await redis.multi().rpush(record, JSON.stringify(entry)).hset(slots, String(slot), trial.id).exec();
-    if (done !== null) return trial;
+    if (done !== null) return entry;
   }
   throw new Error(`could not append a suggestion to sweep ${sweep}'s record: it kept changing`);
 }
@@ -157,4 +157,25 @@ export async function suggestForSlot(redis: Redis, sweep: string, slot: number, 
 /** The sweep's suggestion record, in order. */
 export async function readSuggestions(redis: Redis, sweep: string): Promise<SuggestionEntry[]> {
   return (await redis.lrange(recordKey(sweep), 0, -1)).map((text) => JSON.parse(text) as SuggestionEntry);
+}
+
+/**
+ * Puts a sweep's record back into an empty Redis (a lost or replaced server) from the store's
+ * copy, with each trial's outcome as its result.json says: later suggestions see what the
+ * earlier ones saw, and no configuration is suggested twice. A no-op when Redis has a record.
+ * Returns how many entries were restored.
+ */
+export async function restoreRecord(redis: Redis, sweep: string, entries: readonly SuggestionEntry[], outcomes: ReadonlyMap<string, TrialOutcome>): Promise<number> {
+  if (entries.length === 0) return 0;
+  const record = recordKey(sweep);
+  await redis.watch(record);
+  if ((await redis.llen(record)) > 0) {
+    await redis.unwatch();
+    return 0;
+  }
+  const sorted = [...entries].sort((a, b) => a.index - b.index);
+  const tx = redis.multi().rpush(record, ...sorted.map((e) => JSON.stringify(e)));
+  for (const e of sorted) tx.hset(slotsKey(sweep), String(e.slot), e.trial.id);
+  for (const [trial, outcome] of outcomes) tx.hset(outcomesKey(sweep), trial, JSON.stringify(outcome));
+  return (await tx.exec()) === null ? 0 : sorted.length;
 }

@@ -304,8 +304,11 @@ export class QueueWorker {
     if (typeof raw !== 'object' || raw === null || !('slot' in raw) || ('trial' in raw && raw.trial !== undefined)) return raw;
     const slotData = validateSlotJobData(raw, `job ${job.id}`);
     const policy = searchPolicyOf(slotData.search, `job ${job.id}`);
-    const trial = await this.serialized(() => suggestForSlot(this.control, slotData.sweep, slotData.slot, policy));
-    if (!trial) throw new UnrecoverableError('the search space has no configuration left to suggest: lower run_cap or widen the parameters');
+    const entry = await this.serialized(() => suggestForSlot(this.control, slotData.sweep, slotData.slot, policy));
+    if (!entry) throw new UnrecoverableError('the search space has no configuration left to suggest: lower run_cap or widen the parameters');
+    const { trial } = entry;
+    // The store keeps a copy of the record, from which a sweep run again restores a lost Redis.
+    await this.options.store.put(this.keys.suggestion(slotData.sweep, entry.index), JSON.stringify(entry, null, 2));
     await writeTrialConfig(this.options.store, this.keys, slotData.sweep, trial);
     const data = { ...slotData, trial };
     await job.updateData(data);
