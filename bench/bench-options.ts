@@ -1,7 +1,7 @@
-/** Command line of `npm run bench`: `[--quick] [--only training,overhead,queue]`. */
+/** Command line of `npm run bench`: `[--quick] [--only training,overhead,queue,search]`. */
 import { parseArgs } from 'node:util';
 
-export const SECTION_NAMES = ['training', 'overhead', 'queue'] as const;
+export const SECTION_NAMES = ['training', 'overhead', 'queue', 'search'] as const;
 export type SectionName = (typeof SECTION_NAMES)[number];
 
 export interface BenchOptions {

@@ -72,6 +72,34 @@ export function headline(sections: BenchReport['sections']): Record<string, numb
     h.queue_dispatch_p50_ms = q.dispatch.p50Ms;
     h.queue_dispatch_p95_ms = q.dispatch.p95Ms;
   }
+  const s = sections.search;
+  if (s) {
+    const method = (name: string) => s.replay.methods.find((m) => m.method === name);
+    const t = s.targets;
+    h.search_table_configurations = s.table.configurations;
+    h.search_table_reused = s.table.reused;
+    h.search_table_compute_seconds = s.table.computeSeconds;
+    h.search_seeds = s.replay.seeds.length;
+    h.search_run_cap = s.replay.runCap;
+    h.search_random_best_psnr_median_db = method('random')?.bestPsnr.median ?? null;
+    h.search_random_epochs_median = method('random')?.epochs.median ?? null;
+    h.search_bayes_best_psnr_median_db = method('bayes')?.bestPsnr.median ?? null;
+    h.search_tpe_best_psnr_median_db = method('tpe')?.bestPsnr.median ?? null;
+    h.search_hyperband_epochs_fraction_of_random = method('random+hyperband')?.fractionOfRandomEpochs ?? null;
+    h.search_asha_stop_epochs_fraction_of_random = method('tpe+asha (stop)')?.fractionOfRandomEpochs ?? null;
+    h.search_asha_pause_epochs_fraction_of_random = method('tpe+asha (pause)')?.fractionOfRandomEpochs ?? null;
+    h.search_early_stopping_third_target_met = t.earlyStopping.met;
+    h.search_bayes_beats_random_seeds = t.adaptiveBeatsRandom.beats.bayes ?? null;
+    h.search_tpe_beats_random_seeds = t.adaptiveBeatsRandom.beats.tpe ?? null;
+    h.search_adaptive_beats_random_target_met = t.adaptiveBeatsRandom.met;
+    h.search_pause_worse_than_stop_seeds = t.pauseNotWorseThanStop.violations;
+    h.search_pause_not_worse_target_met = t.pauseNotWorseThanStop.met;
+    h.search_e2e_wall_seconds = s.e2e.wallSeconds;
+    h.search_e2e_epochs_trained = s.e2e.epochsTrained;
+    h.search_e2e_best_psnr_db = s.e2e.bestPsnr;
+    h.search_e2e_predicted_epochs = s.e2e.predicted.epochs;
+    h.search_e2e_predicted_best_psnr_db = s.e2e.predicted.bestPsnr;
+  }
   return h;
 }
 

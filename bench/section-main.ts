@@ -3,7 +3,7 @@
  * servers it starts are its own), printing human-readable lines and, last, one line
  * `RESULT_MARKER <json>` for bench/run.ts.
  *
- *   node --import tsx bench/section-main.ts training|overhead|queue [--quick]
+ *   node --import tsx bench/section-main.ts training|overhead|queue|search [--quick]
  */
 import { SECTION_NAMES, type SectionName } from './bench-options.js';
 import { RESULT_MARKER } from './section-protocol.js';

@@ -2,22 +2,26 @@
 import type { SectionName } from './bench-options.js';
 import { runOverheadSection, type OverheadSectionResult } from './overhead-section.js';
 import { runQueueSection, type QueueSectionResult } from './queue-section.js';
+import { runSearchSection, type SearchSectionResult } from './search-section.js';
 import { runTrainingSection, type TrainingSectionResult } from './training-section.js';
 
 export interface SectionResults {
   training: TrainingSectionResult;
   overhead: OverheadSectionResult;
   queue: QueueSectionResult;
+  search: SearchSectionResult;
 }
 
 export const SECTIONS: { [K in SectionName]: (quick: boolean, log: (line: string) => void) => Promise<SectionResults[K]> } = {
   training: runTrainingSection,
   overhead: runOverheadSection,
   queue: runQueueSection,
+  search: runSearchSection,
 };
 
 export const SECTION_TITLES: Record<SectionName, string> = {
   training: 'Training throughput (issue 2)',
   overhead: 'Per-trial overhead (issue 3)',
   queue: 'Queue (issue 3)',
+  search: 'Adaptive search (issue 13)',
 };

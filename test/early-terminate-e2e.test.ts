@@ -64,12 +64,14 @@ describe('asha in pause mode', () => {
     expect(result.epochs_completed).toBe(2);
     expect(result.resumed_from).toBe('epoch-0001');
 
-    const status = JSON.parse((await run('status', 'asha-pause', '--json', '--state-dir', stateDir)).stdout) as { counts: Record<string, number>; trials: { id: string; state: string; pausedAt?: number }[] };
+    const status = JSON.parse((await run('status', 'asha-pause', '--json', '--state-dir', stateDir)).stdout) as { counts: Record<string, number>; trials: { id: string; state: string; pausedAt?: number; promotedAt?: number[] }[] };
     expect(status.counts).toMatchObject({ done: 2, paused: 1 });
+    expect(status.trials.find((t) => t.id === promoted.trial)?.promotedAt).toEqual([1]);
     expect(status.trials.find((t) => t.state === 'paused')?.pausedAt).toBe(1);
     // The report marks the rung where the paused trial was cut on its loss curve.
     const report = readFileSync(join(stateDir, 'asha-pause-report.html'), 'utf8');
     expect(report).toContain('early termination: paused at epoch 1');
+    expect(report).toContain('early termination: promoted at epoch 1');
     expect(report).toContain('state-paused');
     // The paused trial kept its rung's checkpoint, ready for a promotion.
     const paused = byRate.get(0.3)!;

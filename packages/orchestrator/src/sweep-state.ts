@@ -1,6 +1,6 @@
 import type { ArtifactKeys, ObjectStore, QueueJobData, TrainProgress, Trial, TrialFailure, TrialParams, TrialResult } from '@denoise-sweep/shared';
 import {
-  CANCELLED_REASON, QUEUE_PREFIX, cancelKey, expandSweep, isAdaptiveMethod, jobIdFor, mapLimit, pausedTrials, pendingPromotions,
+  CANCELLED_REASON, QUEUE_PREFIX, cancelKey, expandSweep, isAdaptiveMethod, jobIdFor, mapLimit, pausedTrials, pendingPromotions, promotionsOf,
   readJson, readSuggestions, runId, slotJobId,
 } from '@denoise-sweep/shared';
 import type { Redis } from 'ioredis';
@@ -27,6 +27,8 @@ export interface TrialStatus {
   failedReason?: string;
   /** The rung (epoch) a paused trial waits at. */
   pausedAt?: number;
+  /** The rungs (epochs) at which the trial was paused and later promoted. */
+  promotedAt?: number[];
   attempts: number;
 }
 
@@ -58,6 +60,7 @@ export async function readSweepStatus(
   const paused = redis ? await pausedTrials(redis, sweep) : new Map<string, number>();
   // A paused job whose promotion is decided is as good as waiting (the sweep is not settled).
   const promoting = new Set(redis && paused.size > 0 ? await pendingPromotions(redis) : []);
+  const promotions = redis && record.spec.early_terminate ? await promotionsOf(redis, sweep) : new Map<string, number[]>();
   const members = await membersOf(record, redis);
   const trials = await mapLimit(members, 16, async ({ id, job: jobId, params, carriers }): Promise<TrialStatus> => {
     if (params === undefined) {
@@ -100,7 +103,11 @@ export async function readSweepStatus(
     }
   });
   const counts = Object.fromEntries(TRIAL_STATES.map((s) => [s, 0])) as Record<TrialState, number>;
-  for (const t of trials) counts[t.state] += 1;
+  for (const t of trials) {
+    counts[t.state] += 1;
+    const promoted = promotions.get(t.id);
+    if (promoted) t.promotedAt = promoted;
+  }
   return { sweep, record, trials, counts };
 }
 

@@ -16,7 +16,7 @@ export { parseSweepText } from './sweep-parse.js';
 export { isAdaptiveMethod, type KeepCheckpoints, type MetricName, type SweepMetric, type SweepSpec } from './sweep-spec.js';
 export { describeRungs, trialRungs, type EarlyTerminate } from './early-terminate.js';
 export {
-  clearPaused, decideAtRung, decideOnRung, decisionAt, markPaused, pausedAt, pausedTrials, pendingPromotions, promotionDone,
+  clearPaused, decideAtRung, decideOnRung, decisionAt, markPaused, pausedAt, pausedTrials, pendingPromotions, promotionDone, promotionsOf,
 } from './rung-table.js';
 export {
   DEFAULT_DATASET_LIMITS, DEFAULT_TRIAL_PARAMS, PARAM_NAMES, type DatasetLimits, type ParamName,
@@ -55,5 +55,5 @@ export { DEBIAN_FASHION_MNIST_DIR, FASHION_MNIST_FILES, FASHION_MNIST_SIZES } fr
 export { EXPORTER_METRICS, TRIAL_RESULT_LABELS, WORKER_METRICS } from './metric-names.js';
 export { serveMetrics, type MetricsServer } from './metrics-server.js';
 export {
-  computeSuggestion, readSuggestions, recordOutcome, restoreRecord, searchPayloadOf, searchPolicyOf, slotJobId, suggestForSlot, type SuggestionEntry, type TrialOutcome,
+  computeSuggestion, readSuggestions, recordOutcome, restoreRecord, searchPayloadOf, searchPolicyOf, seenOf, slotJobId, suggestForSlot, type SuggestionEntry, type TrialOutcome,
 } from './suggestion-record.js';

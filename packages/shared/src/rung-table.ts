@@ -146,3 +146,15 @@ export async function pausedTrials(redis: Redis, sweep: string): Promise<Map<str
 export async function clearPaused(redis: Redis, sweep: string, trial: string): Promise<void> {
   await redis.hdel(pausedKey(sweep), trial);
 }
+
+/** The epochs (rungs) at which each trial of a sweep was promoted, by trial. */
+export async function promotionsOf(redis: Redis, sweep: string): Promise<Map<string, number[]>> {
+  const out = new Map<string, number[]>();
+  for (const name of await redis.smembers(rungIndexKey(sweep))) {
+    const [bracket, rung] = name.split(':').map(Number) as [number, number];
+    for (const [trial, text] of Object.entries(await redis.hgetall(decisionsKey(sweep, bracket, rung)))) {
+      if ((JSON.parse(text) as StoredDecision).decision === 'promoted') out.set(trial, [...(out.get(trial) ?? []), rung].sort((a, b) => a - b));
+    }
+  }
+  return out;
+}

@@ -93,12 +93,15 @@ export async function recordOutcome(redis: Redis, sweep: string, trial: string, 
   await redis.hset(outcomesKey(sweep), trial, JSON.stringify(outcome));
 }
 
-/** What a sampler sees of a trial: completed (or stopped) with its loss, failed, or pending. */
-function seenOf(trial: string, outcome: TrialOutcome | undefined, metric: SweepMetric): SeenTrial {
-  if (!outcome || outcome.state === 'paused') {
-    const loss = outcome?.value === undefined ? undefined : orient(outcome.value, metric);
-    return loss === undefined ? { trial, state: 'pending' } : { trial, state: 'pending', loss };
-  }
+/**
+ * What a sampler sees of a trial: queued or running: pending; failed: failed; completed,
+ * stopped or paused: its metric at its last epoch. A paused trial is seen as a stopped one
+ * (Optuna's TPE likewise learns from pruned trials' last values), so that pause and stop mode
+ * give the sampler the same knowledge, and a promoted trial counts with its rung's value until
+ * it ends.
+ */
+export function seenOf(trial: string, outcome: TrialOutcome | undefined, metric: SweepMetric): SeenTrial {
+  if (!outcome) return { trial, state: 'pending' };
   if (outcome.state === 'failed' || outcome.value === undefined || !Number.isFinite(outcome.value)) return { trial, state: 'failed' };
   return { trial, state: 'completed', loss: orient(outcome.value, metric) };
 }

@@ -31,6 +31,7 @@ function columns(status: SweepStatus): Column<TrialStatus>[] {
 
 function noteOf(t: TrialStatus): string {
   if (t.state === 'paused') return `paused at epoch ${t.pausedAt ?? '?'}: resumes if promoted`;
+  if (t.promotedAt) return `paused, then promoted, at epoch ${t.promotedAt.join(', ')}`;
   if (t.state === 'stopped') return `stopped early at epoch ${t.result?.stopped_at ?? '?'}`;
   return t.failedReason && t.state !== 'done' ? t.failedReason.slice(0, 80) : '';
 }

@@ -19,8 +19,8 @@ export interface ReportTrial {
   curve: EpochRecord[];
   /** data:image/png;base64,... or null when the trial has no picture (yet). */
   samples: string | null;
-  /** The rung (epoch) where early termination cut the trial: stopped there, or paused there now. */
-  cut?: { epoch: number; how: 'stopped' | 'paused' };
+  /** The rung (epoch) where early termination cut the trial: stopped there, paused there now, or paused there and promoted since. */
+  cut?: { epoch: number; how: 'stopped' | 'paused' | 'promoted' };
 }
 
 export interface ReportData {
@@ -94,6 +94,7 @@ export async function gatherReportData(status: SweepStatus, store: ObjectStore, 
   const rows = resultRows(status, store, keys, params);
   const labels = trialLabels(rows);
   const results = new Map(status.trials.map((t) => [t.id, t.result]));
+  const promotedAt = new Map(status.trials.flatMap((t) => (t.promotedAt ? [[t.id, t.promotedAt] as const] : [])));
   const pausedAtById = new Map(status.trials.flatMap((t) => (t.pausedAt === undefined ? [] : [[t.id, t.pausedAt] as const])));
   const warnings: string[] = [];
   const trials = await mapLimit(rows, 8, async (row): Promise<ReportTrial> => {
@@ -106,6 +107,7 @@ export async function gatherReportData(status: SweepStatus, store: ObjectStore, 
     const pausedAt = pausedAtById.get(row.trial);
     if (result?.stopped_at !== undefined) trial.cut = { epoch: result.stopped_at, how: 'stopped' };
     else if (pausedAt !== undefined) trial.cut = { epoch: pausedAt, how: 'paused' };
+    else if (promotedAt.get(row.trial)?.[0] !== undefined) trial.cut = { epoch: promotedAt.get(row.trial)![0]!, how: 'promoted' };
     return trial;
   });
   return {
