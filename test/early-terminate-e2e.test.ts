@@ -60,6 +60,8 @@ describe('asha in pause mode', () => {
     expect(byRate.get(0.3)?.state).toBe('paused');
     const promoted = byRate.get(0.00001)!;
     expect(promoted.state).toBe('done');
+    expect(promoted.early_termination).toBe('promoted at epoch 1');
+    expect(byRate.get(0.3)?.early_termination).toBe('paused at epoch 1');
     const result = readResult(stateDir, 'asha-pause', promoted.trial);
     expect(result.epochs_completed).toBe(2);
     expect(result.resumed_from).toBe('epoch-0001');
@@ -106,6 +108,7 @@ describe('hyperband in stop mode', () => {
     for (const rate of [0.00001, 0.3]) {
       const row = byRate.get(rate)!;
       expect(row.state).toBe('stopped');
+      expect(row.early_termination).toBe('stopped at epoch 1');
       const result = readResult(stateDir, 'hyperband-stop', row.trial);
       expect(result).toMatchObject({ status: 'stopped', stopped_at: 1, epochs_completed: 1 });
     }

@@ -24,6 +24,8 @@ export interface ResultRow {
   checkpoint_uri: string | null;
   samples_uri: string | null;
   failed_reason: string | null;
+  /** What early termination did to the trial: `stopped at epoch 3`, `paused at epoch 1`, `promoted at epoch 1`; null: nothing. */
+  early_termination: string | null;
 }
 
 export const RESULT_FORMATS = ['table', 'csv', 'json'] as const;
@@ -55,6 +57,7 @@ export function resultRows(status: SweepStatus, store: ObjectStore, keys: Artifa
       checkpoint_uri: r ? store.uri(r.checkpoint_key) : null,
       samples_uri: r ? store.uri(r.samples_key) : null,
       failed_reason: t.failedReason ?? null,
+      early_termination: earlyTerminationOf(t),
     };
   });
   const value = (row: ResultRow) => row[metric as MetricName];
@@ -69,6 +72,13 @@ export function resultRows(status: SweepStatus, store: ObjectStore, keys: Artifa
   for (const row of rows) if (value(row) !== null) row.rank = ++rank;
   if (rows[0] && value(rows[0]) !== null) rows[0].best = true;
   return rows;
+}
+
+function earlyTerminationOf(t: SweepStatus['trials'][number]): string | null {
+  if (t.result?.stopped_at !== undefined) return `stopped at epoch ${t.result.stopped_at}`;
+  if (t.state === 'paused' && t.pausedAt !== undefined) return `paused at epoch ${t.pausedAt}`;
+  if (t.promotedAt) return `promoted at epoch ${t.promotedAt.join(', ')}`;
+  return null;
 }
 
 const fixed = (v: number | null, digits: number) => (v === null ? '-' : v.toFixed(digits));
@@ -88,11 +98,13 @@ const TABLE_COLUMNS: readonly Column<ResultRow>[] = [
   { header: 'noisy', value: (r) => fixed(r.noisy_psnr, 2), align: 'right' },
   { header: 'ssim', value: (r) => fixed(r.ssim, 4), align: 'right' },
   { header: 'params', value: (r) => (r.param_count === null ? '-' : String(r.param_count)), align: 'right' },
+  { header: 'early termination', value: (r) => r.early_termination ?? '', align: 'left' },
 ];
 
 const CSV_FIELDS: readonly (keyof ResultRow)[] = [
   'rank', 'best', 'trial', 'state', 'noise_factor', 'filters', 'epochs', 'batch_size', 'learning_rate', 'seed',
   'val_loss', 'psnr', 'ssim', 'noisy_psnr', 'epochs_completed', 'param_count', 'checkpoint_uri', 'samples_uri', 'failed_reason',
+  'early_termination',
 ];
 
 function csvCell(value: unknown): string {
