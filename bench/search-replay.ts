@@ -195,9 +195,11 @@ export function replay(table: ReplayTable, options: ReplayOptions): ReplayRun {
     byId.set(trial.id, t);
     return t;
   };
-  const next = (): SimTrial | undefined => {
-    const promoted = queue.shift();
-    if (promoted) return promoted;
+  // As in the queue: every trial (or slot) is enqueued when the sweep starts, and a promoted
+  // job goes back behind the waiting ones (BullMQ's promote pushes it like a new job), so new
+  // trials come first and promoted ones resume once none is left to start.
+  const next = (): SimTrial | undefined => fresh() ?? queue.shift();
+  const fresh = (): SimTrial | undefined => {
     if (exhausted || trials.length >= options.runCap) return undefined;
     if (!policy) {
       const trial = order[trials.length];
