@@ -154,8 +154,8 @@ const PSNR_METRIC = { name: 'psnr', goal: 'maximize' } as const;
 
 /** What a sampler sees of a trial: production's seenOf of the outcome a worker would record. */
 function seenOfTrial(t: SimTrial): Seen {
-  if (t.state === 'done' || t.state === 'stopped') return seenOf(t.trial.id, { state: t.state === 'done' ? 'completed' : 'stopped', value: t.curve.psnr[t.trained - 1] }, PSNR_METRIC);
-  if (t.pausedLoss !== undefined) return seenOf(t.trial.id, { state: 'paused', value: -t.pausedLoss }, PSNR_METRIC);
+  if (t.state === 'done' || t.state === 'stopped') return seenOf(t.trial.id, { state: t.state === 'done' ? 'completed' : 'stopped', value: t.curve.psnr[t.trained - 1], epoch: t.trained }, PSNR_METRIC);
+  if (t.pausedLoss !== undefined) return seenOf(t.trial.id, { state: 'paused', value: -t.pausedLoss, epoch: t.cutAt ?? t.trained }, PSNR_METRIC);
   return seenOf(t.trial.id, undefined, PSNR_METRIC);
 }
 

@@ -42,8 +42,8 @@ const paramsText = (p: TableRow['params']) => `lr ${p.learning_rate}, batch ${p.
 
 export async function runSearchSection(quick: boolean, log: (line: string) => void): Promise<SearchSectionResult> {
   const space = benchSpace(quick);
-  // A third of the 60 configurations: enough for TPE's 10 random startup trials and 10 of its own,
-  // few enough that random search does not stumble on the best configuration every time.
+  // Enough for TPE's 10 random startup trials and 10 of its own; under a fifth of the 108
+  // configurations, so random search does not stumble on the best one every time.
   const runCap = quick ? 8 : 20;
   const e2eRunCap = quick ? 6 : 12;
   const seeds = Array.from({ length: quick ? 5 : 20 }, (_, i) => i);

@@ -203,7 +203,7 @@ async function restoreLostRecord(options: Omit<EnqueueOptions, 'trials'>, stored
   await mapLimit(entries, 16, async (e) => {
     if (!stored.has(keys.result(sweep, e.trial.id))) return;
     const result = await readJson<TrialResult>(store, keys.result(sweep, e.trial.id));
-    if (result) outcomes.set(e.trial.id, { state: result.status, value: result.final[spec.metric.name] });
+    if (result) outcomes.set(e.trial.id, { state: result.status, value: result.final[spec.metric.name], epoch: result.epochs_completed });
   });
   await restoreRecord(redis, sweep, entries, outcomes);
 }

@@ -57,6 +57,8 @@ export interface SeenTrial {
   trial: string;
   state: Observation['state'];
   loss?: number;
+  /** The epoch it reached when early termination cut it (stopped, or paused). */
+  pruned_at?: number;
 }
 
 export interface SuggestionEntry {
@@ -73,6 +75,8 @@ export interface TrialOutcome {
   state: 'completed' | 'stopped' | 'paused' | 'failed';
   /** The sweep's metric (as measured, not oriented) at the trial's last epoch or rung. */
   value?: number;
+  /** That epoch. */
+  epoch?: number;
 }
 
 const base = `${QUEUE_PREFIX}:${QUEUE_NAME}:adaptive`;
@@ -103,7 +107,9 @@ export async function recordOutcome(redis: Redis, sweep: string, trial: string, 
 export function seenOf(trial: string, outcome: TrialOutcome | undefined, metric: SweepMetric): SeenTrial {
   if (!outcome) return { trial, state: 'pending' };
   if (outcome.state === 'failed' || outcome.value === undefined || !Number.isFinite(outcome.value)) return { trial, state: 'failed' };
-  return { trial, state: 'completed', loss: orient(outcome.value, metric) };
+  const seen: SeenTrial = { trial, state: 'completed', loss: orient(outcome.value, metric) };
+  if (outcome.state !== 'completed' && outcome.epoch !== undefined) seen.pruned_at = outcome.epoch;
+  return seen;
 }
 
 const orient = (value: number, metric: SweepMetric) => (metric.goal === 'maximize' ? -value : value);
@@ -118,6 +124,7 @@ export function computeSuggestion(policy: SearchPolicy, sweep: string, earlier: 
     const s = seen[i];
     const o: Observation = { params: entry.trial.params, state: s?.state ?? 'pending' };
     if (s?.loss !== undefined) o.loss = s.loss;
+    if (s?.pruned_at !== undefined) o.prunedAt = s.pruned_at;
     return o;
   });
   const rng = new SeededRandom(`denoise-sweep/${policy.method}/${sweep}/${policy.search_seed}/${earlier.length}`);

@@ -163,7 +163,7 @@ export class QueueWorker {
         log.info('rung decision', { rung: epochsDone, bracket, [policy.metric.name]: value, decision: outcome.decision, promoted: outcome.promoted });
         for (const id of outcome.promoted) await this.promote(id).catch((err: Error) => log.warn('could not promote a paused trial now; retried shortly', { job: id, error: err.message }));
         if (outcome.decision === 'paused') {
-          await this.recordSearchOutcome(data, { state: 'paused', value }, log);
+          await this.recordSearchOutcome(data, { state: 'paused', value, epoch: epochsDone }, log);
           return 'pause';
         }
         return outcome.decision === 'stopped' ? 'early-stop' : undefined;
@@ -289,7 +289,7 @@ export class QueueWorker {
     }
     metrics?.trialsCompleted.inc();
     const metricName = (data.search ?? data.checkpoints)?.metric.name ?? 'val_loss';
-    await this.recordSearchOutcome(data, { state: outcome.result.status, value: outcome.result.final[metricName] }, log);
+    await this.recordSearchOutcome(data, { state: outcome.result.status, value: outcome.result.final[metricName], epoch: outcome.result.epochs_completed }, log);
     log.info('trial completed', { val_loss: outcome.result.final.val_loss, psnr: outcome.result.final.psnr });
     return summary(outcome.result, resultKey);
   }

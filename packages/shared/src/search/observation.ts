@@ -12,6 +12,12 @@ export interface Observation {
   loss?: number;
   /** completed: finished or stopped early (its loss is its best value so far); pending: queued, running or paused; failed: crashed or diverged. */
   state: 'completed' | 'pending' | 'failed';
+  /**
+   * For a completed trial cut early (stopped, or paused at a rung): the epoch it reached. Its
+   * loss comes from fewer epochs than a finished trial's, so TPE ranks it after every finished
+   * one, longer survivors first (Optuna's pruned trials); bayes takes the loss as it is (W&B).
+   */
+  prunedAt?: number;
 }
 
 /**

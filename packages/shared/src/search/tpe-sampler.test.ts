@@ -4,7 +4,7 @@ import type { TrialParams } from '../trial.js';
 import type { Observation } from './observation.js';
 import { suggestRandom } from './random-sampler.js';
 import { configKey, toUnit, type Dimension, type SearchSpace } from './search-space.js';
-import { suggestTpe, tpeGamma } from './tpe-sampler.js';
+import { pointsOf, split, suggestTpe, tpeGamma } from './tpe-sampler.js';
 
 const lr: Dimension = { name: 'learning_rate', kind: 'real', min: 1e-5, max: 1e-1, log: true };
 const space: SearchSpace = { dimensions: [lr], fixed: { noise_factor: 0.5, filters: [32, 64, 128], epochs: 5, batch_size: 256, seed: 0 } };
@@ -24,6 +24,21 @@ function randomHistory(seed: string, n: number): { observations: Observation[]; 
 }
 
 describe('suggestTpe', () => {
+  it('ranks trials cut early after every finished one, those that got further first (Optuna\'s pruned trials)', () => {
+    const { observations } = randomHistory('pruned', 12);
+    // The best loss of all, but cut at epoch 1: it must not lead the "below" group.
+    const cut: Observation[] = observations.map((o, i) => (i < 2 ? { ...o, loss: -1 - i, prunedAt: 1 + i } : o));
+    const { completed, pending } = pointsOf(space, cut);
+    const { below, above } = split(completed, pending);
+    expect(below).toHaveLength(tpeGamma(12));
+    expect(below.every((p) => p.prunedAt === undefined)).toBe(true);
+    expect(above.filter((p) => p.prunedAt !== undefined).map((p) => p.index)).toEqual([0, 1]);
+    // With every trial cut, the one that got further ranks first whatever its loss.
+    const allCut = observations.map((o, i) => ({ ...o, prunedAt: i === 5 ? 3 : 1 }));
+    const ranked = split(pointsOf(space, allCut).completed, []);
+    expect(ranked.below.map((p) => p.index)).toContain(5);
+  });
+
   it('splits off the best ceil(10%) of trials, at most 25', () => {
     expect([10, 11, 20, 21, 250, 251, 1000].map(tpeGamma)).toEqual([1, 2, 2, 3, 25, 25, 25]);
   });

@@ -29,25 +29,37 @@ interface Point {
   index: number;
   unit: number[];
   loss: number;
+  /** The epoch a trial cut early reached (see Observation.prunedAt). */
+  prunedAt?: number;
 }
 
 /** Completed observations with a loss, and pending ones, that lie in the space. */
-function pointsOf(space: SearchSpace, observations: readonly Observation[]): { completed: Point[]; pending: Point[] } {
+export function pointsOf(space: SearchSpace, observations: readonly Observation[]): { completed: Point[]; pending: Point[] } {
   const completed: Point[] = [];
   const pending: Point[] = [];
   observations.forEach((obs, index) => {
     const unit = unitPointOf(space, obs.params);
     if (unit === undefined) return;
     const loss = completedLoss(obs);
-    if (loss !== undefined) completed.push({ index, unit, loss });
+    if (loss !== undefined) completed.push(obs.prunedAt === undefined ? { index, unit, loss } : { index, unit, loss, prunedAt: obs.prunedAt });
     else if (obs.state === 'pending') pending.push({ index, unit, loss: Infinity });
   });
   return { completed, pending };
 }
 
-/** Below: the gamma(n) best completed points (ties by order); above: the rest plus every pending point. */
-function split(completed: readonly Point[], pending: readonly Point[]): { below: Point[]; above: Point[] } {
-  const ranked = [...completed].sort((a, b) => a.loss - b.loss || a.index - b.index);
+/**
+ * Optuna's ranking: finished trials by loss, then trials cut early, those that got further
+ * first, each group by loss; ties by order.
+ */
+function rank(a: Point, b: Point): number {
+  const cutA = a.prunedAt === undefined ? 0 : 1;
+  const cutB = b.prunedAt === undefined ? 0 : 1;
+  return cutA - cutB || (b.prunedAt ?? 0) - (a.prunedAt ?? 0) || a.loss - b.loss || a.index - b.index;
+}
+
+/** Below: the gamma(n) best completed points (see rank); above: the rest plus every pending point. */
+export function split(completed: readonly Point[], pending: readonly Point[]): { below: Point[]; above: Point[] } {
+  const ranked = [...completed].sort(rank);
   const nBelow = tpeGamma(completed.length);
   const byOrder = (a: Point, b: Point): number => a.index - b.index;
   return {
