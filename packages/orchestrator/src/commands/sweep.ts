@@ -36,14 +36,19 @@ Examples:
   $ orchestrator sweep examples/sweep.yaml --store s3://my-bucket/sweeps   # local mode, artifacts in S3
   $ REDIS_URL=redis://queue:6379 STORE_URL=s3://sweeps S3_ENDPOINT=http://minio:9000 orchestrator sweep sweep.yaml --detach
   $ orchestrator sweep examples/sweep.yaml --dry-run --json | jq -r .id
+  $ orchestrator sweep examples/adaptive.yaml --dry-run      # tpe + asha: what it will do
 
 Running the same file again continues the same sweep: trials with a result are not trained
 again, unfinished ones resume from their checkpoints, new grid values add only new trials.
 
-The file follows Weights & Biases sweep conventions: name, method (grid | random), metric,
-parameters (noise_factor, filters, epochs, batch_size, learning_rate, seed, each with
-value, values, or for random search a distribution with min/max), run_cap, dataset
-(train_limit, test_limit) and keep_checkpoints (best | latest | all). See examples/sweep.yaml.
+The file follows Weights & Biases sweep conventions: name, method (grid | random | bayes | tpe),
+metric, parameters (noise_factor, filters, epochs, batch_size, learning_rate, seed, each with
+value, values, or except for grid a distribution with min/max), run_cap, dataset (train_limit,
+test_limit), keep_checkpoints (best | latest | all), search_seed, and early_terminate
+({type: hyperband, min_iter, eta} as W&B, or {type: asha, grace_period, reduction_factor} as
+Ray Tune; mode: stop | pause). bayes and tpe suggest each trial when a worker is free to train
+it, from what the earlier ones measured; --dry-run then shows the search space, the budget and
+the rungs. See examples/sweep.yaml and examples/adaptive.yaml.
 
 Exit codes: 0 ok, 1 runtime failure or failed trials, 2 invalid file or bad usage.`;
 
@@ -58,7 +63,7 @@ export function sweepCommand(io: CliIo): Command {
     )
     .argument('<file>', 'the sweep YAML file, e.g. examples/sweep.yaml')
     .option('--dry-run', 'validate and list the trials; enqueue nothing')
-    .option('--json', 'with --dry-run: one JSON object per trial ({"id", "params", "dataset"}) and nothing else on stdout')
+    .option('--json', 'with --dry-run: one JSON object per trial ({"id", "params", "dataset"}) and nothing else on stdout; for bayes and tpe one object describing the search')
     .option('--detach', 'return after enqueueing and print the sweep id (not in local mode, whose workers stop with it)')
     .addHelpText('after', `${EXAMPLES}\n${RUNTIME_HELP}`)
     .action(async (file: string, options: SweepCommandOptions) => {
