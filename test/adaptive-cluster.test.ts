@@ -60,6 +60,10 @@ describe('an adaptive sweep with --detach on a cluster', () => {
     expect(detached.stdout.trim()).toBe('cluster-tpe');
     expect(detached.stderr).toMatch(/6 trials to suggest \(tpe, run_cap\): 0 already done, 6 enqueued/);
 
+    // Before any suggestion, the report shows the slots as waiting trials.
+    const early = h.orchestrator(env(), 'report', 'cluster-tpe', '--out', join(services.dir, 'early-report.html'));
+    expect(early.status, early.stderr).toBe(0);
+
     const first = h.startWorker(env());
     const second = h.startWorker(env());
     children.push(first, second);

@@ -91,7 +91,8 @@ async function readSamples(store: ObjectStore, key: string, warnings: string[]):
 export async function gatherReportData(status: SweepStatus, store: ObjectStore, keys: ArtifactKeys): Promise<ReportData> {
   const { record } = status;
   const params = paramsByTrial(status);
-  const rows = resultRows(status, store, keys, params);
+  // Slots of an adaptive sweep whose trial is not suggested yet have nothing to show but their count.
+  const rows = resultRows(status, store, keys, params).filter((row) => params.has(row.trial));
   const labels = trialLabels(rows);
   const results = new Map(status.trials.map((t) => [t.id, t.result]));
   const promotedAt = new Map(status.trials.flatMap((t) => (t.promotedAt ? [[t.id, t.promotedAt] as const] : [])));
