@@ -121,7 +121,8 @@ export function formatResults(rows: readonly ResultRow[], format: ResultFormat, 
   const lines = [
     `Sweep ${status.sweep}: ${rows.length} trials, sorted by ${name} (${goal}); * marks the best.`,
     '',
-    formatTable(TABLE_COLUMNS, rows).trimEnd(),
+    // The early termination column only for sweeps where it says something.
+    formatTable(rows.some((r) => r.early_termination) ? TABLE_COLUMNS : TABLE_COLUMNS.filter((c) => c.header !== 'early termination'), rows).trimEnd(),
   ];
   if (best?.samples_uri) lines.push('', `Best trial ${best.trial}: samples ${best.samples_uri}`, `  checkpoint ${best.checkpoint_uri}`);
   const failed = rows.filter((r) => r.failed_reason && r.state !== 'done');
