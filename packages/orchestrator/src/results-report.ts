@@ -1,5 +1,6 @@
 import type { ArtifactKeys, MetricName, ObjectStore, TrialParams } from '@denoise-sweep/shared';
 import type { SweepStatus, TrialState } from './sweep-state.js';
+import { earlyTerminationOf } from './sweep-state.js';
 import type { Column } from './text-table.js';
 import { formatTable } from './text-table.js';
 
@@ -57,7 +58,7 @@ export function resultRows(status: SweepStatus, store: ObjectStore, keys: Artifa
       checkpoint_uri: r ? store.uri(r.checkpoint_key) : null,
       samples_uri: r ? store.uri(r.samples_key) : null,
       failed_reason: t.failedReason ?? null,
-      early_termination: earlyTerminationOf(t),
+      early_termination: cutText(earlyTerminationOf(t)),
     };
   });
   const value = (row: ResultRow) => row[metric as MetricName];
@@ -74,12 +75,7 @@ export function resultRows(status: SweepStatus, store: ObjectStore, keys: Artifa
   return rows;
 }
 
-function earlyTerminationOf(t: SweepStatus['trials'][number]): string | null {
-  if (t.result?.stopped_at !== undefined) return `stopped at epoch ${t.result.stopped_at}`;
-  if (t.state === 'paused' && t.pausedAt !== undefined) return `paused at epoch ${t.pausedAt}`;
-  if (t.promotedAt) return `promoted at epoch ${t.promotedAt.join(', ')}`;
-  return null;
-}
+const cutText = (cut: ReturnType<typeof earlyTerminationOf>) => (cut ? `${cut.how} at epoch ${cut.epochs.join(', ')}` : null);
 
 const fixed = (v: number | null, digits: number) => (v === null ? '-' : v.toFixed(digits));
 

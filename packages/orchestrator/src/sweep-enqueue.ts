@@ -2,7 +2,7 @@ import type {
   ArtifactKeys, DatasetRef, ObjectStore, QueueJobData, RunShares, SlotJobData, SuggestionEntry, SweepSpec, Trial, TrainJobData, TrialOutcome, TrialResult,
 } from '@denoise-sweep/shared';
 import {
-  JOB_NAME, QUEUE_PREFIX, cancelKey, jobIdFor, mapLimit, readJson, readSuggestions, restoreRecord, runId, searchPayloadOf, slotJobId, sweepId,
+  JOB_NAME, QUEUE_PREFIX, cancelKey, jobIdFor, mapLimit, groupByRun, readJson, readSuggestions, restoreRecord, searchPayloadOf, slotJobId, sweepId,
   writeTrialConfig,
 } from '@denoise-sweep/shared';
 import type { JobsOptions, Queue } from 'bullmq';
@@ -40,13 +40,8 @@ export interface EnqueueOutcome {
  * starts from the longest finished shorter one. Returns the shares of each such job.
  */
 function planRuns(trials: readonly Trial[], isDone: (t: Trial) => boolean): Map<string, RunShares> {
-  const runs = new Map<string, Trial[]>();
-  for (const t of trials) {
-    const run = runId(t.params, t.dataset);
-    runs.set(run, [...(runs.get(run) ?? []), t]);
-  }
   const plans = new Map<string, RunShares>();
-  for (const members of runs.values()) {
+  for (const members of groupByRun(trials).values()) {
     const open = members.filter((t) => !isDone(t)).sort((a, b) => b.params.epochs - a.params.epochs);
     const [carrier, ...milestones] = open;
     if (!carrier) continue;

@@ -1,7 +1,7 @@
 import type { ArtifactKeys, ObjectStore, QueueJobData, TrainProgress, Trial, TrialFailure, TrialParams, TrialResult } from '@denoise-sweep/shared';
 import {
   CANCELLED_REASON, QUEUE_PREFIX, cancelKey, expandSweep, isAdaptiveMethod, jobIdFor, mapLimit, pausedTrials, pendingPromotions, promotionsOf,
-  readJson, readSuggestions, runId, slotJobId,
+  groupByRun, readJson, readSuggestions, runId, slotJobId,
 } from '@denoise-sweep/shared';
 import type { Redis } from 'ioredis';
 import type { Queue } from 'bullmq';
@@ -121,8 +121,7 @@ async function membersOf(record: SweepRecord, redis: Redis | undefined): Promise
     const trials = expandSweep(record.spec);
     const params = new Map(trials.map((t) => [t.id, t.params]));
     // A trial without a job of its own may be finished on the way by a longer one of its run.
-    const runs = new Map<string, Trial[]>();
-    for (const t of trials) runs.set(runId(t.params, t.dataset), [...(runs.get(runId(t.params, t.dataset)) ?? []), t]);
+    const runs = groupByRun(trials);
     const carriersOf = (t: Trial) => (runs.get(runId(t.params, t.dataset)) ?? [])
       .filter((o) => o.params.epochs > t.params.epochs).sort((a, b) => b.params.epochs - a.params.epochs).map((o) => jobIdFor(sweep, o.id));
     const byId = new Map(trials.map((t) => [t.id, t]));
@@ -177,4 +176,12 @@ export function sweepFraction(status: SweepStatus): number {
 /** Each trial's hyperparameters, by trial id (slots not suggested yet have none). */
 export function paramsByTrial(status: SweepStatus): Map<string, TrialParams> {
   return new Map(status.trials.flatMap((t) => (t.params ? [[t.id, t.params] as const] : [])));
+}
+
+/** What early termination did to a trial: stopped at a rung, paused at one now, or paused and promoted since. */
+export function earlyTerminationOf(t: TrialStatus): { how: 'stopped' | 'paused' | 'promoted'; epochs: number[] } | undefined {
+  if (t.result?.stopped_at !== undefined) return { how: 'stopped', epochs: [t.result.stopped_at] };
+  if (t.state === 'paused' && t.pausedAt !== undefined) return { how: 'paused', epochs: [t.pausedAt] };
+  if (t.promotedAt && t.promotedAt.length > 0) return { how: 'promoted', epochs: t.promotedAt };
+  return undefined;
 }

@@ -22,7 +22,7 @@ export {
   DEFAULT_DATASET_LIMITS, DEFAULT_TRIAL_PARAMS, PARAM_NAMES, type DatasetLimits, type ParamName,
   type Trial, type TrialParams,
 } from './trial.js';
-export { runId, trialId } from './trial-id.js';
+export { groupByRun, runId, trialId } from './trial-id.js';
 export { writeTrialConfig } from './trial-config.js';
 export { stopReasonOf, type StopReason } from './trial-stop.js';
 export { validateDatasetLimits, validateTrialParams } from './trial-validate.js';

@@ -34,3 +34,13 @@ export function trialId(params: TrialParams, dataset: DatasetLimits): string {
 export function runId(params: TrialParams, dataset: DatasetLimits): string {
   return trialId({ ...params, epochs: 0 }, dataset);
 }
+
+/** Trials grouped by their run (runId), each group in the given order. */
+export function groupByRun<T extends { params: TrialParams; dataset: DatasetLimits }>(trials: readonly T[]): Map<string, T[]> {
+  const runs = new Map<string, T[]>();
+  for (const t of trials) {
+    const run = runId(t.params, t.dataset);
+    runs.set(run, [...(runs.get(run) ?? []), t]);
+  }
+  return runs;
+}

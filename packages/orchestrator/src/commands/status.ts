@@ -2,7 +2,7 @@ import { Command } from 'commander';
 import type { CliIo } from '../cli-io.js';
 import { loadSweepRecord } from '../sweep-record.js';
 import type { SweepStatus, TrialStatus } from '../sweep-state.js';
-import { paramsByTrial, readSweepStatus, TRIAL_STATES } from '../sweep-state.js';
+import { earlyTerminationOf, paramsByTrial, readSweepStatus, TRIAL_STATES } from '../sweep-state.js';
 import type { Column } from '../text-table.js';
 import { formatTable } from '../text-table.js';
 import type { RuntimeOptions } from './runtime-options.js';
@@ -30,9 +30,11 @@ function columns(status: SweepStatus): Column<TrialStatus>[] {
 }
 
 function noteOf(t: TrialStatus): string {
-  if (t.state === 'paused') return `paused at epoch ${t.pausedAt ?? '?'}: resumes if promoted`;
-  if (t.promotedAt) return `paused, then promoted, at epoch ${t.promotedAt.join(', ')}`;
-  if (t.state === 'stopped') return `stopped early at epoch ${t.result?.stopped_at ?? '?'}`;
+  const cut = earlyTerminationOf(t);
+  const at = cut?.epochs.join(', ');
+  if (cut?.how === 'paused') return `paused at epoch ${at}: resumes if promoted`;
+  if (cut?.how === 'promoted') return `paused, then promoted, at epoch ${at}`;
+  if (cut?.how === 'stopped') return `stopped early at epoch ${at}`;
   return t.failedReason && t.state !== 'done' ? t.failedReason.slice(0, 80) : '';
 }
 

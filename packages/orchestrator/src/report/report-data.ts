@@ -3,7 +3,7 @@ import { PARAM_NAMES, mapLimit } from '@denoise-sweep/shared';
 import type { ResultRow } from '../results-report.js';
 import { resultRows } from '../results-report.js';
 import type { SweepStatus, TrialState } from '../sweep-state.js';
-import { paramsByTrial } from '../sweep-state.js';
+import { earlyTerminationOf, paramsByTrial } from '../sweep-state.js';
 
 /**
  * Terms used by the report:
@@ -95,8 +95,7 @@ export async function gatherReportData(status: SweepStatus, store: ObjectStore, 
   const rows = resultRows(status, store, keys, params).filter((row) => params.has(row.trial));
   const labels = trialLabels(rows);
   const results = new Map(status.trials.map((t) => [t.id, t.result]));
-  const promotedAt = new Map(status.trials.flatMap((t) => (t.promotedAt ? [[t.id, t.promotedAt] as const] : [])));
-  const pausedAtById = new Map(status.trials.flatMap((t) => (t.pausedAt === undefined ? [] : [[t.id, t.pausedAt] as const])));
+  const byId = new Map(status.trials.map((t) => [t.id, t]));
   const warnings: string[] = [];
   const trials = await mapLimit(rows, 8, async (row): Promise<ReportTrial> => {
     const metricsKey = keys.metrics(status.sweep, row.trial);
@@ -105,10 +104,9 @@ export async function gatherReportData(status: SweepStatus, store: ObjectStore, 
     const result = results.get(row.trial);
     const samples = result ? await readSamples(store, result.samples_key, warnings) : null;
     const trial: ReportTrial = { row, label: labels.get(row.trial) ?? row.trial, curve, samples };
-    const pausedAt = pausedAtById.get(row.trial);
-    if (result?.stopped_at !== undefined) trial.cut = { epoch: result.stopped_at, how: 'stopped' };
-    else if (pausedAt !== undefined) trial.cut = { epoch: pausedAt, how: 'paused' };
-    else if (promotedAt.get(row.trial)?.[0] !== undefined) trial.cut = { epoch: promotedAt.get(row.trial)![0]!, how: 'promoted' };
+    const t = byId.get(row.trial);
+    const cut = t ? earlyTerminationOf(t) : undefined;
+    if (cut?.epochs[0] !== undefined) trial.cut = { epoch: cut.epochs[0], how: cut.how };
     return trial;
   });
   return {
