@@ -86,6 +86,7 @@ export function headline(sections: BenchReport['sections']): Record<string, numb
     h.search_bayes_best_psnr_median_db = method('bayes')?.bestPsnr.median ?? null;
     h.search_tpe_best_psnr_median_db = method('tpe')?.bestPsnr.median ?? null;
     h.search_hyperband_epochs_fraction_of_random = method('random+hyperband')?.fractionOfRandomEpochs ?? null;
+    h.search_random_asha_epochs_fraction_of_random = method('random+asha (pause)')?.fractionOfRandomEpochs ?? null;
     h.search_asha_stop_epochs_fraction_of_random = method('tpe+asha (stop)')?.fractionOfRandomEpochs ?? null;
     h.search_asha_pause_epochs_fraction_of_random = method('tpe+asha (pause)')?.fractionOfRandomEpochs ?? null;
     h.search_early_stopping_third_target_met = t.earlyStopping.met;

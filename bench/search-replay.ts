@@ -39,7 +39,7 @@ export interface ReplayTable {
   rows: ConfigCurve[];
 }
 
-export const REPLAY_METHODS = ['random', 'bayes', 'tpe', 'random+hyperband', 'tpe+asha (stop)', 'tpe+asha (pause)'] as const;
+export const REPLAY_METHODS = ['random', 'bayes', 'tpe', 'random+hyperband', 'random+asha (pause)', 'tpe+asha (stop)', 'tpe+asha (pause)'] as const;
 export type ReplayMethod = (typeof REPLAY_METHODS)[number];
 
 export interface ReplayOptions {
@@ -94,6 +94,8 @@ const PLANS: Record<ReplayMethod, { source: 'random' | 'bayes' | 'tpe'; earlyTer
   bayes: { source: 'bayes' },
   tpe: { source: 'tpe' },
   'random+hyperband': { source: 'random', earlyTerminate: () => ({ type: 'hyperband', min_iter: 1, eta: 3, mode: 'stop', strict: true }) },
+  // ASHA on random search's own order: what the rungs save, apart from what TPE chooses.
+  'random+asha (pause)': { source: 'random', earlyTerminate: (epochs) => ({ type: 'asha', grace_period: 1, reduction_factor: 3, max_t: epochs, brackets: 1, mode: 'pause' }) },
   'tpe+asha (stop)': { source: 'tpe', earlyTerminate: (epochs) => ({ type: 'asha', grace_period: 1, reduction_factor: 3, max_t: epochs, brackets: 1, mode: 'stop' }) },
   'tpe+asha (pause)': { source: 'tpe', earlyTerminate: (epochs) => ({ type: 'asha', grace_period: 1, reduction_factor: 3, max_t: epochs, brackets: 1, mode: 'pause' }) },
 };
