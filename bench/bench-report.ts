@@ -66,8 +66,14 @@ export function headline(sections: BenchReport['sections']): Record<string, numb
   const q = sections.queue;
   if (q) {
     h.queue_enqueue_trials = q.enqueue.trials;
-    h.queue_enqueue_sweep_seconds = q.enqueue.enqueueSweepSeconds;
+    h.queue_enqueue_expand_seconds = q.enqueue.expandSeconds;
+    for (const s of q.enqueue.stores) {
+      h[`queue_enqueue_${s.store}_seconds`] = s.seconds;
+      h[`queue_enqueue_${s.store}_store_requests`] = s.storeRequests;
+      h[`queue_enqueue_${s.store}_again_seconds`] = s.againSeconds;
+    }
     h.queue_enqueue_redis_only_seconds = q.enqueue.redisOnlySeconds;
+    h.queue_enqueue_under_2s_target_met = q.enqueue.targetMet;
     h.queue_dispatch_workers = q.dispatch.workers;
     h.queue_dispatch_p50_ms = q.dispatch.p50Ms;
     h.queue_dispatch_p95_ms = q.dispatch.p95Ms;

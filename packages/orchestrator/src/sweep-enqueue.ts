@@ -3,7 +3,6 @@ import type {
 } from '@denoise-sweep/shared';
 import {
   JOB_NAME, QUEUE_PREFIX, cancelKey, jobIdFor, mapLimit, groupByRun, readJson, readSuggestions, restoreRecord, searchPayloadOf, slotJobId, sweepId,
-  writeTrialConfig,
 } from '@denoise-sweep/shared';
 import type { JobsOptions, Queue } from 'bullmq';
 import type { Redis } from 'ioredis';
@@ -69,8 +68,9 @@ export interface EnqueueOptions {
  * - a job's id is derived from sweep and trial, so adding it twice is a no-op in BullMQ;
  * - failed or cancelled jobs are retried; waiting, delayed and active ones are left alone;
  * - a completed job without a result (the store lost it) is replaced.
- * sweep.json and each trial's config.json are written first, so the store always describes
- * every trial the queue may hold.
+ * sweep.json is written first, so the store always determines every trial the queue may hold
+ * (each trial writes its own config.json when it starts). Its cost is one store write, one
+ * listing and a few Redis round trips per 10,000 trials: no request per trial.
  */
 export async function enqueueSweep(options: EnqueueOptions): Promise<EnqueueOutcome> {
   const { spec, trials, store, keys, queue, redis, dataset } = options;
@@ -88,15 +88,16 @@ export async function enqueueSweep(options: EnqueueOptions): Promise<EnqueueOutc
   const isDone = (trial: Trial) => stored.has(keys.result(sweep, trial.id));
   const shares = spec.early_terminate ? new Map<string, RunShares>() : planRuns(trials, isDone);
   const onTheWay = new Set([...shares.values()].flatMap((s) => s.milestones.map((m) => m.id)));
-  await mapLimit(trials, 16, async (trial) => {
-    if (isDone(trial)) {
-      outcome.done += 1;
-    } else {
-      const configKey = keys.trialConfig(sweep, trial.id);
-      if (!stored.has(configKey)) await writeTrialConfig(store, keys, sweep, trial);
-      if (onTheWay.has(trial.id)) outcome.onTheWay += 1;
-      else if (await requeue(queue, jobIdFor(sweep, trial.id), outcome)) toAdd.push(trial);
-    }
+  const open: Trial[] = [];
+  for (const trial of trials) {
+    if (isDone(trial)) outcome.done += 1;
+    else if (onTheWay.has(trial.id)) outcome.onTheWay += 1;
+    else open.push(trial);
+  }
+  const existing = await existingJobs(queue, redis, open.map((t) => jobIdFor(sweep, t.id)));
+  await mapLimit(open, 64, async (trial) => {
+    const jobId = jobIdFor(sweep, trial.id);
+    if (!existing.has(jobId) || (await requeue(queue, jobId, outcome))) toAdd.push(trial);
   });
 
   // In the sweep's own order, whatever order the checks above finished in: with one worker,
@@ -122,6 +123,22 @@ function trainJobData(spec: SweepSpec, sweep: string, trial: Trial | undefined, 
   const data: Omit<TrainJobData, 'trial'> = { format: 1, sweep, ...(trial ? { trial } : {}), dataset, checkpoints: { keep: spec.keep_checkpoints, metric: spec.metric } };
   if (spec.early_terminate) data.rungs = { early_terminate: spec.early_terminate, metric: spec.metric };
   return data;
+}
+
+/** The ids among `ids` that have a job in the queue: one pipelined EXISTS each, 1,000 per round trip. */
+async function existingJobs(queue: Queue<QueueJobData>, redis: Redis, ids: readonly string[]): Promise<Set<string>> {
+  const found = new Set<string>();
+  for (let i = 0; i < ids.length; i += 1000) {
+    const chunk = ids.slice(i, i + 1000);
+    const pipeline = redis.pipeline();
+    for (const id of chunk) pipeline.exists(queue.toKey(id));
+    const replies = (await pipeline.exec()) ?? [];
+    replies.forEach(([error, count], j) => {
+      if (error) throw error;
+      if (count === 1) found.add(chunk[j]!);
+    });
+  }
+  return found;
 }
 
 /**
@@ -163,23 +180,29 @@ export async function enqueueSlots(options: Omit<EnqueueOptions, 'trials'>): Pro
   await restoreLostRecord(options, stored);
   const trialOfSlot = new Map((await readSuggestions(redis, sweep)).map((e) => [e.slot, e.trial.id]));
   const outcome: EnqueueOutcome = { sweep, total: slots, done: 0, enqueued: 0, retried: 0, alreadyQueued: 0, onTheWay: 0 };
-  const toAdd: number[] = [];
+  const open: number[] = [];
   for (let slot = 0; slot < slots; slot++) {
     const trial = trialOfSlot.get(slot);
-    if (trial !== undefined && stored.has(keys.result(sweep, trial))) {
-      outcome.done += 1;
-      continue;
-    }
-    if (await requeue(queue, slotJobId(sweep, slot), outcome)) toAdd.push(slot);
+    if (trial !== undefined && stored.has(keys.result(sweep, trial))) outcome.done += 1;
+    else open.push(slot);
   }
+  const existing = await existingJobs(queue, redis, open.map((slot) => slotJobId(sweep, slot)));
+  const toAdd: number[] = [];
+  await mapLimit(open, 64, async (slot) => {
+    const jobId = slotJobId(sweep, slot);
+    if (!existing.has(jobId) || (await requeue(queue, jobId, outcome))) toAdd.push(slot);
+  });
+  toAdd.sort((a, b) => a - b);
   const search = searchPayloadOf(spec);
   const base = trainJobData(spec, sweep, undefined, dataset);
-  const jobs = await queue.addBulk(toAdd.map((slot) => ({
-    name: JOB_NAME,
-    data: { ...base, slot, search } satisfies SlotJobData,
-    opts: { ...TRIAL_JOB_OPTIONS, jobId: slotJobId(sweep, slot) },
-  })));
-  outcome.enqueued += jobs.length;
+  for (let i = 0; i < toAdd.length; i += 500) {
+    const jobs = await queue.addBulk(toAdd.slice(i, i + 500).map((slot) => ({
+      name: JOB_NAME,
+      data: { ...base, slot, search } satisfies SlotJobData,
+      opts: { ...TRIAL_JOB_OPTIONS, jobId: slotJobId(sweep, slot) },
+    })));
+    outcome.enqueued += jobs.length;
+  }
   return outcome;
 }
 

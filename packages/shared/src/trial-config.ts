@@ -8,9 +8,9 @@ interface TrialConfigFile extends Trial {
 }
 
 /**
- * Writes a trial's config.json. Its one writer is whoever puts the trial in motion (the
- * orchestrator's enqueue, `worker train`), before the trial runs, so the store describes every
- * trial the queue may hold.
+ * Writes a trial's config.json. Its one writer is the trial's execution, before it trains (and
+ * a run's carrier, for the shorter trials it finishes on the way): enqueueing writes no file
+ * per trial, since sweep.json already determines every trial the queue may hold.
  */
 export async function writeTrialConfig(store: ObjectStore, keys: ArtifactKeys, sweep: string, trial: Trial): Promise<void> {
   const file: TrialConfigFile = { sweep, ...trial };

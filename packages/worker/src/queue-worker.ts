@@ -3,7 +3,7 @@ import type { EpochRecord, QueueJobData, StoreConfig, TrainJobData, TrainJobResu
 import {
   ArtifactKeys, CANCELLED_REASON, SweepSpecError, QUEUE_NAME, QUEUE_PREFIX, cancelKey, clearPaused, decideAtRung, decisionAt, markPaused, pausedAt,
   pendingPromotions, promotionDone, readJson, recordOutcome, searchPolicyOf, suggestForSlot, trialRungs, validateSlotJobData,
-  validateTrainJobData, writeTrialConfig,
+  validateTrainJobData,
 } from '@denoise-sweep/shared';
 import type { ObjectStore } from '@denoise-sweep/shared';
 import type { Job } from 'bullmq';
@@ -297,7 +297,7 @@ export class QueueWorker {
   /**
    * The job's payload with its trial: as enqueued, or for a slot of an adaptive sweep the trial
    * suggested for it now, from everything known (kept in the job, so a retried or promoted
-   * slot trains the same trial). Its config.json is written before it trains, as for any trial.
+   * slot trains the same trial). Its config.json is written when it starts, as for any trial.
    */
   private async trialOf(job: Job<QueueJobData, TrainJobResult>): Promise<unknown> {
     const raw: unknown = job.data;
@@ -309,7 +309,6 @@ export class QueueWorker {
     const { trial } = entry;
     // The store keeps a copy of the record, from which a sweep run again restores a lost Redis.
     await this.options.store.put(this.keys.suggestion(slotData.sweep, entry.index), JSON.stringify(entry, null, 2));
-    await writeTrialConfig(this.options.store, this.keys, slotData.sweep, trial);
     const data = { ...slotData, trial };
     await job.updateData(data);
     this.options.metrics?.suggestions.inc({ method: policy.method });

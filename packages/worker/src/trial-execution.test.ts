@@ -19,7 +19,7 @@ beforeAll(async () => {
 afterAll(() => rmSync(root, { recursive: true, force: true }));
 
 describe('executeTrial', () => {
-  it('writes per-epoch checkpoints, metrics.jsonl, samples.png and result.json, and leaves config.json to the enqueuer', async () => {
+  it('writes config.json, per-epoch checkpoints, metrics.jsonl, samples.png and result.json', async () => {
     const store = new FileObjectStore(join(root, 'runs'));
     const keys = new ArtifactKeys();
     const params = { noise_factor: 0.4, filters: [4, 8], epochs: 2, batch_size: 64, learning_rate: 0.002, seed: 3 };
@@ -38,8 +38,8 @@ describe('executeTrial', () => {
       }
     }
     const text = async (key: string) => Buffer.from((await store.get(key))!).toString('utf8');
-    // config.json is the enqueuer's: the trial's execution does not write it again.
-    expect(keysWritten).not.toContain(`${dir}/config.json`);
+    // config.json is the trial's own (enqueueing writes nothing per trial).
+    expect(JSON.parse(await text(`${dir}/config.json`))).toEqual({ sweep: 'demo', ...trial });
     const lines = (await text(`${dir}/metrics.jsonl`)).trim().split('\n').map((l) => JSON.parse(l) as EpochRecord);
     expect(lines.map((l) => l.epoch)).toEqual([1, 2]);
     const result = JSON.parse(await text(`${dir}/result.json`)) as TrialResult;

@@ -1,4 +1,5 @@
 import type { ArtifactKeys, CheckpointRetention, EpochRecord, ObjectStore, RunShares, StopReason, Trial, TrialResult } from '@denoise-sweep/shared';
+import { writeTrialConfig } from '@denoise-sweep/shared';
 import type { SelectedEngine } from './backend.js';
 import type { CheckpointStoreOptions } from './checkpoint-store.js';
 import { CheckpointStore, checkpointName } from './checkpoint-store.js';
@@ -50,12 +51,13 @@ const jsonl = (history: readonly EpochRecord[]) => history.map((r) => JSON.strin
  * Runs one trial against an object store: resumes from its newest complete checkpoint,
  * checkpoints and rewrites metrics.jsonl after every epoch (object stores cannot append), and
  * on completion writes samples.png, then result.json last: a trial whose result.json exists is
- * done. Its config.json is the enqueuer's to write (writeTrialConfig), before the trial runs.
+ * done. config.json is written first, before anything else of the trial.
  */
 export async function executeTrial(options: ExecuteTrialOptions): Promise<TrialOutcome> {
   const { store, keys, sweep, trial } = options;
   const log = options.log ?? (() => {});
   const started = performance.now();
+  await writeTrialConfig(store, keys, sweep, trial);
   const { dataset } = trial;
   const data = await loadFashionMnist({ dir: options.datasetDir, trainLimit: dataset.train_limit, testLimit: dataset.test_limit, cache: options.datasetCache });
   const checkpoints = new CheckpointStore(store, keys.checkpoints(sweep, trial.id), { onWarning: log, onSave: options.onCheckpoint });
@@ -157,6 +159,7 @@ function filesFor(files: CheckpointFiles, trial: Trial): CheckpointFiles {
 async function finishMilestone(options: ExecuteTrialOptions, sibling: Trial, milestone: Milestone, started: number): Promise<void> {
   const { store, keys, sweep } = options;
   if (await store.exists(keys.result(sweep, sibling.id))) return;
+  await writeTrialConfig(store, keys, sweep, sibling);
   const checkpoints = new CheckpointStore(store, keys.checkpoints(sweep, sibling.id), { onWarning: options.log });
   await checkpoints.save(checkpointName(milestone.epoch), filesFor(milestone.files, sibling));
   await store.put(keys.metrics(sweep, sibling.id), jsonl(milestone.history));

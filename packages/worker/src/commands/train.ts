@@ -1,6 +1,6 @@
 import { resolve } from 'node:path';
 import type { EpochRecord, Trial, TrialResult } from '@denoise-sweep/shared';
-import { ArtifactKeys, DEFAULT_DATASET_LIMITS, FileObjectStore, DEFAULT_TRIAL_PARAMS, readJson, readSettings, settingFlags, UsageError, writeTrialConfig, trialId, validateDatasetLimits, validateTrialParams } from '@denoise-sweep/shared';
+import { ArtifactKeys, DEFAULT_DATASET_LIMITS, FileObjectStore, DEFAULT_TRIAL_PARAMS, readJson, readSettings, settingFlags, UsageError, trialId, validateDatasetLimits, validateTrialParams } from '@denoise-sweep/shared';
 import { Command } from 'commander';
 import { selectEngine } from '../backend.js';
 import { fashionMnistDir } from '../fashion-mnist.js';
@@ -118,7 +118,6 @@ export async function trainFromFlags(options: TrainCommandOptions): Promise<void
     result = existing;
   } else {
     say(`trial ${trial.id}: ${JSON.stringify(trial.params)} on ${trial.dataset.train_limit} train / ${trial.dataset.test_limit} test images`);
-    await writeTrialConfig(store, keys, options.sweep, trial);
     const bar = new ProgressBar();
     const outcome = await executeTrial({
       store,
