@@ -52,6 +52,10 @@ export function headline(sections: BenchReport['sections']): Record<string, numb
     h.training_native_2threads_omp_spin300k_images_per_sec = t.waitPolicy?.spin300k ?? null;
     h.training_native_2threads_omp_passive_images_per_sec = t.waitPolicy?.passive ?? null;
     h.training_native_2threads_omp_active_images_per_sec = t.waitPolicy?.active ?? null;
+    h.training_eval_ms_per_image = t.evaluation?.evalMsPerImage ?? null;
+    h.training_eval_quality_ms_per_image = t.evaluation?.qualityMsPerImage ?? null;
+    h.training_eval_over_train_step = t.evaluation?.evalOverTrainStep ?? null;
+    h.training_eval_target_0_4_met = t.evalTargetMet;
   }
   const o = sections.overhead;
   if (o) {

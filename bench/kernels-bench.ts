@@ -3,7 +3,7 @@
  * kernel tier per process (so the peak RSS printed is the tier's own):
  *
  *   npx tsx bench/kernels-bench.ts --tier stock|typescript|native [--threads 1,2] [--steps 5] [--batch 256]
- *       [--stock-batch 8] [--filters 32,64,128] [--profile-threads N] [--leak-steps N] [--leak-threads 2]
+ *       [--stock-batch 8] [--filters 32,64,128] [--profile-threads N] [--leak-steps N] [--leak-threads 2] [--eval-images N]
  *
  * e.g. `npx tsx bench/kernels-bench.ts --tier native --threads 1,2 --steps 5`.
  *
@@ -18,6 +18,8 @@
  *   addon is unavailable.
  * - `--profile-threads N`: after the run at N threads, one more step with every kernel timed
  *   (KernelTimer). Defaults to the last of `--threads`; 0 skips it.
+ * - `--eval-images N` (0 = none): after the last thread count's run, the epoch loop's evaluation
+ *   (evaluateDenoiser) of N images, per image, beside that run's training step per image.
  * - `--leak-steps N` (0 = none, else more than 10): a fresh model trained N steps at `--batch` with
  *   `--leak-threads` threads; tf.memory() and RSS after step 10 and after step N, and the buffer
  *   pool's counters. Leak-free when the tensor count and bytes are identical and RSS grew less
@@ -41,6 +43,7 @@ import {
   type FastCpuKernelTier,
   type KernelTiming,
 } from '@denoise-sweep/tfjs-cpu-kernels';
+import { evaluateDenoiser } from '@denoise-sweep/worker';
 import { buildBenchAutoencoder } from './kernels-net.js';
 
 const BENCH_TIERS = ['stock', 'typescript', 'native'] as const;
@@ -69,6 +72,28 @@ interface KernelsBenchOptions {
   leakSteps: number;
   /** Threads of the leak check. @defaultValue 2 */
   leakThreads: number;
+  /** Images of the evaluation measurement after the last thread count's run; 0: none. @defaultValue 0 */
+  evalImages: number;
+}
+
+/**
+ * Evaluation (the epoch loop's evaluateDenoiser: forward passes in chunks of 500, then MSE,
+ * PSNR and SSIM) per image, against a training step per image at the same thread count.
+ */
+export interface EvalMeasurement {
+  threads: number;
+  images: number;
+  chunk: number;
+  /** The first pass (new shapes: one-off setup included), ms per image. */
+  firstPassMsPerImage: number;
+  /** Median of the timed passes after it, ms per image: forward, quality and both. */
+  forwardMsPerImage: number;
+  qualityMsPerImage: number;
+  evalMsPerImage: number;
+  /** The median training step of the same run, per image. */
+  trainStepMsPerImage: number;
+  /** evalMsPerImage over trainStepMsPerImage. */
+  evalOverTrainStep: number;
 }
 
 interface TimedRun {
@@ -121,6 +146,7 @@ export interface KernelsBenchResult {
   runs: TimedRun[];
   profile: KernelProfile | null;
   leakCheck: LeakCheckResult | null;
+  evaluation: EvalMeasurement | null;
   /** process.resourceUsage().maxRSS at the end, in MB: the whole process, leak check included. */
   peakRssMb: number;
   /** Peak RSS before the leak check started (equals peakRssMb without one). */
@@ -128,6 +154,7 @@ export interface KernelsBenchResult {
 }
 
 interface StepRunner {
+  model: tf.LayersModel;
   step: () => void;
   dispose: () => void;
 }
@@ -148,7 +175,38 @@ function makeStep(filters: readonly number[], batch: number): StepRunner {
     optimizer.dispose();
     model.dispose();
   };
-  return { step, dispose };
+  return { model, step, dispose };
+}
+
+const EVAL_CHUNK = 500;
+const EVAL_PASSES = 3;
+
+async function measureEvaluation(model: tf.LayersModel, run: TimedRun, images: number): Promise<EvalMeasurement> {
+  const rng = (seed: number) => () => ((seed = (seed * 1103515245 + 12345) % 2 ** 31) / 2 ** 31);
+  const next = rng(7);
+  const clean = Float32Array.from({ length: images * 784 }, next);
+  const noisy = clean.map((v) => Math.min(1, Math.max(0, v + 0.5 * (next() - 0.5))));
+  const t0 = performance.now();
+  await evaluateDenoiser(model, noisy, clean, images, EVAL_CHUNK);
+  const firstPassMsPerImage = (performance.now() - t0) / images;
+  const passes = [];
+  for (let i = 0; i < EVAL_PASSES; i++) passes.push(await evaluateDenoiser(model, noisy, clean, images, EVAL_CHUNK));
+  const med = (xs: number[]) => [...xs].sort((a, b) => a - b)[xs.length >> 1]!;
+  const forward = med(passes.map((p) => (1000 * p.forwardSeconds) / images));
+  const quality = med(passes.map((p) => (1000 * p.qualitySeconds) / images));
+  const total = med(passes.map((p) => (1000 * (p.forwardSeconds + p.qualitySeconds)) / images));
+  const trainStep = med(run.stepMs) / run.batch;
+  return {
+    threads: run.threads,
+    images,
+    chunk: EVAL_CHUNK,
+    firstPassMsPerImage: round(firstPassMsPerImage, 4),
+    forwardMsPerImage: round(forward, 4),
+    qualityMsPerImage: round(quality, 4),
+    evalMsPerImage: round(total, 4),
+    trainStepMsPerImage: round(trainStep, 4),
+    evalOverTrainStep: round(total / trainStep, 3),
+  };
 }
 
 function timeSteps(step: () => void, steps: number): number[] {
@@ -189,6 +247,7 @@ async function runKernelsBench(options: KernelsBenchOptions, log: (line: string)
     runs: [],
     profile: null,
     leakCheck: null,
+    evaluation: null,
     peakRssMb: 0,
     peakRssMbBeforeLeakCheck: 0,
   };
@@ -232,6 +291,12 @@ async function runKernelsBench(options: KernelsBenchOptions, log: (line: string)
         log(`  per-kernel time of one step at ${threads} thread(s) (${result.profile.wallMs} ms wall):`);
         log(formatProfile(result.profile));
       }
+    }
+    if (options.evalImages > 0) {
+      const e = (result.evaluation = await measureEvaluation(runner.model, result.runs.at(-1)!, options.evalImages));
+      log(`  evaluation of ${e.images} images (chunks of ${e.chunk}, then MSE, PSNR and SSIM), ${e.threads} thread(s): first pass ${e.firstPassMsPerImage} ms/image; `
+        + `then forward ${e.forwardMsPerImage} + quality ${e.qualityMsPerImage} = ${e.evalMsPerImage} ms/image, `
+        + `${e.evalOverTrainStep} of a training step per image (${e.trainStepMsPerImage} ms)`);
     }
     runner.dispose();
   }
@@ -338,6 +403,7 @@ function parseKernelsBenchOptions(argv: string[]): KernelsBenchOptions {
       'profile-threads': { type: 'string' },
       'leak-steps': { type: 'string', default: '0' },
       'leak-threads': { type: 'string', default: '2' },
+      'eval-images': { type: 'string', default: '0' },
     },
   });
   const integer = (name: string, v: string, min: number): number => {
@@ -365,6 +431,7 @@ function parseKernelsBenchOptions(argv: string[]): KernelsBenchOptions {
     profileThreads: profile === 0 || tier === 'stock' ? null : profile,
     leakSteps,
     leakThreads: integer('leak-threads', values['leak-threads'], 1),
+    evalImages: tier === 'stock' ? 0 : integer('eval-images', values['eval-images'], 0),
   };
 }
 

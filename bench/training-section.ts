@@ -11,7 +11,7 @@
  */
 import { fileURLToPath } from 'node:url';
 import { nativeKernelStatus } from '@denoise-sweep/tfjs-cpu-kernels';
-import type { BenchTier, KernelsBenchResult, LeakCheckResult } from './kernels-bench.js';
+import type { BenchTier, EvalMeasurement, KernelsBenchResult, LeakCheckResult } from './kernels-bench.js';
 import { runJsonChild, TFJS_BANNER } from './child-process.js';
 import { round } from './stats.js';
 import { TORCH_MISSING, runTorchBench, torchAvailable, type TorchBenchResult } from './torch-bench.js';
@@ -20,6 +20,8 @@ const KERNELS_BENCH = fileURLToPath(new URL('./kernels-bench.ts', import.meta.ur
 
 /** The issue's target for the native tier at 2 threads. */
 const TARGET_IMAGES_PER_SEC = 450;
+/** Issue 14's target: evaluation per image at most this fraction of a training step per image. */
+const TARGET_EVAL_OVER_STEP = 0.4;
 
 export interface TrainingSectionResult {
   filters: number[];
@@ -63,6 +65,10 @@ export interface TrainingSectionResult {
    * without native.
    */
   waitPolicy: { default: number | null; spin300k: number | null; passive: number | null; active: number | null; runs: Record<WaitPolicy, number[]> } | null;
+  /** The epoch loop's evaluation per image beside a training step per image (native at 2 threads, else typescript). */
+  evaluation: EvalMeasurement | null;
+  /** evaluation.evalOverTrainStep <= TARGET_EVAL_OVER_STEP; null when not measured. */
+  evalTargetMet: boolean | null;
 }
 
 const WAIT_POLICIES = ['default', 'spin300k', 'passive', 'active'] as const;
@@ -83,17 +89,18 @@ export async function runTrainingSection(quick: boolean, log: (line: string) => 
   const common = ['--filters', filters.join(','), '--batch', String(batch), '--steps', String(steps)];
   const native = nativeKernelStatus();
   const leakArgs = ['--leak-steps', String(leakSteps), '--leak-threads', '2'];
+  const evalArgs = ['--eval-images', String(quick ? 500 : 2000)];
   const indent = (line: string) => log(`  ${line}`);
 
   log(`tfjs cpu backend, default net ${JSON.stringify(filters)}, one training step = forward + MSE + backward + Adam; each tier in its own process`);
   const stock = await runTierProcess('stock', [...common, '--stock-batch', String(quick ? 2 : 8)], indent);
-  const typescript = await runTierProcess('typescript', [...common, '--threads', '1', '--profile-threads', '0', ...(native.available ? [] : leakArgs)], indent);
+  const typescript = await runTierProcess('typescript', [...common, '--threads', '1', '--profile-threads', '0', ...(native.available ? [] : [...leakArgs, ...evalArgs])], indent);
   let nativeResult: KernelsBenchResult | null = null;
   let nativeSkipped: string | null = null;
   let waitPolicy: TrainingSectionResult['waitPolicy'] = null;
   if (native.available) {
     // libgomp's default wait policy for the main run, whatever this shell has set.
-    nativeResult = await runTierProcess('native', [...common, '--threads', '1,2', '--profile-threads', '2', ...leakArgs], indent, { OMP_WAIT_POLICY: undefined });
+    nativeResult = await runTierProcess('native', [...common, '--threads', '1,2', '--profile-threads', '2', ...leakArgs, ...evalArgs], indent, { OMP_WAIT_POLICY: undefined });
     nativeSkipped = nativeResult.skipped;
     if (nativeSkipped !== null) nativeResult = null;
     if (nativeResult !== null) {
@@ -154,6 +161,8 @@ export async function runTrainingSection(quick: boolean, log: (line: string) => 
   };
   const targetMet = imagesPerSec.native2Threads === null ? null : imagesPerSec.native2Threads >= TARGET_IMAGES_PER_SEC;
   const leakCheck = nativeResult?.leakCheck ?? (native.available ? null : typescript.leakCheck);
+  const evaluation = nativeResult?.evaluation ?? (native.available ? null : typescript.evaluation);
+  const evalTargetMet = evaluation === null ? null : evaluation.evalOverTrainStep <= TARGET_EVAL_OVER_STEP;
   const result: TrainingSectionResult = {
     filters,
     batch,
@@ -170,6 +179,8 @@ export async function runTrainingSection(quick: boolean, log: (line: string) => 
     peakRssMb: { stock: stock.peakRssMb, typescript: typescript.peakRssMb, native: nativeResult?.peakRssMb ?? null, pytorch: pytorch?.peak_rss_mb ?? null },
     leakCheck,
     waitPolicy,
+    evaluation,
+    evalTargetMet,
   };
 
   const fig = (x: number | null, missing = 'not measured') => (x === null ? missing : String(x));
@@ -192,6 +203,14 @@ export async function runTrainingSection(quick: boolean, log: (line: string) => 
   if (waitPolicy !== null) {
     log(`OpenMP wait policy, native 2 threads, median images/s: default ${fig(waitPolicy.default)}, spin300k ${fig(waitPolicy.spin300k)}, `
       + `passive ${fig(waitPolicy.passive)}, active ${fig(waitPolicy.active)}`);
+  }
+  if (evaluation === null) {
+    log('evaluation: not measured');
+  } else {
+    const e = evaluation;
+    log(`evaluation per image (${e.images} images, chunks of ${e.chunk}, ${e.threads} thread(s)): forward ${e.forwardMsPerImage} ms + MSE/PSNR/SSIM ${e.qualityMsPerImage} ms = ${e.evalMsPerImage} ms `
+      + `(first pass ${e.firstPassMsPerImage} ms); training step per image ${e.trainStepMsPerImage} ms; ratio ${e.evalOverTrainStep}, `
+      + `target <= ${TARGET_EVAL_OVER_STEP}: ${evalTargetMet ? 'met' : 'NOT met'}`);
   }
   if (leakCheck === null) {
     log('leak check: not run');

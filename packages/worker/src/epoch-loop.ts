@@ -5,6 +5,7 @@ import type { CheckpointStore } from './checkpoint-store.js';
 import { checkpointName } from './checkpoint-store.js';
 import { pruneCheckpoints } from './checkpoint-retention.js';
 import type { FashionMnist } from './fashion-mnist.js';
+import { denoiseAll, evaluateDenoiser } from './evaluation.js';
 import { imageQuality } from './image-quality.js';
 import { buildAutoencoder } from './model.js';
 import { restoreWeights, serializeModel, WEIGHTS_FILE } from './model-io.js';
@@ -103,22 +104,6 @@ function gather(src: Float32Array, order: Uint32Array, from: number, to: number,
 }
 
 /** Runs the model over images in chunks, in inference mode, and returns all outputs. */
-function predictAll(model: tf.LayersModel, images: Float32Array, count: number, chunk: number): Float32Array {
-  const out = new Float32Array(count * PIXELS);
-  for (let start = 0; start < count; start += chunk) {
-    const n = Math.min(chunk, count - start);
-    // The tidy returns the tensor, not its values: tidy walks whatever it returns, and a
-    // Float32Array of 392,000 floats costs it about a second per chunk.
-    const y = tf.tidy(() => {
-      const x = tf.tensor4d(images.subarray(start * PIXELS, (start + n) * PIXELS), [n, 28, 28, 1]);
-      return model.predict(x, { batchSize: n }) as tf.Tensor;
-    });
-    out.set(y.dataSync(), start * PIXELS);
-    y.dispose();
-  }
-  return out;
-}
-
 function decodeJson<T>(bytes: Uint8Array | undefined, what: string): T {
   if (!bytes) throw new Error(`checkpoint has no ${what}`);
   return JSON.parse(Buffer.from(bytes).toString('utf8')) as T;
@@ -207,9 +192,9 @@ export async function trainEpochs(options: EpochLoopOptions): Promise<EpochLoopO
       tf.mean(tf.squaredDifference(model.apply(x, { training: true }) as tf.Tensor, y)) as tf.Scalar;
 
     const count = Math.min(options.sampleCount ?? 10, data.test.count);
-    const samplesNow = () => {
+    const samplesNow = async () => {
       const noisy = testNoisy.slice(0, count * PIXELS);
-      return { noisy, denoised: predictAll(model, noisy, count, count), clean: data.test.images.slice(0, count * PIXELS), count };
+      return { noisy, denoised: await denoiseAll(model, noisy, count, count), clean: data.test.images.slice(0, count * PIXELS), count };
     };
     while (state.epochsDone < params.epochs) {
       if (state.epochsDone > 0 && state.batchesIntoEpoch === 0 && options.atEpochBoundary) {
@@ -217,7 +202,7 @@ export async function trainEpochs(options: EpochLoopOptions): Promise<EpochLoopO
         if (cut !== undefined) {
           log(`${cut === 'pause' ? 'paused' : 'stopped early'} at epoch ${state.epochsDone} by early termination`);
           const outcome: EpochLoopOutcome = { status: 'stopped', stopReason: cut, epochsDone: state.epochsDone, history: state.history, resumedFrom, paramCount: model.countParams() };
-          if (cut === 'early-stop') outcome.samples = samplesNow();
+          if (cut === 'early-stop') outcome.samples = await samplesNow();
           return outcome;
         }
       }
@@ -259,8 +244,7 @@ export async function trainEpochs(options: EpochLoopOptions): Promise<EpochLoopO
       }
       const trainSeconds = (performance.now() - started) / 1000;
       started = performance.now();
-      const denoised = predictAll(model, testNoisy, data.test.count, options.evalBatchSize ?? 500);
-      const quality = imageQuality(denoised, data.test.images, data.test.count, 28);
+      const { quality } = await evaluateDenoiser(model, testNoisy, data.test.images, data.test.count, options.evalBatchSize ?? 500);
       const record: EpochRecord = {
         epoch,
         train_loss: state.lossSumIntoEpoch / n,
@@ -276,11 +260,11 @@ export async function trainEpochs(options: EpochLoopOptions): Promise<EpochLoopO
       await saveCheckpoint();
       await options.onEpoch?.(record, state.history);
       if (options.milestones?.includes(epoch) && options.onMilestone) {
-        await options.onMilestone({ epoch, history: state.history, files: await checkpointFiles(), samples: samplesNow(), paramCount: model.countParams() });
+        await options.onMilestone({ epoch, history: state.history, files: await checkpointFiles(), samples: await samplesNow(), paramCount: model.countParams() });
       }
     }
 
-    return { status: 'completed', epochsDone: state.epochsDone, history: state.history, resumedFrom, paramCount: model.countParams(), samples: samplesNow() };
+    return { status: 'completed', epochsDone: state.epochsDone, history: state.history, resumedFrom, paramCount: model.countParams(), samples: await samplesNow() };
   } finally {
     adam.dispose();
     model.dispose();

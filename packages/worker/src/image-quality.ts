@@ -10,9 +10,10 @@ export function psnr(a: Float32Array, b: Float32Array, offset: number, length: n
     const d = a[i]! - b[i]!;
     sum += d * d;
   }
-  const mse = sum / length;
-  return mse === 0 ? 100 : Math.min(100, -10 * Math.log10(mse));
+  return psnrOfMse(sum / length);
 }
+
+const psnrOfMse = (mse: number): number => (mse === 0 ? 100 : Math.min(100, -10 * Math.log10(mse)));
 
 const SSIM_WINDOW = 11;
 const SSIM_SIGMA = 1.5;
@@ -33,60 +34,80 @@ function gaussianWindow(size: number, sigma: number): Float64Array {
 
 const WINDOW = gaussianWindow(SSIM_WINDOW, SSIM_SIGMA);
 
-/** Separable 'valid' Gaussian filter of a side x side image (side >= 11). */
-function blur(src: Float64Array, side: number, tmp: Float64Array, out: Float64Array): void {
+const HALF = (SSIM_WINDOW - 1) / 2;
+/** The window's taps from either end to the centre: the window is symmetric. */
+const W = Array.from({ length: HALF + 1 }, (_, k) => WINDOW[k]!);
+
+/** Scratch space for one side x side image, reused from image to image. */
+interface SsimScratch {
+  side: number;
+  /** a, b, a*a, b*b, a*b of the current row. */
+  row: Float64Array;
+  /** The row-filtered planes: 5 quantities x side rows x n columns. */
+  h: Float64Array;
+}
+
+function ssimScratch(side: number): SsimScratch {
+  if (side < SSIM_WINDOW) throw new RangeError(`SSIM needs images of at least ${SSIM_WINDOW} x ${SSIM_WINDOW} pixels, got ${side} x ${side}`);
   const n = side - SSIM_WINDOW + 1;
-  for (let y = 0; y < side; y++) {
-    for (let x = 0; x < n; x++) {
-      let s = 0;
-      for (let k = 0; k < SSIM_WINDOW; k++) s += WINDOW[k]! * src[y * side + x + k]!;
-      tmp[y * n + x] = s;
-    }
-  }
-  for (let y = 0; y < n; y++) {
-    for (let x = 0; x < n; x++) {
-      let s = 0;
-      for (let k = 0; k < SSIM_WINDOW; k++) s += WINDOW[k]! * tmp[(y + k) * n + x]!;
-      out[y * n + x] = s;
-    }
-  }
+  return { side, row: new Float64Array(5 * side), h: new Float64Array(5 * side * n) };
 }
 
 /**
- * Structural similarity of one side x side image, as tf.image.ssim and Wang et al. (2004):
- * 11x11 Gaussian window, sigma 1.5, K1 0.01, K2 0.03, 'valid' filtering, mean of the map.
+ * SSIM of one image, in two passes with no allocation: each row is filtered for the five
+ * quantities at once (the window folded in half, being symmetric), then each column of the
+ * filtered planes, straight into the map's mean.
  */
-export function ssim(a: Float32Array, b: Float32Array, offset: number, side: number): number {
-  const px = side * side;
+function ssimWith(scratch: SsimScratch, a: Float32Array, b: Float32Array, offset: number): number {
+  const { side, row, h } = scratch;
   const n = side - SSIM_WINDOW + 1;
-  const planes = [0, 1, 2, 3, 4].map(() => new Float64Array(px));
-  const [x, y, xx, yy, xy] = planes as [Float64Array, Float64Array, Float64Array, Float64Array, Float64Array];
-  for (let i = 0; i < px; i++) {
-    const va = a[offset + i]!;
-    const vb = b[offset + i]!;
-    x[i] = va;
-    y[i] = vb;
-    xx[i] = va * va;
-    yy[i] = vb * vb;
-    xy[i] = va * vb;
+  const plane = side * n;
+  const [w0, w1, w2, w3, w4, w5] = W as [number, number, number, number, number, number];
+  for (let y = 0; y < side; y++) {
+    const base = offset + y * side;
+    for (let i = 0; i < side; i++) {
+      const va = a[base + i]!;
+      const vb = b[base + i]!;
+      row[i] = va;
+      row[side + i] = vb;
+      row[2 * side + i] = va * va;
+      row[3 * side + i] = vb * vb;
+      row[4 * side + i] = va * vb;
+    }
+    for (let q = 0; q < 5; q++) {
+      const r = q * side;
+      const o = q * plane + y * n;
+      for (let x = 0; x < n; x++) {
+        const p = r + x;
+        h[o + x] = w0 * (row[p]! + row[p + 10]!) + w1 * (row[p + 1]! + row[p + 9]!) + w2 * (row[p + 2]! + row[p + 8]!)
+          + w3 * (row[p + 3]! + row[p + 7]!) + w4 * (row[p + 4]! + row[p + 6]!) + w5 * row[p + 5]!;
+      }
+    }
   }
-  const tmp = new Float64Array(side * n);
-  const blurred = planes.map((p) => {
-    const out = new Float64Array(n * n);
-    blur(p, side, tmp, out);
-    return out;
-  }) as [Float64Array, Float64Array, Float64Array, Float64Array, Float64Array];
-  const [mx, my, mxx, myy, mxy] = blurred;
+  const col = (o: number): number => w0 * (h[o]! + h[o + 10 * n]!) + w1 * (h[o + n]! + h[o + 9 * n]!) + w2 * (h[o + 2 * n]! + h[o + 8 * n]!)
+    + w3 * (h[o + 3 * n]! + h[o + 7 * n]!) + w4 * (h[o + 4 * n]! + h[o + 6 * n]!) + w5 * h[o + 5 * n]!;
   let total = 0;
-  for (let i = 0; i < n * n; i++) {
-    const muX = mx[i]!;
-    const muY = my[i]!;
-    const varX = mxx[i]! - muX * muX;
-    const varY = myy[i]! - muY * muY;
-    const cov = mxy[i]! - muX * muY;
-    total += ((2 * muX * muY + C1) * (2 * cov + C2)) / ((muX * muX + muY * muY + C1) * (varX + varY + C2));
+  for (let y = 0; y < n; y++) {
+    for (let x = 0; x < n; x++) {
+      const o = y * n + x;
+      const muX = col(o);
+      const muY = col(plane + o);
+      const varX = col(2 * plane + o) - muX * muX;
+      const varY = col(3 * plane + o) - muY * muY;
+      const cov = col(4 * plane + o) - muX * muY;
+      total += ((2 * muX * muY + C1) * (2 * cov + C2)) / ((muX * muX + muY * muY + C1) * (varX + varY + C2));
+    }
   }
   return total / (n * n);
+}
+
+/**
+ * Structural similarity of one side x side image, as tf.image.ssim, scikit-image
+ * (gaussian_weights, sigma 1.5, data_range 1) and Wang et al. (2004): 11x11 Gaussian window,
+ * sigma 1.5, K1 0.01, K2 0.03, 'valid' filtering, mean of the map.
+ */
+export function ssim(a: Float32Array, b: Float32Array, offset: number, side: number): number {
+  return ssimWith(ssimScratch(side), a, b, offset);
 }
 
 export interface QualitySummary {
@@ -101,17 +122,20 @@ export interface QualitySummary {
 /** MSE, mean PSNR and mean SSIM of `count` side x side images against their references. */
 export function imageQuality(images: Float32Array, reference: Float32Array, count: number, side: number): QualitySummary {
   const px = side * side;
+  const scratch = ssimScratch(side);
   let sq = 0;
   let psnrSum = 0;
   let ssimSum = 0;
   for (let i = 0; i < count; i++) {
     const off = i * px;
+    let imageSq = 0;
     for (let j = off; j < off + px; j++) {
       const d = images[j]! - reference[j]!;
-      sq += d * d;
+      imageSq += d * d;
     }
-    psnrSum += psnr(images, reference, off, px);
-    ssimSum += ssim(images, reference, off, side);
+    sq += imageSq;
+    psnrSum += psnrOfMse(imageSq / px);
+    ssimSum += ssimWith(scratch, images, reference, off);
   }
   return { mse: sq / (count * px), psnr: psnrSum / count, ssim: ssimSum / count };
 }

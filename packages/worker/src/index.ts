@@ -9,6 +9,7 @@ export { loadFashionMnist } from './fashion-mnist.js';
 ;
 ;
 export { buildAutoencoder } from './model.js';
+export { evaluateDenoiser } from './evaluation.js';
 ;
 ;
 ;
