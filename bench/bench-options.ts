@@ -1,7 +1,7 @@
-/** Command line of `npm run bench`: `[--quick] [--only training,overhead,queue,search]`. */
+/** Command line of `npm run bench`: `[--quick] [--only training,overhead,queue,search,scale]`. */
 import { parseArgs } from 'node:util';
 
-export const SECTION_NAMES = ['training', 'overhead', 'queue', 'search'] as const;
+export const SECTION_NAMES = ['training', 'overhead', 'queue', 'search', 'scale'] as const;
 export type SectionName = (typeof SECTION_NAMES)[number];
 
 export interface BenchOptions {

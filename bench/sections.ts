@@ -2,6 +2,7 @@
 import type { SectionName } from './bench-options.js';
 import { runOverheadSection, type OverheadSectionResult } from './overhead-section.js';
 import { runQueueSection, type QueueSectionResult } from './queue-section.js';
+import { runScaleSection, type ScaleSectionResult } from './scale-section.js';
 import { runSearchSection, type SearchSectionResult } from './search-section.js';
 import { runTrainingSection, type TrainingSectionResult } from './training-section.js';
 
@@ -10,6 +11,7 @@ export interface SectionResults {
   overhead: OverheadSectionResult;
   queue: QueueSectionResult;
   search: SearchSectionResult;
+  scale: ScaleSectionResult;
 }
 
 export const SECTIONS: { [K in SectionName]: (quick: boolean, log: (line: string) => void) => Promise<SectionResults[K]> } = {
@@ -17,6 +19,7 @@ export const SECTIONS: { [K in SectionName]: (quick: boolean, log: (line: string
   overhead: runOverheadSection,
   queue: runQueueSection,
   search: runSearchSection,
+  scale: runScaleSection,
 };
 
 export const SECTION_TITLES: Record<SectionName, string> = {
@@ -24,4 +27,5 @@ export const SECTION_TITLES: Record<SectionName, string> = {
   overhead: 'Per-trial overhead (issue 3)',
   queue: 'Queue (issue 3)',
   search: 'Adaptive search (issue 13)',
+  scale: 'Scale: 64 and 128 synthetic workers (issue 14)',
 };

@@ -1,0 +1,127 @@
+/**
+ * Synthetic workers for the scale benchmark: K BullMQ workers in one process, each with its own
+ * Redis connection and the queue options of the product's worker, whose trials train nothing
+ * but do every other thing a trial does, through the product's own code: read result.json, write
+ * config.json, then per epoch wait the epoch's duration, save a checkpoint (CheckpointStore,
+ * 5 files and the manifest) and prune the older ones (keep_checkpoints: best, the default),
+ * rewrite metrics.jsonl and report progress; last, samples.png and result.json.
+ *
+ *   node --import tsx bench/scale-worker.ts CONFIG_JSON
+ *
+ * Prints 'ready' once every worker is connected; on SIGTERM closes them and prints one JSON line
+ * (ScaleWorkerReport).
+ */
+import type { EpochRecord, QueueJobData, TrainJobData, TrialResult } from '@denoise-sweep/shared';
+import { ArtifactKeys, QUEUE_NAME, QUEUE_PREFIX, readJson, writeTrialConfig } from '@denoise-sweep/shared';
+import { S3ObjectStore } from '@denoise-sweep/shared/s3';
+import { CheckpointStore, checkpointName, pruneCheckpoints } from '@denoise-sweep/worker';
+import { Worker } from 'bullmq';
+import { wallClockMs } from './stats.js';
+
+export interface ScaleWorkerConfig {
+  redisUrl: string;
+  s3: { endpoint: string; bucket: string; accessKeyId: string; secretAccessKey: string };
+  workers: number;
+  epochSeconds: number;
+  /** Bytes of each checkpoint's weights.bin (the other 5 files are small). */
+  checkpointBytes: number;
+}
+
+/** One trial as a synthetic worker ran it. */
+export interface ScaleJobRecord {
+  worker: string;
+  job: string;
+  /** Wall clock, ms: when the job was added, when this worker started and finished it. */
+  addedAt: number;
+  startedAt: number;
+  finishedAt: number;
+  /** When this worker finished its previous job (null for its first). */
+  previousFinishedAt: number | null;
+}
+
+export interface ScaleWorkerReport {
+  pid: number;
+  jobs: ScaleJobRecord[];
+  storeRequests: number;
+  /** CPU seconds (user + system) of this process since it was ready. */
+  cpuSeconds: number;
+}
+
+const config = JSON.parse(process.argv[2] ?? '{}') as ScaleWorkerConfig;
+const keys = new ArtifactKeys();
+const store = new S3ObjectStore({ endpoint: config.s3.endpoint, bucket: config.s3.bucket, region: 'us-east-1', credentials: { accessKeyId: config.s3.accessKeyId, secretAccessKey: config.s3.secretAccessKey } });
+let storeRequests = 0;
+const counted = new Proxy(store, {
+  get(target, prop, receiver) {
+    const value = Reflect.get(target, prop, receiver) as unknown;
+    if (typeof value !== 'function') return value;
+    return (...args: unknown[]) => {
+      if (prop !== 'uri' && prop !== 'close') storeRequests += 1;
+      return (value as (...a: unknown[]) => unknown).apply(target, args);
+    };
+  },
+});
+const jobs: ScaleJobRecord[] = [];
+const weights = new Uint8Array(config.checkpointBytes);
+const small = (text: string) => new TextEncoder().encode(text);
+
+async function runTrial(data: TrainJobData, report: (p: object) => Promise<void>): Promise<void> {
+  const { sweep, trial } = data;
+  if (await readJson<TrialResult>(counted, keys.result(sweep, trial.id))) return;
+  await writeTrialConfig(counted, keys, sweep, trial);
+  const checkpoints = new CheckpointStore(counted, keys.checkpoints(sweep, trial.id));
+  const history: EpochRecord[] = [];
+  for (let epoch = 1; epoch <= trial.params.epochs; epoch++) {
+    await new Promise((resolve) => setTimeout(resolve, config.epochSeconds * 1000));
+    // Improving every epoch, as trials mostly do: the newest checkpoint is the best one.
+    history.push({ epoch, train_loss: 0.05, val_loss: 0.04 / epoch, psnr: 15 + epoch, ssim: 0.4, noisy_psnr: 9, train_seconds: config.epochSeconds, eval_seconds: 0, images_per_sec: 0 });
+    await checkpoints.save(checkpointName(epoch), {
+      'model.json': small('{"synthetic":true}'),
+      'weights.bin': weights,
+      'optimizer.json': small('{}'),
+      'optimizer.bin': small(''),
+      'trainer-state.json': small(`{"epoch":${epoch}}`),
+    });
+    await pruneCheckpoints(checkpoints, { keep: 'best', metric: { name: 'psnr', goal: 'maximize' } }, history);
+    await counted.put(keys.metrics(sweep, trial.id), history.map((r) => JSON.stringify(r)).join('\n') + '\n');
+    await report({ epoch, batch: 0, batches: 0 });
+  }
+  await counted.put(keys.samples(sweep, trial.id), small('synthetic'));
+  await counted.put(keys.result(sweep, trial.id), JSON.stringify({ synthetic: true, sweep, trial: trial.id }));
+}
+
+const workers = Array.from({ length: config.workers }, (_, i) => {
+  const name = `${process.pid}-${i}`;
+  let previousFinishedAt: number | null = null;
+  const worker = new Worker<QueueJobData>(QUEUE_NAME, async (job) => {
+    const startedAt = wallClockMs();
+    await runTrial(job.data as TrainJobData, (p) => job.updateProgress(p));
+    const finishedAt = wallClockMs();
+    jobs.push({ worker: name, job: job.id ?? '', addedAt: job.timestamp, startedAt, finishedAt, previousFinishedAt });
+    previousFinishedAt = finishedAt;
+  }, {
+    connection: { url: config.redisUrl, maxRetriesPerRequest: null },
+    prefix: QUEUE_PREFIX,
+    concurrency: 1,
+    // As the product's worker.
+    lockDuration: 30_000,
+    stalledInterval: 30_000,
+    maxStalledCount: 5,
+  });
+  worker.on('error', (err) => process.stderr.write(`scale worker ${name}: ${err.message}\n`));
+  return worker;
+});
+
+const close = () => {
+  Promise.all(workers.map((w) => w.close())).then(() => {
+    store.close();
+    const cpu = process.cpuUsage(cpuAtReady);
+    process.stdout.write(`${JSON.stringify({ pid: process.pid, jobs, storeRequests, cpuSeconds: (cpu.user + cpu.system) / 1e6 } satisfies ScaleWorkerReport)}\n`);
+    process.exit(0);
+  }, () => process.exit(1));
+};
+process.on('SIGTERM', close);
+process.on('disconnect', close);
+await Promise.all(workers.map((w) => w.waitUntilReady()));
+const cpuAtReady = process.cpuUsage();
+process.stdout.write('ready\n');
