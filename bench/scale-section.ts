@@ -242,7 +242,7 @@ export async function runScaleSection(quick: boolean, log: (line: string) => voi
   const epochs = 3;
   const epochSeconds = quick ? 0.5 : 2;
   log(`synthetic workers (${WORKERS_PER_PROCESS} per process, the product's queue options and store code, no training) against one redis-server and one s3rver; `
-    + `${trialsPerWorker} trials per worker, ${epochs} epochs of ${epochSeconds} s, each epoch a 6-file checkpoint, metrics.jsonl and a progress report`);
+    + `${trialsPerWorker} trials per worker, ${epochs} epochs of ${epochSeconds} s, each epoch a checkpoint (CheckpointStore) with retention 'best', metrics.jsonl and a progress report`);
   const runs: ScaleRun[] = [];
   for (const workers of sizes) {
     const services = await startBenchServices();

@@ -3,7 +3,7 @@
  * Redis connection and the queue options of the product's worker, whose trials train nothing
  * but do every other thing a trial does, through the product's own code: read result.json, write
  * config.json, then per epoch wait the epoch's duration, save a checkpoint (CheckpointStore,
- * 5 files and the manifest) and prune the older ones (keep_checkpoints: best, the default),
+ * one object) and prune the older ones (keep_checkpoints: best, the default),
  * rewrite metrics.jsonl and report progress; last, samples.png and result.json.
  *
  *   node --import tsx bench/scale-worker.ts CONFIG_JSON

@@ -11,6 +11,7 @@ import { FileObjectStore } from '@denoise-sweep/shared';
 import type { EpochRecord } from '@denoise-sweep/shared';
 import { CheckpointStore, checkpointName, pruneCheckpoints } from '@denoise-sweep/worker';
 import { afterAll, describe, expect, it } from 'vitest';
+import { saveCheckpointAsFiles } from './helpers/files-checkpoint.js';
 import { useLocalServices } from './helpers/services.js';
 
 const services = useLocalServices({ redis: false });
@@ -29,11 +30,12 @@ const stores: [string, () => Promise<ObjectStore>][] = [
 /** A checkpoint's files, each saying whose it is. */
 const filesOf = (name: string) => Object.fromEntries(FILES.map((f) => [f, new Uint8Array(Buffer.from(`${name}/${f}`))]));
 
-/** Directory names under the trial's checkpoints, with or without a manifest. */
+/** Checkpoint names under the trial's checkpoints: packed objects, and directories with or without a manifest. */
 async function dirs(objects: ObjectStore): Promise<string[]> {
-  return [...new Set((await objects.list(`${PREFIX}/`)).map((k) => k.slice(PREFIX.length + 1).split('/')[0]!))].sort();
+  return [...new Set((await objects.list(`${PREFIX}/`)).map((k) => k.slice(PREFIX.length + 1).split('/')[0]!.replace(/\.ckpt$/, '')))].sort();
 }
 
+/** The objects of a checkpoint in the files layout. */
 async function filesIn(objects: ObjectStore, name: string): Promise<string[]> {
   return (await objects.list(`${PREFIX}/${name}/`)).map((k) => k.split('/').at(-1)!);
 }
@@ -43,19 +45,22 @@ const metrics = (epoch: number, valLoss: number, psnr: number): EpochRecord => (
 });
 
 describe.each(stores)('checkpoint retention on %s', (_label, fresh) => {
-  async function setup(epochs: number) {
+  /** `epochs` checkpoints saved by CheckpointStore (packed), or as an earlier version wrote them (files). */
+  async function setup(epochs: number, layout: 'packed' | 'files' = 'packed') {
     const objects = await fresh();
     const warnings: string[] = [];
     const store = new CheckpointStore(objects, PREFIX, { onWarning: (m) => warnings.push(m) });
-    for (let e = 1; e <= epochs; e++) await store.save(checkpointName(e), filesOf(checkpointName(e)));
+    for (let e = 1; e <= epochs; e++) {
+      if (layout === 'packed') await store.save(checkpointName(e), filesOf(checkpointName(e)));
+      else await saveCheckpointAsFiles(objects, PREFIX, checkpointName(e), filesOf(checkpointName(e)));
+    }
     return { objects, store, warnings };
   }
 
   it('best: keeps the best epoch and the newest, deletes every other file', async () => {
     const { objects, store } = await setup(5);
     expect(await store.prune('best', 'epoch-0002')).toEqual({ kept: ['epoch-0002', 'epoch-0005'], removed: ['epoch-0001', 'epoch-0003', 'epoch-0004'] });
-    expect(await dirs(objects)).toEqual(['epoch-0002', 'epoch-0005']);
-    expect(await filesIn(objects, 'epoch-0002')).toEqual([...FILES, 'manifest.json'].sort());
+    expect(await objects.list(`${PREFIX}/`)).toEqual([`${PREFIX}/epoch-0002.ckpt`, `${PREFIX}/epoch-0005.ckpt`]);
     expect((await store.latest())?.name).toBe('epoch-0005');
     expect(Buffer.from((await store.load('epoch-0002')).files['weights.bin']!).toString()).toBe('epoch-0002/weights.bin');
     // Pruning again changes nothing.
@@ -110,8 +115,8 @@ describe.each(stores)('checkpoint retention on %s', (_label, fresh) => {
     expect(await dirs(objects)).toEqual(['epoch-0002', 'epoch-0004-batch-000002']);
   });
 
-  it('a checkpoint deleted half-way is never loaded and is cleaned up; a save in progress is left alone', async () => {
-    const { objects, store, warnings } = await setup(4);
+  it('files layout: a checkpoint deleted half-way is never loaded and is cleaned up; a save in progress is left alone', async () => {
+    const { objects, store, warnings } = await setup(4, 'files');
     // A prune that died after the manifest and one file of epoch-0002 were gone.
     await objects.delete(`${PREFIX}/epoch-0002/manifest.json`);
     await objects.delete(`${PREFIX}/epoch-0002/optimizer.bin`);
@@ -130,14 +135,23 @@ describe.each(stores)('checkpoint retention on %s', (_label, fresh) => {
     expect(await filesIn(objects, 'epoch-0005')).toEqual(['weights.bin']);
   });
 
-  it('deletes nothing while the newest checkpoint does not verify', async () => {
-    const { objects, store, warnings } = await setup(3);
-    await objects.put(`${PREFIX}/epoch-0003/weights.bin`, 'bit rot');
+  it.each(['packed', 'files'] as const)('deletes nothing while the newest checkpoint does not verify (%s)', async (layout) => {
+    const { objects } = await setup(3, layout);
+    if (layout === 'files') {
+      await objects.put(`${PREFIX}/epoch-0003/weights.bin`, 'bit rot');
+    } else {
+      const packed = Buffer.from((await objects.get(`${PREFIX}/epoch-0003.ckpt`))!);
+      packed[packed.length - 1]! ^= 1;
+      await objects.put(`${PREFIX}/epoch-0003.ckpt`, packed);
+    }
     const before = await objects.list(`${PREFIX}/`);
-    expect(await store.prune('latest')).toEqual({ kept: ['epoch-0001', 'epoch-0002', 'epoch-0003'], removed: [] });
-    expect(warnings).toEqual([expect.stringMatching(/^checkpoint epoch-0003: weights.bin does not match its manifest .*: not pruning/)]);
+    // A restarted worker's store: it did not write epoch-0003, so it reads it back first.
+    const warnings: string[] = [];
+    const restarted = new CheckpointStore(objects, PREFIX, { onWarning: (m) => warnings.push(m) });
+    expect(await restarted.prune('latest')).toEqual({ kept: ['epoch-0001', 'epoch-0002', 'epoch-0003'], removed: [] });
+    expect(warnings).toEqual([expect.stringMatching(/^checkpoint epoch-0003: .* does not match its (manifest|header) .*: not pruning/)]);
     expect(await objects.list(`${PREFIX}/`)).toEqual(before);
-    expect((await store.latest())?.name).toBe('epoch-0002');
+    expect((await restarted.latest())?.name).toBe('epoch-0002');
   });
 
   it('touches nothing outside the trial\'s checkpoints or without a checkpoint name', async () => {
@@ -149,7 +163,7 @@ describe.each(stores)('checkpoint retention on %s', (_label, fresh) => {
     await store.prune('latest');
     expect(await objects.list('sweeps/')).toEqual([
       `${PREFIX}/epoch-0001/extra/deep.bin`,
-      ...[...FILES, 'manifest.json'].map((f) => `${PREFIX}/epoch-0002/${f}`),
+      `${PREFIX}/epoch-0002.ckpt`,
       `${PREFIX}/notes/readme.txt`,
       'sweeps/s/trials/t/checkpointsX/epoch-0001/weights.bin',
       'sweeps/s/trials/t/result.json',

@@ -9,7 +9,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import type { ResultRow } from '@denoise-sweep/orchestrator';
 import type { TrialResult } from '@denoise-sweep/shared';
-import { ArtifactKeys } from '@denoise-sweep/shared';
+import { ArtifactKeys, unpackCheckpoint } from '@denoise-sweep/shared';
 import { afterAll, describe, expect, it } from 'vitest';
 import { orchestratorAsync } from './helpers/sweep-harness.js';
 
@@ -77,14 +77,15 @@ describe('asha in pause mode', () => {
     expect(report).toContain('state-paused');
     // The paused trial kept its rung's checkpoint, ready for a promotion.
     const paused = byRate.get(0.3)!;
-    expect(readFileSync(storeFile(stateDir, `${keys.checkpoints('asha-pause', paused.trial)}/epoch-0001/manifest.json`), 'utf8')).toContain('weights.bin');
+    expect(Object.keys(unpackCheckpoint(readFileSync(storeFile(stateDir, `${keys.checkpoints('asha-pause', paused.trial)}/epoch-0001.ckpt`)), 'epoch-0001'))).toContain('weights.bin');
 
     // The same trial trained straight through (another sweep, no early termination) ends with
     // the same weights, byte for byte: pausing and promoting cost nothing.
     const plainDir = join(dir, 'plain');
     const plain = await run('sweep', sweepFile('plain', undefined, [0.00001]), '--workers', '1', '--state-dir', plainDir);
     expect(plain.code, plain.stderr).toBe(0);
-    const weights = (stateDir2: string, sweepId: string) => readFileSync(storeFile(stateDir2, `${keys.checkpoints(sweepId, promoted.trial)}/epoch-0002/weights.bin`));
+    const weights = (stateDir2: string, sweepId: string) =>
+      Buffer.from(unpackCheckpoint(readFileSync(storeFile(stateDir2, `${keys.checkpoints(sweepId, promoted.trial)}/epoch-0002.ckpt`)), 'epoch-0002')['weights.bin']!);
     expect(weights(stateDir, 'asha-pause').equals(weights(plainDir, 'plain'))).toBe(true);
   });
 

@@ -9,7 +9,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import type { ResultRow } from '@denoise-sweep/orchestrator';
 import type { TrialResult } from '@denoise-sweep/shared';
-import { ArtifactKeys } from '@denoise-sweep/shared';
+import { ArtifactKeys, unpackCheckpoint } from '@denoise-sweep/shared';
 import { afterAll, describe, expect, it } from 'vitest';
 import { orchestratorAsync } from './helpers/sweep-harness.js';
 
@@ -40,8 +40,10 @@ function sweepFile(name: string, epochs: number[]): string {
 
 const file = (stateDir: string, key: string) => readFileSync(join(stateDir, 'store', key));
 const result = (stateDir: string, sweep: string, trial: string) => JSON.parse(file(stateDir, keys.result(sweep, trial)).toString()) as TrialResult;
-const weights = (stateDir: string, sweep: string, trial: string, epoch: number) =>
-  file(stateDir, `${keys.checkpoints(sweep, trial)}/epoch-${String(epoch).padStart(4, '0')}/weights.bin`);
+const weights = (stateDir: string, sweep: string, trial: string, epoch: number) => {
+  const name = `epoch-${String(epoch).padStart(4, '0')}`;
+  return Buffer.from(unpackCheckpoint(file(stateDir, `${keys.checkpoints(sweep, trial)}/${name}.ckpt`), name)['weights.bin']!);
+};
 const metrics = (stateDir: string, sweep: string, trial: string) =>
   file(stateDir, keys.metrics(sweep, trial)).toString().trim().split('\n').map((l) => JSON.parse(l) as { val_loss: number; psnr: number });
 /** How many trials the workers of a state dir started training. */

@@ -9,6 +9,9 @@ import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { gunzipSync } from 'node:zlib';
 import type { ResultRow } from '@denoise-sweep/orchestrator';
+import type { TrialResult } from '@denoise-sweep/shared';
+import { ArtifactKeys, FileObjectStore, unpackCheckpoint } from '@denoise-sweep/shared';
+import { saveCheckpointAsFiles } from './helpers/files-checkpoint.js';
 import { PNG } from 'pngjs';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 
@@ -16,6 +19,7 @@ const root = resolve(import.meta.dirname, '..');
 const orchestrator = join(root, 'packages/orchestrator/dist/bin.js');
 const dir = mkdtempSync(join(tmpdir(), 'model-export-'));
 const stateDir = join(dir, 'state');
+const keys = new ArtifactKeys();
 afterAll(() => rmSync(dir, { recursive: true, force: true }));
 
 function run(...args: string[]): Promise<{ code: number | null; stdout: string; stderr: string }> {
@@ -93,6 +97,41 @@ describe('orchestrator export and denoise', () => {
         // The same model on the same input; the PNG keeps 8 bits of it.
         expect(Math.abs(png.data[4 * i]! - predicted[n * 784 + i]! * 255)).toBeLessThanOrEqual(0.5 + 1e-3);
       }
+    }
+  });
+
+  it('exports from a checkpoint an earlier version wrote as a directory of files, and refuses a damaged one', async () => {
+    const packedOut = join(dir, 'model-packed');
+    const first = await run('export', 'export-me', '--out', packedOut, '--json', '--state-dir', stateDir);
+    expect(first.code, first.stderr).toBe(0);
+    const { trial } = JSON.parse(first.stdout) as { trial: string };
+    const store = new FileObjectStore(join(stateDir, 'store'));
+    const resultKey = keys.result('export-me', trial);
+    const result = JSON.parse(Buffer.from((await store.get(resultKey))!).toString()) as TrialResult;
+    expect(result.checkpoint_key.endsWith('.ckpt')).toBe(true);
+    const packed = (await store.get(result.checkpoint_key))!;
+    const name = result.checkpoint_key.split('/').at(-1)!.replace(/\.ckpt$/, '');
+    try {
+      // The files layout, with result.json naming its directory.
+      const legacyKey = result.checkpoint_key.replace(/\.ckpt$/, '');
+      await saveCheckpointAsFiles(store, legacyKey.slice(0, legacyKey.lastIndexOf('/')), name, unpackCheckpoint(packed, name));
+      await store.put(resultKey, JSON.stringify({ ...result, checkpoint_key: legacyKey }));
+      const legacyOut = join(dir, 'model-files');
+      const legacy = await run('export', 'export-me', '--trial', trial, '--out', legacyOut, '--state-dir', stateDir);
+      expect(legacy.code, legacy.stderr).toBe(0);
+      for (const file of ['model.json', 'weights.bin']) expect(readFileSync(join(legacyOut, file)).equals(readFileSync(join(packedOut, file)))).toBe(true);
+
+      // A byte of the packed checkpoint flipped: no export.
+      const damaged = Buffer.from(packed);
+      damaged[damaged.length - 1]! ^= 1;
+      await store.put(result.checkpoint_key, damaged);
+      await store.put(resultKey, JSON.stringify(result));
+      const refused = await run('export', 'export-me', '--trial', trial, '--out', join(dir, 'model-damaged'), '--state-dir', stateDir);
+      expect(refused.code).not.toBe(0);
+      expect(refused.stderr).toMatch(/trainer-state.json does not match its header \(its sha256 differs\): the checkpoint is damaged/);
+    } finally {
+      await store.put(result.checkpoint_key, packed);
+      await store.put(resultKey, JSON.stringify(result, null, 2));
     }
   });
 

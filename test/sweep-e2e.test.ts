@@ -95,18 +95,16 @@ describe('a local sweep, end to end', () => {
         const best = epochs.reduce((b, m) => (m.val_loss < b.val_loss ? m : b)).epoch;
         const kept = [...new Set([`epoch-000${best}`, 'epoch-0002'])].sort();
         const checkpointDir = `${keys.checkpoints('e2e-tiny', row.trial)}/`;
-        expect([...new Set(trialKeys.filter((k) => k.startsWith(checkpointDir)).map((k) => k.split('/').at(-2)!))].sort()).toEqual(kept);
-        for (const epoch of kept) {
-          expect(trialKeys).toContain(`${checkpointDir}${epoch}/manifest.json`);
-          expect(trialKeys).toContain(`${checkpointDir}${epoch}/weights.bin`);
-        }
+        // One object per checkpoint.
+        expect(trialKeys.filter((k) => k.startsWith(checkpointDir))).toEqual(kept.map((epoch) => `${checkpointDir}${epoch}.ckpt`));
         expect(await store.exists(keys.result('e2e-tiny', row.trial))).toBe(true);
         const png = PNG.sync.read(Buffer.from((await store.get(keys.samples('e2e-tiny', row.trial)))!));
         expect([png.width, png.height]).toEqual([10 * 84 + 11 * 4, 3 * 84 + 4 * 4]);
         // The results print paths that open: the picture is a PNG file there.
         expect(row.samples_uri).toBe(join(stateDir, 'store', keys.samples('e2e-tiny', row.trial)));
         expect(PNG.sync.read(readFileSync(row.samples_uri!)).width).toBe(png.width);
-        expect(existsSync(join(stateDir, 'store', keys.checkpoints('e2e-tiny', row.trial), 'epoch-0002', 'model.json'))).toBe(true);
+        expect(row.checkpoint_uri).toBe(join(stateDir, 'store', keys.checkpoints('e2e-tiny', row.trial), 'epoch-0002.ckpt'));
+        expect(existsSync(row.checkpoint_uri!)).toBe(true);
       }
     });
   });

@@ -9,6 +9,7 @@ import { fileURLToPath } from 'node:url';
 import type { QueueJobData, TrainProgress, TrialResult } from '@denoise-sweep/shared';
 import { ArtifactKeys, expandSweep, jobIdFor, parseSweepText } from '@denoise-sweep/shared';
 import type { S3ObjectStore } from '@denoise-sweep/shared/s3';
+import { CheckpointStore } from '@denoise-sweep/worker';
 import { S3RVER_CREDENTIALS } from './s3-server.js';
 import type { Queue } from 'bullmq';
 import type { LocalServicesHandle } from './services.js';
@@ -110,5 +111,5 @@ export async function readResult(store: S3ObjectStore, sweep: string, trialId: s
 
 /** Names of the trial's complete checkpoints (those with a manifest). */
 export async function checkpointNames(store: S3ObjectStore, sweep: string, trialId: string): Promise<string[]> {
-  return (await store.list(keys.checkpoints(sweep, trialId))).filter((k) => k.endsWith('/manifest.json')).map((k) => k.split('/').at(-2)!);
+  return new CheckpointStore(store, keys.checkpoints(sweep, trialId)).names();
 }

@@ -2,9 +2,38 @@ import { createHash } from 'node:crypto';
 import { mkdir } from 'node:fs/promises';
 import { join, resolve } from 'node:path';
 import type { ArtifactKeys, ObjectStore, SweepMetric, TrialResult } from '@denoise-sweep/shared';
-import { mapLimit, readJson, UsageError, writeFileAtomic } from '@denoise-sweep/shared';
+import { PACKED_CHECKPOINT_SUFFIX, mapLimit, readJson, unpackCheckpoint, UsageError, writeFileAtomic } from '@denoise-sweep/shared';
 import type { SweepRecord } from './sweep-record.js';
 import { storedTrialIds } from './sweep-record.js';
+
+/**
+ * The verified files of a final checkpoint: one packed object (`.ckpt`), or a directory of
+ * files with a manifest (written by earlier versions).
+ */
+async function checkpointFiles(store: ObjectStore, checkpoint: string): Promise<Record<string, Uint8Array>> {
+  const name = checkpoint.slice(checkpoint.lastIndexOf('/') + 1);
+  if (checkpoint.endsWith(PACKED_CHECKPOINT_SUFFIX)) {
+    const packed = await required(store, checkpoint, 'the final checkpoint');
+    try {
+      return unpackCheckpoint(packed, name.slice(0, -PACKED_CHECKPOINT_SUFFIX.length));
+    } catch (error) {
+      throw new Error(`${store.uri(checkpoint)}: ${(error as Error).message}: the checkpoint is damaged`);
+    }
+  }
+  const manifest = JSON.parse(Buffer.from(await required(store, `${checkpoint}/manifest.json`, 'the final checkpoint\'s manifest')).toString('utf8')) as {
+    files: Record<string, { bytes: number; sha256: string }>;
+  };
+  const files: Record<string, Uint8Array> = {};
+  for (const file of ['model.json', 'weights.bin']) {
+    const bytes = await required(store, `${checkpoint}/${file}`, `${file} of the final checkpoint`);
+    const expected = manifest.files[file];
+    if (!expected || expected.bytes !== bytes.length || expected.sha256 !== sha256(bytes)) {
+      throw new Error(`${file} of ${store.uri(checkpoint)} does not match its manifest: the checkpoint is damaged`);
+    }
+    files[file] = bytes;
+  }
+  return files;
+}
 
 /** The files `orchestrator export` writes: the model in the tfjs Layers format, and what made it. */
 const EXPORTED_FILES = ['model.json', 'weights.bin', 'config.json', 'metrics.jsonl', 'result.json'] as const;
@@ -69,16 +98,11 @@ export async function exportTrialModel(options: {
     if (!result) throw new UsageError(`sweep ${sweep} has no finished trial yet: there is no model to export ('orchestrator status ${sweep}')`);
   }
   const checkpoint = result.checkpoint_key;
-  const manifest = JSON.parse(Buffer.from(await required(store, `${checkpoint}/manifest.json`, 'the final checkpoint\'s manifest')).toString('utf8')) as {
-    files: Record<string, { bytes: number; sha256: string }>;
-  };
+  const files = await checkpointFiles(store, checkpoint);
   const model: Record<string, Uint8Array> = {};
   for (const file of ['model.json', 'weights.bin']) {
-    const bytes = await required(store, `${checkpoint}/${file}`, `${file} of the final checkpoint`);
-    const expected = manifest.files[file];
-    if (!expected || expected.bytes !== bytes.length || expected.sha256 !== sha256(bytes)) {
-      throw new Error(`${file} of ${store.uri(checkpoint)} does not match its manifest: the checkpoint is damaged`);
-    }
+    const bytes = files[file];
+    if (!bytes) throw new Error(`${store.uri(checkpoint)} has no ${file}: the checkpoint is damaged`);
     model[file] = bytes;
   }
   const dir = resolve(options.out);

@@ -36,7 +36,10 @@ export interface TrialResult {
   timings: { train_seconds: number; eval_seconds: number; wall_seconds: number; images_per_sec: number };
   /** The checkpoint this run resumed from, if it did. */
   resumed_from: string | null;
-  /** Object keys of the final checkpoint directory and of the samples picture. */
+  /**
+   * Object keys of the final checkpoint (`.../<name>.ckpt`; results of earlier versions name a
+   * directory of files, `.../<name>`) and of the samples picture.
+   */
   checkpoint_key: string;
   samples_key: string;
   finished_at: string;

@@ -5,11 +5,29 @@ import { afterAll, describe, expect, it } from 'vitest';
 import { CheckpointStore, checkpointName } from './checkpoint-store.js';
 import type { ObjectStore } from '@denoise-sweep/shared';
 import { FileObjectStore } from '@denoise-sweep/shared';
+import { saveCheckpointAsFiles } from '../../../test/helpers/files-checkpoint.js';
 
 const root = mkdtempSync(join(tmpdir(), 'ckpt-'));
 afterAll(() => rmSync(root, { recursive: true, force: true }));
 
 const bytes = (s: string) => new Uint8Array(Buffer.from(s));
+
+/** A store that records the keys it was asked to write and delete. */
+function recordingStore(objects: ObjectStore): { store: ObjectStore; puts: string[]; deleted: string[] } {
+  const puts: string[] = [];
+  const deleted: string[] = [];
+  const store: ObjectStore = Object.assign(Object.create(objects) as ObjectStore, {
+    put: async (key: string, body: Uint8Array | string) => {
+      puts.push(key);
+      await objects.put(key, body);
+    },
+    delete: async (key: string) => {
+      deleted.push(key);
+      await objects.delete(key);
+    },
+  });
+  return { store, puts, deleted };
+}
 
 describe('CheckpointStore', () => {
   it('names sort in training order', () => {
@@ -26,16 +44,54 @@ describe('CheckpointStore', () => {
     expect(Buffer.from(latest!.files['weights.bin']!).toString()).toBe('two');
   });
 
-  it('skips incomplete and corrupt checkpoints with a warning and uses the previous one', async () => {
-    const objects = new FileObjectStore(join(root, 'b'));
+  it('writes each checkpoint as one object, in one request', async () => {
+    const objects = new FileObjectStore(join(root, 'one-object'));
+    const { store: recording, puts } = recordingStore(objects);
+    const store = new CheckpointStore(recording, 'ck');
+    await store.save('epoch-0001', { 'model.json': bytes('{}'), 'weights.bin': bytes('weights'), 'trainer-state.json': bytes('{"epoch":1}') });
+    expect(puts).toEqual(['ck/epoch-0001.ckpt']);
+    expect(await objects.list('ck/')).toEqual(['ck/epoch-0001.ckpt']);
+    expect(store.key('epoch-0001')).toBe('ck/epoch-0001.ckpt');
+    const { files } = await store.load('epoch-0001');
+    expect(Object.fromEntries(Object.entries(files).map(([f, b]) => [f, Buffer.from(b).toString()]))).toEqual({ 'model.json': '{}', 'weights.bin': 'weights', 'trainer-state.json': '{"epoch":1}' });
+  });
+
+  it('skips damaged packed checkpoints with a warning and uses the previous one', async () => {
+    const objects = new FileObjectStore(join(root, 'packed-damaged'));
     const warnings: string[] = [];
     const store = new CheckpointStore(objects, 'ck', { onWarning: (m) => warnings.push(m) });
     await store.save('epoch-0001', { 'weights.bin': bytes('good weights') });
     await store.save('epoch-0002', { 'weights.bin': bytes('truncated later') });
+    const two = (await objects.get('ck/epoch-0002.ckpt'))!;
+    await objects.put('ck/epoch-0002.ckpt', two.subarray(0, two.length - 3));
+    await store.save('epoch-0003', { 'weights.bin': bytes('a byte flipped later') });
+    const three = Buffer.from((await objects.get('ck/epoch-0003.ckpt'))!);
+    three[three.length - 1]! ^= 1;
+    await objects.put('ck/epoch-0003.ckpt', three);
+    await objects.put('ck/epoch-0004.ckpt', bytes('{not a header'));
+    await objects.put('ck/epoch-0005.ckpt', Buffer.concat([(await objects.get('ck/epoch-0001.ckpt'))!, bytes('trailing')]));
+
+    const latest = await store.latest();
+    expect(latest?.name).toBe('epoch-0001');
+    expect(Buffer.from(latest!.files['weights.bin']!).toString()).toBe('good weights');
+    expect(warnings).toEqual([
+      expect.stringMatching(/^checkpoint epoch-0005 has 8 bytes after its last file: skipped/),
+      expect.stringMatching(/^checkpoint epoch-0004 is not a packed checkpoint \(no header\): skipped/),
+      expect.stringMatching(/^checkpoint epoch-0003: weights.bin does not match its header .*: skipped/),
+      expect.stringMatching(/^checkpoint epoch-0002: weights.bin does not match its header \(12 bytes, expected 15\): skipped/),
+    ]);
+  });
+
+  it('reads checkpoints in the files layout, skipping incomplete and corrupt ones with a warning', async () => {
+    const objects = new FileObjectStore(join(root, 'b'));
+    const warnings: string[] = [];
+    const store = new CheckpointStore(objects, 'ck', { onWarning: (m) => warnings.push(m) });
+    await saveCheckpointAsFiles(objects, 'ck', 'epoch-0001', { 'weights.bin': bytes('good weights') });
+    await saveCheckpointAsFiles(objects, 'ck', 'epoch-0002', { 'weights.bin': bytes('truncated later') });
     await objects.put('ck/epoch-0002/weights.bin', bytes('trunc'));
-    await store.save('epoch-0003', { 'weights.bin': bytes('missing later') });
+    await saveCheckpointAsFiles(objects, 'ck', 'epoch-0003', { 'weights.bin': bytes('missing later') });
     await objects.delete('ck/epoch-0003/weights.bin');
-    await store.save('epoch-0004', { 'weights.bin': bytes('bad manifest') });
+    await saveCheckpointAsFiles(objects, 'ck', 'epoch-0004', { 'weights.bin': bytes('bad manifest') });
     await objects.put('ck/epoch-0004/manifest.json', '{not json');
     await objects.put('ck/epoch-0005/weights.bin', bytes('no manifest: written last, never got there'));
 
@@ -47,39 +103,59 @@ describe('CheckpointStore', () => {
       expect.stringMatching(/^checkpoint epoch-0003 is missing weights.bin: skipped/),
       expect.stringMatching(/^checkpoint epoch-0002: weights.bin does not match its manifest .*: skipped/),
     ]);
+    // A trial checkpointed by an earlier version goes on in the new layout.
+    await store.save('epoch-0006', { 'weights.bin': bytes('new layout') });
+    expect(await store.names()).toEqual(['epoch-0001', 'epoch-0002', 'epoch-0003', 'epoch-0004', 'epoch-0006']);
+    expect(Buffer.from((await store.latest())!.files['weights.bin']!).toString()).toBe('new layout');
   });
 
   it('has nothing to resume from in an empty store', async () => {
     expect(await new CheckpointStore(new FileObjectStore(join(root, 'empty')), 'x').latest()).toBeUndefined();
   });
 
-  it('prunes to the newest and the best, deleting each manifest before its files', async () => {
+  it('prunes to the newest and the best, one request per packed checkpoint and each manifest before its files', async () => {
     const objects = new FileObjectStore(join(root, 'prune'));
-    const deleted: string[] = [];
-    const recording: ObjectStore = Object.assign(Object.create(objects) as ObjectStore, {
-      delete: async (key: string) => {
-        deleted.push(key);
-        await objects.delete(key);
-      },
-    });
+    const { store: recording, deleted } = recordingStore(objects);
     const store = new CheckpointStore(recording, 'ck');
-    for (const name of ['epoch-0001', 'epoch-0002', 'epoch-0003', 'epoch-0003-batch-000005']) {
+    // Two checkpoints of an earlier version (files), then two of this one (packed).
+    await saveCheckpointAsFiles(objects, 'ck', 'epoch-0001', { 'weights.bin': bytes('epoch-0001'), 'optimizer.bin': bytes('epoch-0001') });
+    await saveCheckpointAsFiles(objects, 'ck', 'epoch-0002', { 'weights.bin': bytes('epoch-0002'), 'optimizer.bin': bytes('epoch-0002') });
+    for (const name of ['epoch-0003', 'epoch-0003-batch-000005']) {
       await store.save(name, { 'weights.bin': bytes(name), 'optimizer.bin': bytes(name) });
     }
     expect(await store.prune('all', 'epoch-0002')).toEqual({ kept: ['epoch-0001', 'epoch-0002', 'epoch-0003', 'epoch-0003-batch-000005'], removed: [] });
     expect(deleted).toEqual([]);
 
     expect(await store.prune('best', 'epoch-0002')).toEqual({ kept: ['epoch-0002', 'epoch-0003-batch-000005'], removed: ['epoch-0001', 'epoch-0003'] });
-    for (const name of ['epoch-0001', 'epoch-0003']) {
-      const mine = deleted.filter((key) => key.startsWith(`ck/${name}/`));
-      expect(mine[0]).toBe(`ck/${name}/manifest.json`);
-      expect([...mine].sort()).toEqual([`ck/${name}/manifest.json`, `ck/${name}/optimizer.bin`, `ck/${name}/weights.bin`]);
-    }
+    const mine = deleted.filter((key) => key.startsWith('ck/epoch-0001/'));
+    expect(mine[0]).toBe('ck/epoch-0001/manifest.json');
+    expect([...mine].sort()).toEqual(['ck/epoch-0001/manifest.json', 'ck/epoch-0001/optimizer.bin', 'ck/epoch-0001/weights.bin']);
+    expect(deleted.filter((key) => key.startsWith('ck/epoch-0003.') || key.startsWith('ck/epoch-0003/'))).toEqual(['ck/epoch-0003.ckpt']);
     expect(await store.names()).toEqual(['epoch-0002', 'epoch-0003-batch-000005']);
     expect((await store.latest())?.name).toBe('epoch-0003-batch-000005');
 
     expect(await store.prune('latest')).toEqual({ kept: ['epoch-0003-batch-000005'], removed: ['epoch-0002'] });
-    expect(await objects.list('ck/')).toEqual(['ck/epoch-0003-batch-000005/manifest.json', 'ck/epoch-0003-batch-000005/optimizer.bin', 'ck/epoch-0003-batch-000005/weights.bin']);
+    expect(await objects.list('ck/')).toEqual(['ck/epoch-0003-batch-000005.ckpt']);
+  });
+
+  it('prunes without reading back a checkpoint it saved itself, and verifies any other first', async () => {
+    const objects = new FileObjectStore(join(root, 'prune-reads'));
+    let gets = 0;
+    const counting: ObjectStore = Object.assign(Object.create(objects) as ObjectStore, {
+      get: async (key: string) => {
+        gets += 1;
+        return objects.get(key);
+      },
+    });
+    const writer = new CheckpointStore(counting, 'ck');
+    await writer.save('epoch-0001', { 'weights.bin': bytes('one') });
+    await writer.save('epoch-0002', { 'weights.bin': bytes('two') });
+    expect(await writer.prune('latest')).toEqual({ kept: ['epoch-0002'], removed: ['epoch-0001'] });
+    expect(gets).toBe(0);
+    // A restarted worker did not write epoch-0003: it reads it back before deleting epoch-0002.
+    await new CheckpointStore(objects, 'ck').save('epoch-0003', { 'weights.bin': bytes('three') });
+    expect(await new CheckpointStore(counting, 'ck').prune('latest')).toEqual({ kept: ['epoch-0003'], removed: ['epoch-0002'] });
+    expect(gets).toBe(1);
   });
 
   it('prunes nothing in an empty store or one with only an unfinished save', async () => {

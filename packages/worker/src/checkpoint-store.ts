@@ -1,7 +1,11 @@
 import { createHash } from 'node:crypto';
 import type { KeepCheckpoints, ObjectStore } from '@denoise-sweep/shared';
+import { PACKED_CHECKPOINT_SUFFIX, packCheckpoint, unpackCheckpoint } from '@denoise-sweep/shared';
 
-/** The manifest is written last: a checkpoint without one, or whose files do not match it, does not count. */
+/**
+ * The files layout's manifest, written last: a checkpoint without one, or whose files do not
+ * match it, does not count.
+ */
 const MANIFEST_FILE = 'manifest.json';
 
 interface CheckpointManifest {
@@ -42,52 +46,85 @@ export function checkpointName(epochsDone: number, batchesIntoEpoch = 0): string
 
 const NAME_PATTERN = /^epoch-\d{4,}(-batch-\d{6,})?$/;
 
-/** Checkpoints of one trial under `<prefix>/<name>/<file>` in an object store. */
+/** Where one checkpoint is: one packed object, or (written by earlier versions) a directory of files with a manifest. */
+type Layout = 'packed' | 'files';
+
+/**
+ * Checkpoints of one trial under `<prefix>/`: each one object `<name>.ckpt` (packCheckpoint),
+ * written by one PUT. Checkpoints that earlier versions wrote as `<name>/<file>` plus
+ * `<name>/manifest.json` (written last) are still read, resumed from and pruned.
+ */
 export class CheckpointStore {
+  /** Checkpoints this instance saved: pruning trusts them without reading them back. */
+  private readonly saved = new Set<string>();
+
   constructor(
     private readonly store: ObjectStore,
     private readonly prefix: string,
     private readonly options: CheckpointStoreOptions = {},
   ) {}
 
-  key(name: string, file: string): string {
+  /** The key of a checkpoint's object. */
+  key(name: string): string {
+    return `${this.prefix}/${name}${PACKED_CHECKPOINT_SUFFIX}`;
+  }
+
+  private fileKey(name: string, file: string): string {
     return `${this.prefix}/${name}/${file}`;
   }
 
-  /** Writes every file, then the manifest with their sizes and checksums. */
+  /** Writes the checkpoint as one object: it is in the store whole or not at all. */
   async save(name: string, files: Record<string, Uint8Array>): Promise<void> {
     if (!NAME_PATTERN.test(name)) throw new Error(`bad checkpoint name '${name}'`);
     const started = performance.now();
-    const manifest: CheckpointManifest = { format: 1, name, createdAt: new Date().toISOString(), files: {} };
-    let bytes = 0;
+    const packed = packCheckpoint(name, files);
     try {
-      for (const [file, content] of Object.entries(files)) {
-        await this.store.put(this.key(name, file), content);
-        manifest.files[file] = { bytes: content.length, sha256: sha256(content) };
-        bytes += content.length;
-      }
-      await this.store.put(this.key(name, MANIFEST_FILE), JSON.stringify(manifest, null, 1));
+      await this.store.put(this.key(name), packed);
     } catch (error) {
-      this.options.onSave?.({ name, bytes, seconds: (performance.now() - started) / 1000, ok: false });
+      this.options.onSave?.({ name, bytes: 0, seconds: (performance.now() - started) / 1000, ok: false });
       throw error;
     }
-    this.options.onSave?.({ name, bytes, seconds: (performance.now() - started) / 1000, ok: true });
+    this.saved.add(name);
+    this.options.onSave?.({ name, bytes: packed.length, seconds: (performance.now() - started) / 1000, ok: true });
   }
 
-  /** Names of checkpoints that have a manifest, oldest first (not yet verified). */
-  async names(): Promise<string[]> {
-    const keys = await this.store.list(`${this.prefix}/`);
-    const names = new Set<string>();
-    for (const key of keys) {
+  /** Every complete checkpoint by name (packed, or files with a manifest), and the keys of each name. */
+  private async listing(): Promise<{ complete: Map<string, Layout>; keysOf: Map<string, string[]> }> {
+    const complete = new Map<string, Layout>();
+    const keysOf = new Map<string, string[]>();
+    for (const key of await this.store.list(`${this.prefix}/`)) {
       const rest = key.slice(this.prefix.length + 1).split('/');
-      if (rest.length === 2 && rest[1] === MANIFEST_FILE && NAME_PATTERN.test(rest[0]!)) names.add(rest[0]!);
+      let name: string;
+      if (rest.length === 1 && rest[0]!.endsWith(PACKED_CHECKPOINT_SUFFIX)) {
+        name = rest[0]!.slice(0, -PACKED_CHECKPOINT_SUFFIX.length);
+        if (!NAME_PATTERN.test(name)) continue;
+        complete.set(name, 'packed');
+      } else if (rest.length === 2 && NAME_PATTERN.test(rest[0]!)) {
+        name = rest[0]!;
+        if (rest[1] === MANIFEST_FILE && complete.get(name) !== 'packed') complete.set(name, 'files');
+      } else {
+        continue;
+      }
+      keysOf.set(name, [...(keysOf.get(name) ?? []), key]);
     }
-    return [...names].sort();
+    return { complete, keysOf };
   }
 
-  /** Reads a checkpoint and verifies it against its manifest; throws on any mismatch. */
+  /** Names of complete checkpoints (not yet verified), oldest first. */
+  async names(): Promise<string[]> {
+    return [...(await this.listing()).complete.keys()].sort();
+  }
+
+  /** Reads a checkpoint and verifies every file's size and sha256; throws on any mismatch. */
   async load(name: string): Promise<Checkpoint> {
-    const raw = await this.store.get(this.key(name, MANIFEST_FILE));
+    const packed = await this.store.get(this.key(name));
+    if (packed) return { name, files: unpackCheckpoint(packed, name) };
+    return { name, files: await this.loadFiles(name) };
+  }
+
+  /** A checkpoint in the files layout, verified against its manifest. */
+  private async loadFiles(name: string): Promise<Record<string, Uint8Array>> {
+    const raw = await this.store.get(this.fileKey(name, MANIFEST_FILE));
     if (!raw) throw new Error(`checkpoint ${name} has no manifest`);
     let manifest: CheckpointManifest;
     try {
@@ -100,49 +137,47 @@ export class CheckpointStore {
     }
     const files: Record<string, Uint8Array> = {};
     for (const [file, expected] of Object.entries(manifest.files)) {
-      const bytes = await this.store.get(this.key(name, file));
+      const bytes = await this.store.get(this.fileKey(name, file));
       if (!bytes) throw new Error(`checkpoint ${name} is missing ${file}`);
       if (bytes.length !== expected.bytes || sha256(bytes) !== expected.sha256) {
         throw new Error(`checkpoint ${name}: ${file} does not match its manifest (${bytes.length} bytes, expected ${expected.bytes})`);
       }
       files[file] = bytes;
     }
-    return { name, files };
+    return files;
   }
 
   /**
-   * Deletes the checkpoints retention no longer needs. Keeps the newest checkpoint that has a
-   * manifest, and for 'best' also `best` (the best epoch's checkpoint, see bestCheckpoint);
-   * 'all' deletes nothing. Call it only after save() has resolved, so the newest manifest is
-   * stored. Nothing is deleted unless the newest checkpoint verifies (latest() would resume from
-   * it); older ones lose their manifest first, so one deleted half-way never counts as complete.
-   * Files of older checkpoints that never got a manifest (a save or a prune that was
-   * interrupted) go too; nothing at or after the newest checkpoint is touched.
+   * Deletes the checkpoints retention no longer needs. Keeps the newest complete checkpoint,
+   * and for 'best' also `best` (the best epoch's checkpoint, see bestCheckpoint); 'all'
+   * deletes nothing. Call it only after save() has resolved. Nothing is deleted unless the
+   * newest checkpoint verifies (latest() would resume from it): one this instance saved is
+   * known whole (its one PUT succeeded); any other is read back and checked first. Files-layout
+   * checkpoints lose their manifest before their files, so one deleted half-way never counts
+   * as complete; their files that never got a manifest (an interrupted save or prune) go too.
+   * Nothing at or after the newest checkpoint is touched.
    */
   async prune(keep: KeepCheckpoints, best?: string): Promise<PruneOutcome> {
     if (keep === 'all') return { kept: await this.names(), removed: [] };
-    const byName = new Map<string, string[]>();
-    for (const key of await this.store.list(`${this.prefix}/`)) {
-      const rest = key.slice(this.prefix.length + 1).split('/');
-      if (rest.length !== 2 || !NAME_PATTERN.test(rest[0]!)) continue;
-      byName.set(rest[0]!, [...(byName.get(rest[0]!) ?? []), key]);
-    }
-    const manifested = [...byName.keys()].filter((name) => byName.get(name)!.includes(this.key(name, MANIFEST_FILE))).sort();
+    const { complete, keysOf } = await this.listing();
+    const manifested = [...complete.keys()].sort();
     const newest = manifested.at(-1);
     if (newest === undefined) return { kept: [], removed: [] };
-    try {
-      await this.load(newest);
-    } catch (err) {
-      this.options.onWarning?.(`${(err as Error).message}: not pruning, the older checkpoints stay`);
-      return { kept: manifested, removed: [] };
+    if (!this.saved.has(newest)) {
+      try {
+        await this.load(newest);
+      } catch (err) {
+        this.options.onWarning?.(`${(err as Error).message}: not pruning, the older checkpoints stay`);
+        return { kept: manifested, removed: [] };
+      }
     }
     const kept = new Set([newest]);
     if (keep === 'best' && best !== undefined && manifested.includes(best)) kept.add(best);
     const removed: string[] = [];
-    for (const name of [...byName.keys()].sort()) {
+    for (const name of [...keysOf.keys()].sort()) {
       if (kept.has(name) || name >= newest) continue;
-      const manifest = this.key(name, MANIFEST_FILE);
-      const keys = byName.get(name)!;
+      const keys = keysOf.get(name)!;
+      const manifest = this.fileKey(name, MANIFEST_FILE);
       if (keys.includes(manifest)) await this.store.delete(manifest);
       await Promise.all(keys.filter((key) => key !== manifest).map((key) => this.store.delete(key)));
       removed.push(name);

@@ -27,10 +27,8 @@ function storeAt(name: string): { objects: FileObjectStore; checkpoints: Checkpo
 }
 
 async function finalFiles(objects: FileObjectStore, epoch = 'epoch-0003') {
-  return {
-    weights: Buffer.from((await objects.get(`checkpoints/${epoch}/weights.bin`))!),
-    optimizer: Buffer.from((await objects.get(`checkpoints/${epoch}/optimizer.bin`))!),
-  };
+  const { files } = await new CheckpointStore(objects, 'checkpoints').load(epoch);
+  return { weights: Buffer.from(files['weights.bin']!), optimizer: Buffer.from(files['optimizer.bin']!) };
 }
 
 describe('trainEpochs', () => {
@@ -93,15 +91,20 @@ describe('trainEpochs', () => {
     let epochs = 0;
     const stop = new AbortController();
     await trainEpochs({ trial, data: small, checkpoints: damaged.checkpoints, onEpoch: () => void (++epochs === 2 && stop.abort('shutdown')), signal: stop.signal });
-    const weights = (await damaged.objects.get('checkpoints/epoch-0002/weights.bin'))!;
-    await damaged.objects.put('checkpoints/epoch-0002/weights.bin', weights.subarray(0, weights.length - 100));
+    // One byte of the packed epoch-2 checkpoint's weights flipped: they no longer match its header.
+    const packed = Buffer.from((await damaged.objects.get('checkpoints/epoch-0002.ckpt'))!);
+    const headerEnd = packed.indexOf(0x0a);
+    const header = JSON.parse(packed.subarray(0, headerEnd).toString()) as { files: Record<string, { bytes: number }> };
+    expect(Object.keys(header.files).slice(0, 2)).toEqual(['model.json', 'weights.bin']);
+    packed[headerEnd + 1 + header.files['model.json']!.bytes + 10]! ^= 0xff;
+    await damaged.objects.put('checkpoints/epoch-0002.ckpt', packed);
     const warnings: string[] = [];
     const resumed = await trainEpochs({
       trial,
       data: small,
       checkpoints: new CheckpointStore(damaged.objects, 'checkpoints', { onWarning: (m) => warnings.push(m) }),
     });
-    expect(warnings).toEqual([expect.stringMatching(/^checkpoint epoch-0002: weights.bin does not match its manifest .*: skipped/)]);
+    expect(warnings).toEqual([expect.stringMatching(/^checkpoint epoch-0002: weights.bin does not match its header .*: skipped/)]);
     expect(resumed.resumedFrom).toBe('epoch-0001');
     const a = await finalFiles(straight.objects);
     const b = await finalFiles(damaged.objects);
@@ -126,7 +129,8 @@ describe('trainEpochs', () => {
 });
 
 async function savedHistory(s: { objects: FileObjectStore }) {
-  const state = JSON.parse(Buffer.from((await s.objects.get('checkpoints/epoch-0003/trainer-state.json'))!).toString()) as {
+  const { files } = await new CheckpointStore(s.objects, 'checkpoints').load('epoch-0003');
+  const state = JSON.parse(Buffer.from(files['trainer-state.json']!).toString()) as {
     history: { train_loss: number }[];
   };
   return state.history;

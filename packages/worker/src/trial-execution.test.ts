@@ -2,7 +2,7 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import type { EpochRecord, TrialResult } from '@denoise-sweep/shared';
-import { ArtifactKeys, trialId } from '@denoise-sweep/shared';
+import { ArtifactKeys, trialId, unpackCheckpoint } from '@denoise-sweep/shared';
 import { PNG } from 'pngjs';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { SelectedEngine } from './backend.js';
@@ -32,10 +32,11 @@ describe('executeTrial', () => {
 
     const dir = `sweeps/demo/trials/${trial.id}`;
     const keysWritten = await store.list(dir);
+    // One object per checkpoint, holding every file of the model's and the optimizer's state.
+    expect(keysWritten.filter((k) => k.includes('/checkpoints/'))).toEqual([`${dir}/checkpoints/epoch-0001.ckpt`, `${dir}/checkpoints/epoch-0002.ckpt`]);
     for (const epoch of ['epoch-0001', 'epoch-0002']) {
-      for (const file of ['manifest.json', 'model.json', 'weights.bin', 'optimizer.json', 'optimizer.bin', 'trainer-state.json']) {
-        expect(keysWritten).toContain(`${dir}/checkpoints/${epoch}/${file}`);
-      }
+      const files = unpackCheckpoint((await store.get(`${dir}/checkpoints/${epoch}.ckpt`))!, epoch);
+      expect(Object.keys(files)).toEqual(['model.json', 'weights.bin', 'optimizer.json', 'optimizer.bin', 'trainer-state.json']);
     }
     const text = async (key: string) => Buffer.from((await store.get(key))!).toString('utf8');
     // config.json is the trial's own (enqueueing writes nothing per trial).
@@ -49,7 +50,7 @@ describe('executeTrial', () => {
       status: 'completed',
       epochs_completed: 2,
       param_count: 40 + 296 + 584 + 292 + 37, // enc 1->4, 4->8; dec 8->8, 8->4; out 4->1
-      checkpoint_key: `${dir}/checkpoints/epoch-0002`,
+      checkpoint_key: `${dir}/checkpoints/epoch-0002.ckpt`,
       samples_key: `${dir}/samples.png`,
       resumed_from: null,
     });

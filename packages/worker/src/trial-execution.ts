@@ -138,7 +138,7 @@ async function writeResult(options: ExecuteTrialOptions, trial: Trial, run: Fini
       images_per_sec: (trial.dataset.train_limit * run.history.length) / trainSeconds,
     },
     resumed_from: run.resumedFrom,
-    checkpoint_key: `${keys.checkpoints(sweep, trial.id)}/${checkpointName(run.history.length)}`,
+    checkpoint_key: new CheckpointStore(store, keys.checkpoints(sweep, trial.id)).key(checkpointName(run.history.length)),
     samples_key: samplesKey,
     finished_at: new Date().toISOString(),
   };
