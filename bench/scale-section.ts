@@ -6,7 +6,8 @@
  * scaling efficiency (ideal makespan over measured), dispatch latency (a free worker's idle
  * time before its next job, and job added -> started for the first wave), Redis commands and
  * memory per 1,000 trials, store requests per trial, and the exporter's scrape time
- * (SweepExporter over the same Redis and store, scraped every 2 s during the run).
+ * (SweepExporter over the same Redis and store, scraped every SCRAPE_SECONDS during the run;
+ * the deployed Prometheus scrapes it every 30 s).
  */
 import { spawn, type ChildProcess } from 'node:child_process';
 import { readFileSync } from 'node:fs';
@@ -26,6 +27,7 @@ const WORKER_ENTRY = fileURLToPath(new URL('./scale-worker.ts', import.meta.url)
 /** Issue 14's target at 64 workers. */
 const TARGET_EFFICIENCY = 0.9;
 const WORKERS_PER_PROCESS = 16;
+const SCRAPE_SECONDS = 10;
 
 interface ScaleRun {
   workers: number;
@@ -54,6 +56,9 @@ interface ScaleRun {
   storeRequestsPerTrial: number;
   /** SweepExporter collection (a scrape) during the run, ms. */
   scrapeMs: { p50: number; max: number; samples: number };
+  /** Series the exporter exposes once every trial has a result, and of those, per-trial series per trial. */
+  exporterSeries: number;
+  exporterSeriesPerTrial: number;
   /** Median trial duration (started -> finished) in this run. */
   trialSeconds: number;
   /** CPU seconds during the run, by component, and the machine's core-seconds over the same time. */
@@ -168,17 +173,24 @@ async function scaleRun(services: BenchServices, tq: TrialQueue, shape: SweepSha
     const benchBefore = process.cpuUsage();
     const t0 = wallClockMs();
     await enqueueSweep({ spec, trials: expanded, store: services.store, keys: services.keys, queue: tq.queue, redis: tq.redis, dataset });
-    // Scrape while it runs, until every trial has a result.
+    // Scrape while it runs (every SCRAPE_SECONDS), until every trial has a result.
+    let nextScrape = wallClockMs() + SCRAPE_SECONDS * 1000;
     for (;;) {
-      await new Promise((resolve) => setTimeout(resolve, 2000));
-      const s0 = performance.now();
-      await exporter.registry.metrics();
-      scrapes.push(performance.now() - s0);
+      await new Promise((resolve) => setTimeout(resolve, 500));
+      if (wallClockMs() >= nextScrape) {
+        nextScrape += SCRAPE_SECONDS * 1000;
+        const s0 = performance.now();
+        await exporter.render();
+        scrapes.push(performance.now() - s0);
+      }
       const done = (await tq.redis.zrange(`${QUEUE_PREFIX}:${QUEUE_NAME}:completed`, 0, -1)).filter((id) => id.startsWith(`${name}.`)).length;
       if (done >= trials) break;
       if (wallClockMs() - t0 > 20 * 60_000) throw new Error(`scale run with ${workers} workers did not finish in 20 minutes`);
     }
     const after = await redisInfo(tq.redis);
+    const { body: exposition } = await exporter.render();
+    const series = exposition.split('\n').filter((l) => l !== '' && !l.startsWith('#'));
+    const trialSeries = series.filter((l) => l.includes(`trial="`)).length;
     const s3Cpu = processCpuSeconds(services.s3.pid) - s3Before;
     const benchCpu = process.cpuUsage(benchBefore);
     const wallSeconds = (wallClockMs() - t0) / 1000;
@@ -211,6 +223,8 @@ async function scaleRun(services: BenchServices, tq: TrialQueue, shape: SweepSha
       redisUsedMemoryMb: round(after.memory / 1e6, 1),
       storeRequestsPerTrial: round(reports.reduce((a, r) => a + r.storeRequests, 0) / trials, 1),
       scrapeMs: { p50: round(median(scrapes), 1), max: round(Math.max(...scrapes), 1), samples: scrapes.length },
+      exporterSeries: series.length,
+      exporterSeriesPerTrial: round(trialSeries / trials, 2),
       trialSeconds: round(median(jobs.map((j) => (j.finishedAt - j.startedAt) / 1000)), 3),
       cpuSeconds: {
         workers: round(reports.reduce((a, r) => a + r.cpuSeconds, 0), 1),
@@ -226,7 +240,7 @@ async function scaleRun(services: BenchServices, tq: TrialQueue, shape: SweepSha
       + `first wave added -> started p50 ${result.firstStartMs.p50} / p95 ${result.firstStartMs.p95} ms`);
     log(`    Redis ${result.redisCommandsPer1000Trials} commands per 1,000 trials (${result.redisCommandsPerSecond}/s during the run), `
       + `${result.redisMemoryMbPer1000Trials} MB per 1,000 completed trials kept; store ${result.storeRequestsPerTrial} requests per trial; `
-      + `exporter scrape p50 ${result.scrapeMs.p50} / max ${result.scrapeMs.max} ms`);
+      + `exporter scrape (every ${SCRAPE_SECONDS} s) p50 ${result.scrapeMs.p50} / max ${result.scrapeMs.max} ms, ${result.exporterSeries} series (${result.exporterSeriesPerTrial} per trial)`);
     const c = result.cpuSeconds;
     log(`    CPU seconds: worker processes ${c.workers}, s3rver ${c.s3rver}, redis ${c.redis}, this process ${c.benchProcess}, of ${c.machine} core-seconds the machine had`);
     return result;

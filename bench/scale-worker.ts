@@ -2,7 +2,7 @@
  * Synthetic workers for the scale benchmark: K BullMQ workers in one process, each with its own
  * Redis connection and the queue options of the product's worker, whose trials train nothing
  * but do every other thing a trial does, through the product's own code: read result.json, write
- * config.json, then per epoch wait the epoch's duration, save a checkpoint (CheckpointStore,
+ * config.json, then per epoch wait the epoch's duration (reporting progress every second), save a checkpoint (CheckpointStore,
  * one object) and prune the older ones (keep_checkpoints: best, the default),
  * rewrite metrics.jsonl and report progress; last, samples.png and result.json.
  *
@@ -72,7 +72,12 @@ async function runTrial(data: TrainJobData, report: (p: object) => Promise<void>
   const checkpoints = new CheckpointStore(counted, keys.checkpoints(sweep, trial.id));
   const history: EpochRecord[] = [];
   for (let epoch = 1; epoch <= trial.params.epochs; epoch++) {
-    await new Promise((resolve) => setTimeout(resolve, config.epochSeconds * 1000));
+    // Training: progress at most once a second, as the product's worker reports it.
+    const until = Date.now() + config.epochSeconds * 1000;
+    for (let left = until - Date.now(); left > 0; left = until - Date.now()) {
+      await new Promise((resolve) => setTimeout(resolve, Math.min(1000, left)));
+      if (Date.now() < until) await report({ epoch: epoch - 1, phase: 'training' });
+    }
     // Improving every epoch, as trials mostly do: the newest checkpoint is the best one.
     history.push({ epoch, train_loss: 0.05, val_loss: 0.04 / epoch, psnr: 15 + epoch, ssim: 0.4, noisy_psnr: 9, train_seconds: config.epochSeconds, eval_seconds: 0, images_per_sec: 0 });
     await checkpoints.save(checkpointName(epoch), {
@@ -84,10 +89,29 @@ async function runTrial(data: TrainJobData, report: (p: object) => Promise<void>
     });
     await pruneCheckpoints(checkpoints, { keep: 'best', metric: { name: 'psnr', goal: 'maximize' } }, history);
     await counted.put(keys.metrics(sweep, trial.id), history.map((r) => JSON.stringify(r)).join('\n') + '\n');
-    await report({ epoch, batch: 0, batches: 0 });
+    await report({ epoch, phase: 'uploading' });
   }
   await counted.put(keys.samples(sweep, trial.id), small('synthetic'));
-  await counted.put(keys.result(sweep, trial.id), JSON.stringify({ synthetic: true, sweep, trial: trial.id }));
+  const last = history.at(-1)!;
+  const seconds = trial.params.epochs * config.epochSeconds;
+  const result: TrialResult = {
+    format: 1,
+    sweep,
+    trial: trial.id,
+    params: trial.params,
+    dataset: trial.dataset,
+    status: 'completed',
+    final: { train_loss: last.train_loss, val_loss: last.val_loss, psnr: last.psnr, ssim: last.ssim, noisy_psnr: last.noisy_psnr },
+    epochs_completed: history.length,
+    param_count: 0,
+    engine: { name: 'synthetic', backend: 'none', kernels: 'none' },
+    timings: { train_seconds: seconds, eval_seconds: 0, wall_seconds: seconds, images_per_sec: 0 },
+    resumed_from: null,
+    checkpoint_key: checkpoints.key(checkpointName(history.length)),
+    samples_key: keys.samples(sweep, trial.id),
+    finished_at: new Date().toISOString(),
+  };
+  await counted.put(keys.result(sweep, trial.id), JSON.stringify(result, null, 2));
 }
 
 const workers = Array.from({ length: config.workers }, (_, i) => {

@@ -1,5 +1,5 @@
 import { hostname } from 'node:os';
-import type { ArtifactKeys, ObjectStore, QueueJobData, TrialResult } from '@denoise-sweep/shared';
+import type { ArtifactKeys, ObjectStore, QueueJobData, SweepMetric, TrialResult } from '@denoise-sweep/shared';
 import { EXPORTER_METRICS as M, TRIAL_RESULT_LABELS, readJson } from '@denoise-sweep/shared';
 import type { Queue } from 'bullmq';
 import type { Redis } from 'ioredis';
@@ -7,7 +7,7 @@ import { Gauge, Histogram, Registry, collectDefaultMetrics, exponentialBuckets }
 import { sweepFraction } from './sweep-state.js';
 import { recentSweeps } from './sweep-index.js';
 import type { SweepRecord } from './sweep-record.js';
-import { readSweepStatus, TRIAL_STATES } from './sweep-state.js';
+import { readSweepStatus, TRIAL_STATES, type TrialStatus } from './sweep-state.js';
 
 export interface SweepExporterOptions {
   store: ObjectStore;
@@ -21,6 +21,27 @@ export interface SweepExporterOptions {
   sweeps?: string[];
   /** Scrapes within this many ms reuse the last collection. @defaultValue 5000 */
   minRefreshMs?: number;
+  /** Per sweep, the finished trials exported as series: the best N by the sweep's metric. @defaultValue 1000 */
+  trialSeries?: number;
+}
+
+/**
+ * The finished trials of a sweep whose results become series: the best `limit` by the sweep's
+ * metric (values that are not numbers last; ties in trial order), so that a sweep of a million
+ * trials does not become millions of series.
+ */
+export function trialsToExport(trials: readonly TrialStatus[], metric: SweepMetric, limit: number): TrialStatus[] {
+  const sign = metric.goal === 'minimize' ? 1 : -1;
+  const value = (t: TrialStatus) => t.result!.final[metric.name];
+  return trials
+    .filter((t) => t.result !== undefined)
+    .sort((a, b) => {
+      const va = value(a);
+      const vb = value(b);
+      if (!Number.isFinite(va) || !Number.isFinite(vb)) return Number.isFinite(va) ? -1 : Number.isFinite(vb) ? 1 : 0;
+      return sign * (va - vb);
+    })
+    .slice(0, limit);
 }
 
 const QUEUE_STATES = ['waiting', 'active', 'delayed', 'completed', 'failed', 'prioritized', 'waiting-children'] as const;
@@ -88,7 +109,7 @@ export class SweepExporter {
       for (const state of TRIAL_STATES) this.sweepTrials.set({ sweep, state }, status.counts[state]);
       this.sweepPlanned.set({ sweep }, status.trials.length);
       this.sweepProgress.set({ sweep }, sweepFraction(status));
-      for (const t of status.trials) {
+      for (const t of trialsToExport(status.trials, record.metric, this.options.trialSeries ?? 1000)) {
         if (!t.result) continue;
         const p = t.result.params;
         const labels = {

@@ -62,7 +62,19 @@ export async function readSweepStatus(
   const promoting = new Set(redis && paused.size > 0 ? await pendingPromotions(redis) : []);
   const promotions = redis && record.spec.early_terminate ? await promotionsOf(redis, sweep) : new Map<string, number[]>();
   const members = await membersOf(record, redis);
-  const trials = await mapLimit(members, 16, async ({ id, job: jobId, params, carriers }): Promise<TrialStatus> => {
+  // One listing of the sweep's keys instead of a read per unfinished trial. A result written
+  // after it is looked for again when the job says the trial is over (completed, or gone).
+  const listed = new Set(await store.list(`${keys.sweepDir(sweep)}/trials/`));
+  const readResult = async (key: string, again: boolean): Promise<TrialResult | undefined> => {
+    const cached = resultCache?.get(key);
+    if (cached) return cached;
+    if (!listed.has(key) && !again) return undefined;
+    const result = await readJson<TrialResult>(store, key);
+    if (result) resultCache?.set(key, result);
+    return result;
+  };
+  const done = (id: string, params: TrialParams, result: TrialResult): TrialStatus => ({ id, params, state: result.status === 'stopped' ? 'stopped' : 'done', result, attempts: 0 });
+  const trials = await mapLimit(members, 32, async ({ id, job: jobId, params, carriers }): Promise<TrialStatus> => {
     if (params === undefined) {
       // A slot of an adaptive sweep: waiting for a worker to suggest its trial.
       const job = queue ? await queue.getJob(jobId) : undefined;
@@ -70,15 +82,14 @@ export async function readSweepStatus(
       return { id, state: state === 'failed' ? 'failed' : cancelled ? 'cancelled' : 'waiting', attempts: job?.attemptsMade ?? 0, failedReason: job?.failedReason || undefined };
     }
     const key = keys.result(sweep, id);
-    const result = resultCache?.get(key) ?? (await readJson<TrialResult>(store, key));
-    if (result) {
-      resultCache?.set(key, result);
-      return { id, params, state: result.status === 'stopped' ? 'stopped' : 'done', result, attempts: 0 };
-    }
+    const result = await readResult(key, false);
+    if (result) return done(id, params, result);
     const job = queue ? await firstJob(queue, [jobId, ...(carriers ?? [])]) : undefined;
     if (!job) {
+      const late = await readResult(key, true);
+      if (late) return done(id, params, late);
       // No job (a lost Redis, a removed job): the store may still say why it last failed.
-      const failure = await readJson<TrialFailure>(store, keys.failure(sweep, id));
+      const failure = listed.has(keys.failure(sweep, id)) ? await readJson<TrialFailure>(store, keys.failure(sweep, id)) : undefined;
       if (cancelled) return { id, params, state: 'cancelled', attempts: 0 };
       return failure ? { id, params, state: 'failed', failedReason: failure.reason, attempts: failure.attempt } : { id, params, state: 'missing', attempts: 0 };
     }
@@ -93,11 +104,15 @@ export async function readSweepStatus(
       case 'delayed':
         if (!paused.has(id)) return { ...base, state: 'retrying' };
         return { ...base, state: promoting.has(jobIdFor(sweep, id)) ? 'waiting' : 'paused', pausedAt: paused.get(id) };
-      case 'completed':
+      case 'completed': {
+        const late = await readResult(key, true);
         // Completed in the queue but no result in the store: the store lost it; `sweep` re-runs it.
-        return { ...base, state: 'missing' };
-      case 'unknown':
-        return { id, params, state: cancelled ? 'cancelled' : 'missing', attempts: 0 };
+        return late ? done(id, params, late) : { ...base, state: 'missing' };
+      }
+      case 'unknown': {
+        const late = await readResult(key, true);
+        return late ? done(id, params, late) : { id, params, state: cancelled ? 'cancelled' : 'missing', attempts: 0 };
+      }
       default:
         return { ...base, state: 'waiting' };
     }

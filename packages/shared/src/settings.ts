@@ -117,6 +117,10 @@ export const SETTINGS = {
     flag: '--recent-hours <h>', programs: ORCHESTRATOR, parse: positiveNumber, default: () => 24, defaultText: '24',
     help: '`serve`: export the sweeps run within this many hours',
   }),
+  trialSeries: setting<number>({
+    flag: '--trial-series <n>', programs: ORCHESTRATOR, parse: integer(0, 1_000_000), default: () => 1000, defaultText: '1000',
+    help: '`serve`: per sweep, the finished trials exported with their hyperparameters as labels: the best N by its metric (bounds the series)',
+  }),
   top: setting<number | undefined>({
     flag: '--top <n>', programs: ORCHESTRATOR, parse: integer(1, 1_000_000), default: none, defaultText: 'every trial',
     help: '`results`: only the best N trials',

@@ -138,24 +138,36 @@ describe('CheckpointStore', () => {
     expect(await objects.list('ck/')).toEqual(['ck/epoch-0003-batch-000005.ckpt']);
   });
 
-  it('prunes without reading back a checkpoint it saved itself, and verifies any other first', async () => {
+  it('prunes without reading back a checkpoint it saved itself, lists the store once, and verifies any other checkpoint first', async () => {
     const objects = new FileObjectStore(join(root, 'prune-reads'));
     let gets = 0;
+    let lists = 0;
     const counting: ObjectStore = Object.assign(Object.create(objects) as ObjectStore, {
       get: async (key: string) => {
         gets += 1;
         return objects.get(key);
+      },
+      list: async (prefix: string) => {
+        lists += 1;
+        return objects.list(prefix);
       },
     });
     const writer = new CheckpointStore(counting, 'ck');
     await writer.save('epoch-0001', { 'weights.bin': bytes('one') });
     await writer.save('epoch-0002', { 'weights.bin': bytes('two') });
     expect(await writer.prune('latest')).toEqual({ kept: ['epoch-0002'], removed: ['epoch-0001'] });
-    expect(gets).toBe(0);
-    // A restarted worker did not write epoch-0003: it reads it back before deleting epoch-0002.
-    await new CheckpointStore(objects, 'ck').save('epoch-0003', { 'weights.bin': bytes('three') });
-    expect(await new CheckpointStore(counting, 'ck').prune('latest')).toEqual({ kept: ['epoch-0003'], removed: ['epoch-0002'] });
-    expect(gets).toBe(1);
+    // Per epoch after the first prune: one PUT and one DELETE, nothing read or listed.
+    await writer.save('epoch-0003', { 'weights.bin': bytes('three') });
+    await writer.save('epoch-0003-batch-000002', { 'weights.bin': bytes('three and a bit') });
+    expect(await writer.prune('best', 'epoch-0003')).toEqual({ kept: ['epoch-0003', 'epoch-0003-batch-000002'], removed: ['epoch-0002'] });
+    expect(await writer.prune('latest')).toEqual({ kept: ['epoch-0003-batch-000002'], removed: ['epoch-0003'] });
+    expect([gets, lists]).toEqual([0, 1]);
+    expect(await objects.list('ck/')).toEqual(['ck/epoch-0003-batch-000002.ckpt']);
+    await writer.save('epoch-0004', { 'weights.bin': bytes('four') });
+    // A restarted worker did not write epoch-0005: it lists, and reads it back before deleting the older ones.
+    await new CheckpointStore(objects, 'ck').save('epoch-0005', { 'weights.bin': bytes('five') });
+    expect(await new CheckpointStore(counting, 'ck').prune('latest')).toEqual({ kept: ['epoch-0005'], removed: ['epoch-0003-batch-000002', 'epoch-0004'] });
+    expect([gets, lists]).toEqual([1, 2]);
   });
 
   it('prunes nothing in an empty store or one with only an unfinished save', async () => {

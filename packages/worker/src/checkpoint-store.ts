@@ -49,6 +49,13 @@ const NAME_PATTERN = /^epoch-\d{4,}(-batch-\d{6,})?$/;
 /** Where one checkpoint is: one packed object, or (written by earlier versions) a directory of files with a manifest. */
 type Layout = 'packed' | 'files';
 
+interface Listing {
+  /** Every complete checkpoint by name. */
+  complete: Map<string, Layout>;
+  /** The keys under each checkpoint name, complete or not. */
+  keysOf: Map<string, string[]>;
+}
+
 /**
  * Checkpoints of one trial under `<prefix>/`: each one object `<name>.ckpt` (packCheckpoint),
  * written by one PUT. Checkpoints that earlier versions wrote as `<name>/<file>` plus
@@ -57,6 +64,12 @@ type Layout = 'packed' | 'files';
 export class CheckpointStore {
   /** Checkpoints this instance saved: pruning trusts them without reading them back. */
   private readonly saved = new Set<string>();
+  /**
+   * What the store holds, as the first prune listed it and every save and prune since changed
+   * it: one trial's checkpoints have one writer (the worker holding its job), so later prunes
+   * need no listing.
+   */
+  private known: Listing | undefined;
 
   constructor(
     private readonly store: ObjectStore,
@@ -85,11 +98,15 @@ export class CheckpointStore {
       throw error;
     }
     this.saved.add(name);
+    if (this.known) {
+      this.known.complete.set(name, 'packed');
+      this.known.keysOf.set(name, [this.key(name)]);
+    }
     this.options.onSave?.({ name, bytes: packed.length, seconds: (performance.now() - started) / 1000, ok: true });
   }
 
   /** Every complete checkpoint by name (packed, or files with a manifest), and the keys of each name. */
-  private async listing(): Promise<{ complete: Map<string, Layout>; keysOf: Map<string, string[]> }> {
+  private async listing(): Promise<Listing> {
     const complete = new Map<string, Layout>();
     const keysOf = new Map<string, string[]>();
     for (const key of await this.store.list(`${this.prefix}/`)) {
@@ -155,11 +172,21 @@ export class CheckpointStore {
    * known whole (its one PUT succeeded); any other is read back and checked first. Files-layout
    * checkpoints lose their manifest before their files, so one deleted half-way never counts
    * as complete; their files that never got a manifest (an interrupted save or prune) go too.
-   * Nothing at or after the newest checkpoint is touched.
+   * Nothing at or after the newest checkpoint is touched. The first prune lists the store;
+   * later ones know what it holds from this instance's saves and prunes.
    */
   async prune(keep: KeepCheckpoints, best?: string): Promise<PruneOutcome> {
     if (keep === 'all') return { kept: await this.names(), removed: [] };
-    const { complete, keysOf } = await this.listing();
+    this.known ??= await this.listing();
+    try {
+      return await this.pruneListed(this.known, keep, best);
+    } catch (error) {
+      this.known = undefined; // list again next time
+      throw error;
+    }
+  }
+
+  private async pruneListed({ complete, keysOf }: Listing, keep: Exclude<KeepCheckpoints, 'all'>, best: string | undefined): Promise<PruneOutcome> {
     const manifested = [...complete.keys()].sort();
     const newest = manifested.at(-1);
     if (newest === undefined) return { kept: [], removed: [] };
@@ -179,7 +206,9 @@ export class CheckpointStore {
       const keys = keysOf.get(name)!;
       const manifest = this.fileKey(name, MANIFEST_FILE);
       if (keys.includes(manifest)) await this.store.delete(manifest);
+      complete.delete(name);
       await Promise.all(keys.filter((key) => key !== manifest).map((key) => this.store.delete(key)));
+      keysOf.delete(name);
       removed.push(name);
     }
     return { kept: manifested.filter((name) => kept.has(name)), removed };

@@ -18,13 +18,15 @@ function orchestratorVersion(): string {
 }
 
 /** Starts the exporter over open connections; resolves to its URL and a stop function. */
-export async function startExporter(c: Connections, options: { host: string; port: number; sweeps?: string[]; recentHours?: number }): Promise<MetricsServer> {
-  const exporter = new SweepExporter({ store: c.store, keys: c.keys, queue: c.queue!, redis: c.redis!, version: orchestratorVersion(), sweeps: options.sweeps, recentHours: options.recentHours });
+export async function startExporter(c: Connections, options: { host: string; port: number; sweeps?: string[]; recentHours?: number; trialSeries?: number }): Promise<MetricsServer> {
+  const exporter = new SweepExporter({
+    store: c.store, keys: c.keys, queue: c.queue!, redis: c.redis!, version: orchestratorVersion(), sweeps: options.sweeps, recentHours: options.recentHours, trialSeries: options.trialSeries,
+  });
   return serveMetrics({ host: options.host, port: options.port, render: () => exporter.render() });
 }
 
 export function serveCommand(io: CliIo): Command {
-  return addSettingOptions(addSettingOptions(new Command('serve')), ['exporterPort', 'exporterHost', 'recentHours'])
+  return addSettingOptions(addSettingOptions(new Command('serve')), ['exporterPort', 'exporterHost', 'recentHours', 'trialSeries'])
     .summary('export queue state and sweep results to Prometheus')
     .description('Serve GET /metrics: queue job counts by state, each recent sweep\'s trials by state and progress, and every '
       + 'finished trial\'s final metrics labelled with its hyperparameters (for the Grafana dashboards in infra/grafana). '
@@ -32,9 +34,9 @@ export function serveCommand(io: CliIo): Command {
     .option('--sweep <id...>', 'always export these sweeps, recent or not')
     .addHelpText('after', RUNTIME_HELP)
     .action(async (options: ServeOptions) => {
-      const { exporterPort: port, exporterHost: host, recentHours } = readSettings(['exporterPort', 'exporterHost', 'recentHours'], options);
+      const { exporterPort: port, exporterHost: host, recentHours, trialSeries } = readSettings(['exporterPort', 'exporterHost', 'recentHours', 'trialSeries'], options);
       await withConnections(options, true, async (c) => {
-        const server = await startExporter(c, { host, port, sweeps: options.sweep, recentHours });
+        const server = await startExporter(c, { host, port, sweeps: options.sweep, recentHours, trialSeries });
         io.err(`exporter listening on ${server.url}\n`);
         await new Promise<void>((resolve) => {
           process.once('SIGINT', resolve);
