@@ -52,6 +52,11 @@ export function headline(sections: BenchReport['sections']): Record<string, numb
     h.training_native_2threads_omp_spin300k_images_per_sec = t.waitPolicy?.spin300k ?? null;
     h.training_native_2threads_omp_passive_images_per_sec = t.waitPolicy?.passive ?? null;
     h.training_native_2threads_omp_active_images_per_sec = t.waitPolicy?.active ?? null;
+    for (const p of t.peak) {
+      h[`training_native_${p.threads}thread_fma_peak_gflops`] = p.gflops;
+      h[`training_native_${p.threads}thread_fraction_of_peak`] = p.fraction;
+    }
+    h.training_native_2threads_target_2000_met = t.round2TargetMet;
     h.training_eval_ms_per_image = t.evaluation?.evalMsPerImage ?? null;
     h.training_eval_quality_ms_per_image = t.evaluation?.qualityMsPerImage ?? null;
     h.training_eval_over_train_step = t.evaluation?.evalOverTrainStep ?? null;

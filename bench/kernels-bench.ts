@@ -36,6 +36,7 @@ import {
   bufferPoolStats,
   fastCpuKernelThreads,
   fastCpuKernelTier,
+  measureFmaPeak,
   nativeKernelStatus,
   registerFastCpuKernels,
   unregisterFastCpuKernels,
@@ -44,7 +45,7 @@ import {
   type KernelTiming,
 } from '@denoise-sweep/tfjs-cpu-kernels';
 import { evaluateDenoiser } from '@denoise-sweep/worker';
-import { buildBenchAutoencoder } from './kernels-net.js';
+import { buildBenchAutoencoder, convFlopsPerImage } from './kernels-net.js';
 
 const BENCH_TIERS = ['stock', 'typescript', 'native'] as const;
 export type BenchTier = (typeof BENCH_TIERS)[number];
@@ -101,6 +102,8 @@ interface TimedRun {
   batch: number;
   stepMs: number[];
   imagesPerSec: number;
+  /** Native tier: the FMA peak measured right after, on the same threads, and the step's share of it. */
+  peak?: { gflops: number; isa: string; achievedGflops: number; fraction: number };
 }
 
 interface KernelProfile {
@@ -144,6 +147,8 @@ export interface KernelsBenchResult {
   filters: number[];
   /** One run per thread count (stock: one run of one step at the stock batch). */
   runs: TimedRun[];
+  /** Convolution FLOPs of one image: forward, and a whole training step (see convFlopsPerImage). */
+  flopsPerImage: { forward: number; training: number } | null;
   profile: KernelProfile | null;
   leakCheck: LeakCheckResult | null;
   evaluation: EvalMeasurement | null;
@@ -245,6 +250,7 @@ async function runKernelsBench(options: KernelsBenchOptions, log: (line: string)
     onednn: null,
     filters: options.filters,
     runs: [],
+    flopsPerImage: null,
     profile: null,
     leakCheck: null,
     evaluation: null,
@@ -285,7 +291,15 @@ async function runKernelsBench(options: KernelsBenchOptions, log: (line: string)
       const stepMs = timeSteps(runner.step, options.steps);
       const run: TimedRun = { threads, batch: options.batch, stepMs: stepMs.map((m) => Math.round(m)), imagesPerSec: round(imagesPerSec(stepMs, options.batch)) };
       result.runs.push(run);
-      log(`  steps ${run.stepMs.join(', ')} ms -> ${run.imagesPerSec} images/s`);
+      result.flopsPerImage ??= convFlopsPerImage(runner.model);
+      const peak = measureFmaPeak(1);
+      if (peak) {
+        const achievedGflops = (run.imagesPerSec * result.flopsPerImage.training) / 1e9;
+        run.peak = { gflops: round(peak.gflops, 1), isa: peak.isa, achievedGflops: round(achievedGflops, 1), fraction: round(achievedGflops / peak.gflops, 3) };
+      }
+      log(`  steps ${run.stepMs.join(', ')} ms -> ${run.imagesPerSec} images/s`
+        + (run.peak ? ` = ${run.peak.achievedGflops} GFLOP/s of convolutions (${(result.flopsPerImage.training / 1e6).toFixed(1)} MFLOP per image), `
+          + `${(100 * run.peak.fraction).toFixed(1)}% of the ${run.peak.gflops} GFLOP/s ${run.peak.isa} FMA peak measured on ${threads} thread(s)` : ''));
       if (options.profileThreads === threads) {
         result.profile = profileStep(runner.step, threads);
         log(`  per-kernel time of one step at ${threads} thread(s) (${result.profile.wallMs} ms wall):`);

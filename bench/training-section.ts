@@ -20,6 +20,8 @@ const KERNELS_BENCH = fileURLToPath(new URL('./kernels-bench.ts', import.meta.ur
 
 /** The issue's target for the native tier at 2 threads. */
 const TARGET_IMAGES_PER_SEC = 450;
+/** Issue 14's target for the native tier at 2 threads (about a third of this machine's FMA peak). */
+const TARGET_IMAGES_PER_SEC_ROUND_2 = 2000;
 /** Issue 14's target: evaluation per image at most this fraction of a training step per image. */
 const TARGET_EVAL_OVER_STEP = 0.4;
 
@@ -69,6 +71,10 @@ export interface TrainingSectionResult {
   evaluation: EvalMeasurement | null;
   /** evaluation.evalOverTrainStep <= TARGET_EVAL_OVER_STEP; null when not measured. */
   evalTargetMet: boolean | null;
+  /** The native tier's convolution GFLOP/s against the FMA peak measured beside it, per thread count. */
+  peak: { threads: number; gflops: number; achievedGflops: number; fraction: number }[];
+  /** Native 2-thread images/s >= TARGET_IMAGES_PER_SEC_ROUND_2; null when native did not run. */
+  round2TargetMet: boolean | null;
 }
 
 const WAIT_POLICIES = ['default', 'spin300k', 'passive', 'active'] as const;
@@ -163,6 +169,8 @@ export async function runTrainingSection(quick: boolean, log: (line: string) => 
   const leakCheck = nativeResult?.leakCheck ?? (native.available ? null : typescript.leakCheck);
   const evaluation = nativeResult?.evaluation ?? (native.available ? null : typescript.evaluation);
   const evalTargetMet = evaluation === null ? null : evaluation.evalOverTrainStep <= TARGET_EVAL_OVER_STEP;
+  const peak = (nativeResult?.runs ?? []).flatMap((r) => (r.peak ? [{ threads: r.threads, gflops: r.peak.gflops, achievedGflops: r.peak.achievedGflops, fraction: r.peak.fraction }] : []));
+  const round2TargetMet = imagesPerSec.native2Threads === null ? null : imagesPerSec.native2Threads >= TARGET_IMAGES_PER_SEC_ROUND_2;
   const result: TrainingSectionResult = {
     filters,
     batch,
@@ -181,6 +189,8 @@ export async function runTrainingSection(quick: boolean, log: (line: string) => 
     waitPolicy,
     evaluation,
     evalTargetMet,
+    peak,
+    round2TargetMet,
   };
 
   const fig = (x: number | null, missing = 'not measured') => (x === null ? missing : String(x));
@@ -197,6 +207,12 @@ export async function runTrainingSection(quick: boolean, log: (line: string) => 
   log(`target ${TARGET_IMAGES_PER_SEC} images/s (native, 2 threads): ${targetMet === null ? 'not measured' : targetMet ? 'met' : 'NOT met'}`
     + (imagesPerSec.native2Threads === null ? '' : ` (${imagesPerSec.native2Threads} images/s)`));
   log(`goal, parity with PyTorch at 2 threads: native/PyTorch = ${fig(ratios.nativeOverPytorch2Threads)}`);
+  const flops = nativeResult?.flopsPerImage;
+  for (const p of peak) {
+    log(`fraction of peak, native at ${p.threads} thread(s): ${p.achievedGflops} GFLOP/s of convolutions (${flops ? (flops.training / 1e6).toFixed(1) : '?'} MFLOP per image) `
+      + `of ${p.gflops} GFLOP/s measured by the FMA loop on the same threads = ${(100 * p.fraction).toFixed(1)}%`);
+  }
+  log(`target ${TARGET_IMAGES_PER_SEC_ROUND_2} images/s (native, 2 threads, issue 14): ${round2TargetMet === null ? 'not measured' : round2TargetMet ? 'met' : 'NOT met'}`);
   log(`peak RSS: stock process ${stock.peakRssMb} MB, typescript ${typescript.peakRssMb} MB, `
     + `native ${nativeResult === null ? 'skipped' : `${nativeResult.peakRssMb} MB (${nativeResult.peakRssMbBeforeLeakCheck} MB before the leak check)`}, `
     + `PyTorch ${pytorch === null ? 'not measured' : `${pytorch.peak_rss_mb} MB`}`);

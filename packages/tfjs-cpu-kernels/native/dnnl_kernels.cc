@@ -7,6 +7,7 @@
 // memory the tfjs backend sees); the TypeScript side checks shapes, dtypes and attributes
 // and passes only combinations these functions handle.
 
+#include <immintrin.h>
 #include <napi.h>
 #include <omp.h>
 
@@ -677,6 +678,82 @@ Napi::Value Version(const Napi::CallbackInfo& info) {
   return out;
 }
 
+// The machine's fp32 peak as a plain loop of fused multiply-adds sees it: every thread runs 12
+// independent chains (enough to cover the FMA latency on two pipes) on the widest vectors the
+// CPU has, chosen at run time. Used by the benchmark to put training throughput in proportion.
+constexpr int kFmaChains = 16;
+
+// Each loop is compiled for its instruction set as a whole, so the chains stay in registers.
+__attribute__((target("avx512f"))) float fmaLoop512(int64_t iterations) {
+  __m512 acc[kFmaChains];
+  for (int k = 0; k < kFmaChains; k++) acc[k] = _mm512_set1_ps(0.001f * static_cast<float>(k));
+  const __m512 a = _mm512_set1_ps(0.999999f);
+  const __m512 b = _mm512_set1_ps(0.000001f);
+  for (int64_t i = 0; i < iterations; i++) {
+#pragma GCC unroll 16
+    for (int k = 0; k < kFmaChains; k++) acc[k] = _mm512_fmadd_ps(acc[k], a, b);
+  }
+  float total = 0;
+  for (int k = 0; k < kFmaChains; k++) total += _mm512_reduce_add_ps(acc[k]);
+  return total;
+}
+
+__attribute__((target("avx2,fma"))) float fmaLoop256(int64_t iterations) {
+  __m256 acc[kFmaChains];
+  for (int k = 0; k < kFmaChains; k++) acc[k] = _mm256_set1_ps(0.001f * static_cast<float>(k));
+  const __m256 a = _mm256_set1_ps(0.999999f);
+  const __m256 b = _mm256_set1_ps(0.000001f);
+  for (int64_t i = 0; i < iterations; i++) {
+#pragma GCC unroll 16
+    for (int k = 0; k < kFmaChains; k++) acc[k] = _mm256_fmadd_ps(acc[k], a, b);
+  }
+  alignas(32) float lanes[8];
+  float total = 0;
+  for (int k = 0; k < kFmaChains; k++) {
+    _mm256_store_ps(lanes, acc[k]);
+    for (float lane : lanes) total += lane;
+  }
+  return total;
+}
+
+// fmaPeak(seconds) -> { gflops, threads, isa }: the FMA loop on every OpenMP thread for about
+// `seconds`, after a short warm-up.
+Napi::Value FmaPeak(const Napi::CallbackInfo& info) {
+  const double seconds = info[0].As<Napi::Number>().DoubleValue();
+  const bool avx512 = __builtin_cpu_supports("avx512f");
+  const bool avx2 = __builtin_cpu_supports("avx2") && __builtin_cpu_supports("fma");
+  if (!avx512 && !avx2) throw Napi::Error::New(info.Env(), "fmaPeak needs AVX2 and FMA");
+  const int lanes = avx512 ? 16 : 8;
+  const auto loop = avx512 ? fmaLoop512 : fmaLoop256;
+  const int threads = omp_get_max_threads();
+  // Calibrate: iterations of one thread per second.
+  int64_t iterations = 1 << 20;
+  double elapsed = 0;
+  volatile float sink = 0;
+  for (;;) {
+    const double t0 = omp_get_wtime();
+    sink = sink + loop(iterations);
+    elapsed = omp_get_wtime() - t0;
+    if (elapsed > 0.05) break;
+    iterations *= 4;
+  }
+  const int64_t timed = static_cast<int64_t>(static_cast<double>(iterations) * seconds / elapsed) + 1;
+  const double t0 = omp_get_wtime();
+#pragma omp parallel num_threads(threads)
+  {
+    const float r = loop(timed);
+#pragma omp critical
+    sink = sink + r;
+  }
+  const double wall = omp_get_wtime() - t0;
+  const double flops = static_cast<double>(timed) * kFmaChains * lanes * 2 * threads;
+  Napi::Object out = Napi::Object::New(info.Env());
+  out.Set("gflops", flops / wall / 1e9);
+  out.Set("threads", threads);
+  out.Set("isa", avx512 ? "avx512" : "avx2");
+  return out;
+}
+
 // Drops every cached primitive and its buffers.
 Napi::Value ReleaseCaches(const Napi::CallbackInfo& info) {
   forwardCache.clear();
@@ -702,6 +779,7 @@ Napi::Object Init(Napi::Env env, Napi::Object exports) {
   exports.Set("getThreads", Napi::Function::New(env, GetThreads));
   exports.Set("version", Napi::Function::New(env, Version));
   exports.Set("releaseCaches", Napi::Function::New(env, ReleaseCaches));
+  exports.Set("fmaPeak", Napi::Function::New(env, FmaPeak));
   return exports;
 }
 

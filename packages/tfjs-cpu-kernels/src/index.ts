@@ -11,7 +11,7 @@
  * @packageDocumentation
  */
 export {
-  fastCpuKernelNames, fastCpuKernelThreads, fastCpuKernelTier, registerFastCpuKernels,
+  fastCpuKernelNames, fastCpuKernelThreads, fastCpuKernelTier, measureFmaPeak, registerFastCpuKernels,
   registeredFastCpuKernels, unregisterFastCpuKernels, type FastCpuKernelTier,
 } from './register.js';
 export { nativeKernelStatus } from './native-addon.js';

@@ -3,7 +3,7 @@ import * as tf from '@tensorflow/tfjs';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { ADDON_PATH, DEFAULT_GOMP_SPINCOUNT, loadNativeAddon, nativeKernelStatus } from './native-addon.js';
 import { nativeKernelNames, nativeKernels } from './native-kernels.js';
-import { registerFastCpuKernels, unregisterFastCpuKernels } from './register.js';
+import { measureFmaPeak, registerFastCpuKernels, unregisterFastCpuKernels } from './register.js';
 import { TEST_TIERS } from './testing/compare.js';
 
 const hasNative = TEST_TIERS.includes('native');
@@ -70,6 +70,21 @@ describe('the native addon', () => {
     expect(box(44)).not.toThrow();
     expect(box(45)).toThrow(/the box does not fit both shapes/);
     expect(() => addon!.resizeNearest(x, new Float32Array(96), Int32Array.of(0, 9), Int32Array.of(0, 1), Int32Array.of(2, 4, 4, 3, 2, 2))).toThrow(/index out of range/);
+  });
+
+  it.runIf(hasNative)('measures the FMA peak on the native tier\'s threads, twice the work on twice the threads', () => {
+    expect(measureFmaPeak(0.05)).toBeUndefined(); // nothing registered yet
+    registerFastCpuKernels({ native: 'required', threads: 1 });
+    try {
+      const one = measureFmaPeak(0.1)!;
+      expect(one).toMatchObject({ threads: 1, isa: expect.stringMatching(/^avx(2|512)$/) });
+      // At least 2 fp32 FMAs of 8 lanes a nanosecond at any clock a vector unit runs at.
+      expect(one.gflops).toBeGreaterThan(16);
+      registerFastCpuKernels({ native: 'required', threads: 2 });
+      expect(measureFmaPeak(0.1)!.threads).toBe(2);
+    } finally {
+      unregisterFastCpuKernels();
+    }
   });
 
   it('turned off by DENOISE_SWEEP_NATIVE_KERNELS=off: the TypeScript tier serves, and required says why', () => {

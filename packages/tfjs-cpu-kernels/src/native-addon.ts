@@ -29,6 +29,7 @@ export interface DnnlAddon {
   getThreads(): number;
   version(): { onednn: string; cpuRuntime: string; isa: number };
   releaseCaches(): void;
+  fmaPeak(seconds: number): { gflops: number; threads: number; isa: string };
 }
 
 /** Whether the native tier can run here, and if not, why. */

@@ -136,6 +136,15 @@ export function fastCpuKernelThreads(): number {
 }
 
 /**
+ * The machine's fp32 peak as a loop of fused multiply-adds on the widest vectors the CPU has
+ * measures it, on the native tier's threads (about `seconds` long): what training throughput is
+ * put in proportion to. Undefined unless the native tier is registered.
+ */
+export function measureFmaPeak(seconds = 1): { gflops: number; threads: number; isa: string } | undefined {
+  return tier === 'native' && nativeAddon !== undefined ? nativeAddon.fmaPeak(seconds) : undefined;
+}
+
+/**
  * Restores the stock `cpu` kernels replaced by {@link registerFastCpuKernels}, stops helper
  * threads and frees the scratch memory. Safe to call when nothing is registered.
  *
