@@ -98,7 +98,13 @@ export function registerFastCpuKernels(options: RegisterFastCpuKernelsOptions = 
   if (addon === undefined) {
     if (options.threads !== undefined) setConvThreads(options.threads);
   } else {
-    addon.setThreads(options.threads ?? availableParallelism());
+    const threads = options.threads ?? availableParallelism();
+    if (addon.getThreads() !== threads) {
+      addon.setThreads(threads);
+      // oneDNN splits a primitive's work for the thread count it was created with: cached
+      // primitives of another count would run on the wrong number of threads.
+      addon.releaseCaches();
+    }
     nativeAddon = addon;
   }
   const layers: FastKernelSpec[][] = [[...allFastKernels], addon === undefined ? [] : nativeKernels(addon)];
