@@ -1,6 +1,6 @@
 /**
- * Times CheckpointStore.save (the worker's own checkpoint writer: every file, then the
- * manifest with their sha256) of a real checkpoint's files, copied from a finished trial.
+ * Times CheckpointStore.save (the worker's own checkpoint writer: every file and its sha256
+ * packed into one object, one PUT) of a real checkpoint's files, copied from a finished trial.
  */
 import type { ObjectStore } from '@denoise-sweep/shared';
 import { CheckpointStore, checkpointName } from '@denoise-sweep/worker';
@@ -9,6 +9,7 @@ import { median } from './stats.js';
 export interface CheckpointSaveResult {
   /** The checkpoint copied. */
   source: string;
+  /** Files in the checkpoint (all in one object). */
   files: number;
   bytes: number;
   samplesMs: number[];
@@ -28,7 +29,7 @@ export async function measureCheckpointSaves(store: ObjectStore, checkpointsPref
   const sizes = Object.values(latest.files).map((f) => f.length);
   return {
     source: latest.name,
-    files: sizes.length + 1,
+    files: sizes.length,
     bytes: sizes.reduce((a, b) => a + b, 0),
     samplesMs,
     medianMs: Math.round(median(samplesMs) * 10) / 10,

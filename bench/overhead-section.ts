@@ -180,7 +180,7 @@ async function measureCheckpointShare(ctx: Context, quick: boolean, log: (line: 
     log(`  in the worker, epoch ${e.epoch}: train ${e.trainSeconds} s, eval ${e.evalSeconds} s, checkpoint (serialize + upload) ${e.checkpointSeconds} s = ${(100 * e.share).toFixed(1)}% of the epoch`);
   }
   const save = await measureCheckpointSaves(ctx.services.store, ctx.services.keys.checkpoints(sweep, trial.id), quick ? 3 : 7);
-  log(`  CheckpointStore.save of that checkpoint (${save.files} files, ${(save.bytes / 1e6).toFixed(2)} MB) to s3rver: median ${save.medianMs} ms over ${save.samplesMs.length}`);
+  log(`  CheckpointStore.save of that checkpoint (${save.files} files in one object, ${(save.bytes / 1e6).toFixed(2)} MB) to s3rver: median ${save.medianMs} ms over ${save.samplesMs.length}`);
   const last = epochs.at(-1)!;
   const fullEpochSecondsProjected = round(last.train_seconds * (60_000 / trialShape.train_limit) + last.eval_seconds * (10_000 / trialShape.test_limit), 1);
   const saveSeconds = save.medianMs / 1000;
