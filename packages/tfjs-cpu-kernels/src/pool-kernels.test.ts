@@ -31,9 +31,11 @@ describe.each(TEST_TIERS)('%s tier', (tier) => {
   });
 
   describe('other windows', () => {
-    it('3x3 stride 2 valid, 3x3 stride 1 same, 2x3 stride [1,2], -Infinity windows match stock', () => {
+    it('3x3 stride 2 valid, 3x3 stride 1 same, 2x3 stride [1,2], 2x2 stride 2 valid (a row and a column left out), 3x3 stride 3 same, -Infinity windows match stock', () => {
       const x = () => rand([2, 9, 8, 3], 77) as tf.Tensor4D;
-      const cases: [[number, number] | number, [number, number] | number, 'same' | 'valid'][] = [[3, 2, 'valid'], [3, 1, 'same'], [[2, 3], [1, 2], 'same']];
+      const cases: [[number, number] | number, [number, number] | number, 'same' | 'valid'][] = [
+        [3, 2, 'valid'], [3, 1, 'same'], [[2, 3], [1, 2], 'same'], [2, 2, 'valid'], [3, 3, 'same'], [[3, 2], [3, 2], 'valid'],
+      ];
       for (const [f, s, pad] of cases) {
         expectSameOnBothTiers(() => tf.maxPool(x(), f, s, pad), 0);
         // Overlapping windows add several dy into one dx, in another order than stock.
