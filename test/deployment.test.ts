@@ -88,6 +88,7 @@ const NOT_GIVEN: Record<Program, Record<string, string>> = {
     CUDA_VISIBLE_DEVICES: 'set by the GPU runtime or infra/docker/gpu-entrypoint.sh',
     FASHION_MNIST_DIR: 'shared code; only the orchestrator publishes the dataset',
     DENOISE_SWEEP_NATIVE_KERNELS: 'the oneDNN kernels serve wherever the addon was built; off only to compare tiers',
+    DENOISE_SWEEP_NATIVE_ISA: 'the widest build the CPU runs is chosen at start; set only to compare builds',
     OMP_WAIT_POLICY: 'OpenMP tuning; the kernels choose a short spin when neither this nor GOMP_SPINCOUNT is set',
     GOMP_SPINCOUNT: 'OpenMP tuning; the kernels set 10,000 spins when unset',
   },

@@ -174,6 +174,10 @@ export const SETTINGS = {
     env: ['DENOISE_SWEEP_NATIVE_KERNELS'], programs: WORKER, parse: (t) => (t === '0' ? 'off' : oneOf(['on', 'off'] as const)(t)), default: () => 'on', defaultText: 'on',
     help: 'cpu engine: off turns the oneDNN kernels off (TypeScript kernels instead)',
   }),
+  nativeIsa: setting<string | undefined>({
+    env: ['DENOISE_SWEEP_NATIVE_ISA'], programs: WORKER, parse: (t) => oneOf(['avx512', 'avx2', 'baseline'] as const)(t), default: none, defaultText: 'the widest the CPU runs',
+    help: 'cpu engine: which build of the oneDNN kernels loads (avx512, avx2, baseline); all compute the same bits',
+  }),
   injectFaults: setting<string | undefined>({
     env: ['DENOISE_SWEEP_INJECT_FAULTS'], programs: WORKER, parse: optionalText, default: none, defaultText: 'none',
     help: 'tests and drills only: nan-loss:<trial id>, batch-delay:<ms>, comma-separated',

@@ -1,7 +1,8 @@
 import { execFileSync } from 'node:child_process';
 import * as tf from '@tensorflow/tfjs';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { ADDON_PATH, DEFAULT_GOMP_SPINCOUNT, loadNativeAddon, nativeKernelStatus } from './native-addon.js';
+import { existsSync } from 'node:fs';
+import { ADDON_VARIANTS, DEFAULT_GOMP_SPINCOUNT, addonPathOf, chooseAddonVariant, loadNativeAddon, nativeKernelStatus } from './native-addon.js';
 import { nativeKernelNames, nativeKernels } from './native-kernels.js';
 import { measureFmaPeak, registerFastCpuKernels, unregisterFastCpuKernels } from './register.js';
 import { TEST_TIERS } from './testing/compare.js';
@@ -108,8 +109,38 @@ describe('the native addon', () => {
     expect(nativeKernels(loadNativeAddon().addon!).map((k) => k.kernelName)).toEqual(nativeKernelNames);
   });
 
-  it('names the addon path it looks for', () => {
-    expect(ADDON_PATH).toMatch(/native\/build\/Release\/dnnl_kernels\.node$/);
+  it('names the addon paths it looks for, and loads the widest build the CPU runs unless told which', () => {
+    expect(addonPathOf('baseline')).toMatch(/native\/build\/Release\/dnnl_kernels\.node$/);
+    expect(addonPathOf('avx512')).toMatch(/native\/build\/Release\/dnnl_kernels_avx512\.node$/);
+    const built = ADDON_VARIANTS.filter((v) => existsSync(addonPathOf(v)));
+    const avx512 = new Set(['avx512f', 'avx512bw', 'avx512vl', 'avx512dq', 'avx2', 'fma', 'sse2']);
+    const avx2 = new Set(['avx2', 'fma', 'sse2']);
+    expect(chooseAddonVariant({}, avx512)).toBe(built.includes('avx512') ? 'avx512' : built.includes('avx2') ? 'avx2' : 'baseline');
+    expect(chooseAddonVariant({}, avx2)).toBe(built.includes('avx2') ? 'avx2' : 'baseline');
+    expect(chooseAddonVariant({}, new Set(['sse2']))).toBe('baseline');
+    expect(chooseAddonVariant({ DENOISE_SWEEP_NATIVE_ISA: 'baseline' }, avx512)).toBe('baseline');
+    expect(() => chooseAddonVariant({ DENOISE_SWEEP_NATIVE_ISA: 'sse9' }, avx512)).toThrow(/DENOISE_SWEEP_NATIVE_ISA must be one of avx512, avx2, baseline, got 'sse9'/);
+    if (hasNative) expect(built).toEqual(ADDON_VARIANTS); // built here: every variant, with the same compiler
+  });
+
+  it.runIf(hasNative)('every build of the addon trains the same bits: 3 steps of a small net on baseline, avx2 and avx512', () => {
+    const step = (isa: string) => inFreshProcess(
+      `const tf = await import('@tensorflow/tfjs'); await tf.setBackend('cpu');
+       const m = await import(${JSON.stringify(DIST)});
+       m.registerFastCpuKernels({ native: 'required', threads: 2 });
+       const conv = (filters, input) => tf.layers.conv2d({ filters, kernelSize: 3, padding: 'same', activation: 'relu', kernelInitializer: tf.initializers.glorotUniform({ seed: 1 }), inputShape: input });
+       const model = tf.sequential({ layers: [conv(8, [28, 28, 1]), tf.layers.maxPooling2d({ poolSize: 2, padding: 'same' }), conv(8), tf.layers.upSampling2d({ size: [2, 2] }),
+         tf.layers.conv2d({ filters: 1, kernelSize: 3, padding: 'same', activation: 'sigmoid', kernelInitializer: tf.initializers.glorotUniform({ seed: 2 }) })] });
+       const x = tf.randomUniform([16, 28, 28, 1], 0, 1, 'float32', 3);
+       const opt = tf.train.adam(0.01);
+       for (let i = 0; i < 3; i++) opt.minimize(() => tf.losses.meanSquaredError(x, model.apply(x, { training: true })));
+       const w = model.getWeights().map((t) => Array.from(new Uint32Array(t.dataSync().buffer)));
+       console.log(JSON.stringify({ variant: m.nativeKernelStatus().variant, w }));`,
+      { DENOISE_SWEEP_NATIVE_ISA: isa },
+    ) as { variant: string; w: number[][] };
+    const runs = ADDON_VARIANTS.map(step);
+    expect(runs.map((r) => r.variant)).toEqual([...ADDON_VARIANTS]);
+    for (const r of runs.slice(1)) expect(r.w).toEqual(runs[0]!.w);
   });
 
   it.runIf(hasNative)('bias-gradient sums do not depend on the thread count', () => {

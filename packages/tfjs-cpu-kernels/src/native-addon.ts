@@ -37,13 +37,57 @@ export interface NativeKernelStatus {
   available: boolean;
   /** oneDNN's version when available. */
   onednn?: string;
+  /** Which build of the addon serves: see ADDON_VARIANTS. */
+  variant?: AddonVariant;
   /** Why the addon is not available: never built (and the build's reason), or failed to load. */
   reason?: string;
 }
 
 const PACKAGE_ROOT = fileURLToPath(new URL('..', import.meta.url));
-/** Where node-gyp puts the addon. */
-export const ADDON_PATH = `${PACKAGE_ROOT}native/build/Release/dnnl_kernels.node`;
+const RELEASE_DIR = `${PACKAGE_ROOT}native/build/Release`;
+
+/**
+ * The addon is built three times from one source: for any x86-64 CPU, and with AVX2 and
+ * AVX-512 allowed to the compiler (its hand-written loops vectorize 4 to 16 lanes wide instead
+ * of SSE2's 4), all with `-ffp-contract=off` so that no build fuses arithmetic the others
+ * do not: the same inputs give the same bits on each. oneDNN picks its own kernels at run time
+ * in all three.
+ */
+export const ADDON_VARIANTS = ['avx512', 'avx2', 'baseline'] as const;
+export type AddonVariant = (typeof ADDON_VARIANTS)[number];
+
+/** CPU flags each variant needs (Linux /proc/cpuinfo names). */
+const VARIANT_FLAGS: Record<AddonVariant, string[]> = {
+  avx512: ['avx512f', 'avx512bw', 'avx512vl', 'avx512dq', 'avx2', 'fma'],
+  avx2: ['avx2', 'fma'],
+  baseline: [],
+};
+
+export const addonPathOf = (variant: AddonVariant): string => `${RELEASE_DIR}/dnnl_kernels${variant === 'baseline' ? '' : `_${variant}`}.node`;
+
+function cpuFlags(): Set<string> {
+  try {
+    const line = readFileSync('/proc/cpuinfo', 'utf8').split('\n').find((l) => l.startsWith('flags'));
+    return new Set((line?.split(':')[1] ?? '').trim().split(/\s+/));
+  } catch {
+    return new Set();
+  }
+}
+
+/**
+ * The variant this process loads: DENOISE_SWEEP_NATIVE_ISA when set (to compare builds), else
+ * the widest one that was built and that this CPU runs.
+ */
+export function chooseAddonVariant(env: NodeJS.ProcessEnv = process.env, flags: ReadonlySet<string> = cpuFlags()): AddonVariant {
+  const forced = env.DENOISE_SWEEP_NATIVE_ISA;
+  if (forced !== undefined && forced !== '') {
+    if (!(ADDON_VARIANTS as readonly string[]).includes(forced)) throw new RangeError(`DENOISE_SWEEP_NATIVE_ISA must be one of ${ADDON_VARIANTS.join(', ')}, got '${forced}'`);
+    return forced as AddonVariant;
+  }
+  return ADDON_VARIANTS.find((v) => VARIANT_FLAGS[v].every((f) => flags.has(f)) && existsSync(addonPathOf(v))) ?? 'baseline';
+}
+
+
 /** What `npm run build:native` wrote about its last attempt. */
 const BUILD_STATUS_PATH = `${PACKAGE_ROOT}native/build-status.json`;
 
@@ -74,18 +118,28 @@ export function loadNativeAddon(): { addon?: DnnlAddon; status: NativeKernelStat
   if (loaded !== undefined) return loaded;
   if (process.env.DENOISE_SWEEP_NATIVE_KERNELS === '0' || process.env.DENOISE_SWEEP_NATIVE_KERNELS === 'off') {
     loaded = { status: { available: false, reason: 'turned off by DENOISE_SWEEP_NATIVE_KERNELS' } };
-  } else if (!existsSync(ADDON_PATH)) {
-    loaded = { status: { available: false, reason: buildReason() } };
   } else {
+    let variant: AddonVariant;
+    try {
+      variant = chooseAddonVariant();
+    } catch (err) {
+      loaded = { status: { available: false, reason: (err as Error).message } };
+      return loaded;
+    }
+    const path = addonPathOf(variant);
+    if (!existsSync(path)) {
+      loaded = { status: { available: false, reason: buildReason() } };
+      return loaded;
+    }
     if (process.env.OMP_WAIT_POLICY === undefined && process.env.GOMP_SPINCOUNT === undefined) {
       process.env.GOMP_SPINCOUNT = DEFAULT_GOMP_SPINCOUNT;
     }
     try {
-      const addon = createRequire(import.meta.url)(ADDON_PATH) as DnnlAddon;
-      loaded = { addon, status: { available: true, onednn: addon.version().onednn } };
+      const addon = createRequire(import.meta.url)(path) as DnnlAddon;
+      loaded = { addon, status: { available: true, onednn: addon.version().onednn, variant } };
     } catch (err) {
       const first = (err as Error).message.split('\n')[0] ?? String(err);
-      loaded = { status: { available: false, reason: `failed to load ${ADDON_PATH}: ${first}` } };
+      loaded = { status: { available: false, reason: `failed to load ${path}: ${first}` } };
     }
   }
   return loaded;
