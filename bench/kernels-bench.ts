@@ -8,7 +8,8 @@
  * e.g. `npx tsx bench/kernels-bench.ts --tier native --threads 1,2 --steps 5`.
  *
  * A step is forward (`model.apply(x, { training: true })`), MSE, backward and an Adam update
- * (lr 1e-3) of bench/kernels-net.ts's model, in prod mode.
+ * (lr 1e-3, the product's ResumableAdam) of bench/kernels-net.ts's model, in prod mode, as the
+ * epoch loop runs it.
  *
  * - `stock`: tfjs's own kernels, one warm-up step at batch 2, then one timed step at
  *   `--stock-batch` (they do well under 1 image/s).
@@ -44,7 +45,7 @@ import {
   type FastCpuKernelTier,
   type KernelTiming,
 } from '@denoise-sweep/tfjs-cpu-kernels';
-import { evaluateDenoiser } from '@denoise-sweep/worker';
+import { evaluateDenoiser, ResumableAdam } from '@denoise-sweep/worker';
 import { buildBenchAutoencoder, convFlopsPerImage } from './kernels-net.js';
 
 const BENCH_TIERS = ['stock', 'typescript', 'native'] as const;
@@ -164,16 +165,25 @@ interface StepRunner {
   dispose: () => void;
 }
 
-/** Builds a model, optimizer and fixed data; returns a function running one training step. */
+/**
+ * Builds a model, the product's optimizer (ResumableAdam, as the epoch loop sets it up) and fixed
+ * data; returns a function running one training step as the epoch loop does.
+ */
 function makeStep(filters: readonly number[], batch: number): StepRunner {
   const model = buildBenchAutoencoder(filters, 1);
-  const optimizer = tf.train.adam(1e-3);
+  const named = model.trainableWeights.map((w) => ({ name: w.originalName, variable: w.read() as tf.Variable }));
+  const variables = named.map((v) => v.variable);
+  const optimizer = new ResumableAdam(named, { learningRate: 1e-3 });
   const clean = tf.randomUniform([batch, 28, 28, 1], 0, 1, 'float32', 1);
   const noisy = tf.tidy(() => clean.add(tf.randomNormal(clean.shape, 0, 0.5, 'float32', 2)).clipByValue(0, 1));
   const step = () => {
-    tf.tidy(() => {
-      optimizer.minimize(() => tf.losses.meanSquaredError(clean, model.apply(noisy, { training: true }) as tf.Tensor) as tf.Scalar);
+    const loss = tf.tidy(() => {
+      const { value, grads } = tf.variableGrads(() => tf.mean(tf.squaredDifference(model.apply(noisy, { training: true }) as tf.Tensor, clean)) as tf.Scalar, variables);
+      optimizer.applyGradients(grads);
+      return value;
     });
+    loss.dataSync();
+    loss.dispose();
   };
   const dispose = () => {
     tf.dispose([clean, noisy]);

@@ -678,6 +678,36 @@ Napi::Value Version(const Napi::CallbackInfo& info) {
   return out;
 }
 
+// adamStep(g, m, v, w, mOut, vOut, wOut, scalars): one Adam update of one variable, the
+// sequence of float32 operations ResumableAdam's tfjs ops perform, each rounded as they round
+// it (the build keeps every product, sum, quotient and square root separate: no contraction),
+// so the same bits in one pass instead of a dozen kernels. scalars: [beta1, 1 - beta1, beta2,
+// 1 - beta2, bias correction 1, bias correction 2, epsilon, learning rate], as float32.
+Napi::Value AdamStep(const Napi::CallbackInfo& info) {
+  const size_t n = info[0].As<Napi::Float32Array>().ElementLength();
+  const float* g = floats(info, 0, n);
+  const float* m = floats(info, 1, n);
+  const float* v = floats(info, 2, n);
+  const float* w = floats(info, 3, n);
+  float* mOut = floats(info, 4, n);
+  float* vOut = floats(info, 5, n);
+  float* wOut = floats(info, 6, n);
+  const float* s = floats(info, 7, 8);
+  const float b1 = s[0], ob1 = s[1], b2 = s[2], ob2 = s[3], c1 = s[4], c2 = s[5], eps = s[6], lr = s[7];
+  const int64_t count = static_cast<int64_t>(n);
+#pragma omp parallel for simd schedule(static) if (count >= kParallelMin)
+  for (int64_t i = 0; i < count; ++i) {
+    const float gi = g[i];
+    const float mi = m[i] * b1 + gi * ob1;
+    const float vi = v[i] * b2 + (gi * gi) * ob2;
+    mOut[i] = mi;
+    vOut[i] = vi;
+    const float update = (mi / c1) / (std::sqrt(vi / c2) + eps);
+    wOut[i] = w[i] - update * lr;
+  }
+  return info.Env().Undefined();
+}
+
 // The machine's fp32 peak as a plain loop of fused multiply-adds sees it: every thread runs 12
 // independent chains (enough to cover the FMA latency on two pipes) on the widest vectors the
 // CPU has, chosen at run time. Used by the benchmark to put training throughput in proportion.
@@ -780,6 +810,7 @@ Napi::Object Init(Napi::Env env, Napi::Object exports) {
   exports.Set("version", Napi::Function::New(env, Version));
   exports.Set("releaseCaches", Napi::Function::New(env, ReleaseCaches));
   exports.Set("fmaPeak", Napi::Function::New(env, FmaPeak));
+  exports.Set("adamStep", Napi::Function::New(env, AdamStep));
   return exports;
 }
 

@@ -11,7 +11,7 @@
  * @packageDocumentation
  */
 export {
-  fastCpuKernelNames, fastCpuKernelThreads, fastCpuKernelTier, measureFmaPeak, registerFastCpuKernels,
+  fastCpuKernelNames, fastCpuKernelThreads, fastCpuKernelTier, measureFmaPeak, nativeAdamStep, registerFastCpuKernels, type AdamStep,
   registeredFastCpuKernels, unregisterFastCpuKernels, type FastCpuKernelTier,
 } from './register.js';
 export { nativeKernelStatus } from './native-addon.js';

@@ -30,6 +30,10 @@ export interface DnnlAddon {
   version(): { onednn: string; cpuRuntime: string; isa: number };
   releaseCaches(): void;
   fmaPeak(seconds: number): { gflops: number; threads: number; isa: string };
+  adamStep(
+    g: Float32Array, m: Float32Array, v: Float32Array, w: Float32Array,
+    mOut: Float32Array, vOut: Float32Array, wOut: Float32Array, scalars: Float32Array,
+  ): void;
 }
 
 /** Whether the native tier can run here, and if not, why. */

@@ -150,6 +150,23 @@ export function measureFmaPeak(seconds = 1): { gflops: number; threads: number; 
   return tier === 'native' && nativeAddon !== undefined ? nativeAddon.fmaPeak(seconds) : undefined;
 }
 
+/** One Adam update of one variable's values: see {@link nativeAdamStep}. */
+export type AdamStep = (
+  g: Float32Array, m: Float32Array, v: Float32Array, w: Float32Array,
+  mOut: Float32Array, vOut: Float32Array, wOut: Float32Array, scalars: Float32Array,
+) => void;
+
+/**
+ * The native tier's Adam update (one pass per variable, the float32 roundings of the tfjs ops
+ * m = m*b1 + g*(1-b1), v = v*b2 + g*g*(1-b2), w -= (m/c1) / (sqrt(v/c2) + eps) * lr, in that
+ * order), or undefined unless the native tier is registered. scalars: [b1, 1-b1, b2, 1-b2, c1,
+ * c2, eps, lr] as float32.
+ */
+export function nativeAdamStep(): AdamStep | undefined {
+  const addon = tier === 'native' ? nativeAddon : undefined;
+  return addon === undefined ? undefined : (...args) => addon.adamStep(...args);
+}
+
 /**
  * Restores the stock `cpu` kernels replaced by {@link registerFastCpuKernels}, stops helper
  * threads and frees the scratch memory. Safe to call when nothing is registered.

@@ -10,6 +10,7 @@ export { loadFashionMnist } from './fashion-mnist.js';
 ;
 export { buildAutoencoder } from './model.js';
 export { evaluateDenoiser } from './evaluation.js';
+export { ResumableAdam } from './resumable-adam.js';
 ;
 ;
 ;

@@ -1,5 +1,6 @@
 import * as tf from '@tensorflow/tfjs';
 import { beforeAll, describe, expect, it } from 'vitest';
+import { nativeKernelStatus, registerFastCpuKernels, unregisterFastCpuKernels } from '@denoise-sweep/tfjs-cpu-kernels';
 import { ResumableAdam } from './resumable-adam.js';
 
 beforeAll(async () => {
@@ -51,6 +52,36 @@ describe('ResumableAdam', () => {
     [opt1, opt2, opt3].forEach((o) => o.dispose());
     straight.dispose();
     resumed.dispose();
+  });
+
+  it.runIf(nativeKernelStatus().available)('with the native cpu kernels, one fused pass per variable gives the ops\' bits', () => {
+    registerFastCpuKernels({ native: 'required' });
+    try {
+      const shapes = [[3, 3, 4, 8], [8], [1000]];
+      const weights = (seed: number) => shapes.map((shape, i) => tf.variable(tf.randomNormal(shape, 0, 0.3, 'float32', 10 + i), true, `w${seed}-${i}`));
+      const viaOps = weights(1);
+      const inLoops = weights(2);
+      const named = (vs: tf.Variable[]) => vs.map((variable, i) => ({ name: `w${i}`, variable }));
+      const ops = new ResumableAdam(named(viaOps), { learningRate: 0.003, fused: false });
+      const loops = new ResumableAdam(named(inLoops), { learningRate: 0.003 });
+      for (let step = 0; step < 25; step++) {
+        // Gradients with zeros, tiny and large values, keyed by the variables' own names.
+        const grads = shapes.map((shape, i) => tf.tidy(() => tf.randomNormal(shape, 0, step % 5 === 0 ? 1e-6 : 2, 'float32', 100 * step + i).mul(tf.randomUniform(shape, 0, 1, 'float32', step).greater(0.1))));
+        ops.applyGradients(Object.fromEntries(viaOps.map((v, i) => [v.name, grads[i]!])));
+        loops.applyGradients(Object.fromEntries(inLoops.map((v, i) => [v.name, grads[i]!])));
+        tf.dispose(grads);
+      }
+      const bits = (vs: tf.Variable[]) => vs.map((v) => Array.from(new Uint32Array((v.dataSync() as Float32Array).slice().buffer)));
+      expect(bits(inLoops)).toEqual(bits(viaOps));
+      const a = ops.save().data;
+      const b = loops.save().data;
+      expect(Array.from(new Uint32Array(b.buffer))).toEqual(Array.from(new Uint32Array(a.buffer)));
+      ops.dispose();
+      loops.dispose();
+      tf.dispose([...viaOps, ...inLoops]);
+    } finally {
+      unregisterFastCpuKernels();
+    }
   });
 
   it('refuses state saved for other variables', () => {
