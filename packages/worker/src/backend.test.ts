@@ -14,10 +14,12 @@ function selectCpu(env: Record<string, string>): { kernels?: string; skipped?: s
 }
 
 describe('the cpu engine names the kernel tier it runs', () => {
-  it.runIf(nativeKernelStatus().available)('oneDNN kernels on every core by default, or the threads asked for', () => {
-    expect(selectCpu({ DENOISE_SWEEP_CPU_THREADS: '' }).kernels).toMatch(/^onednn(-\d+-threads)?$/);
-    expect(selectCpu({ DENOISE_SWEEP_CPU_THREADS: '1' }).kernels).toBe('onednn');
-    expect(selectCpu({ DENOISE_SWEEP_CPU_THREADS: '2' }).kernels).toBe('onednn-2-threads');
+  it.runIf(nativeKernelStatus().available)('oneDNN kernels on every core by default, or the threads asked for, named with the addon build that loaded', () => {
+    const variant = nativeKernelStatus().variant!;
+    expect(selectCpu({ DENOISE_SWEEP_CPU_THREADS: '' }).kernels).toMatch(new RegExp(`^onednn-${variant}(-\\d+-threads)?$`));
+    expect(selectCpu({ DENOISE_SWEEP_CPU_THREADS: '1' }).kernels).toBe(`onednn-${variant}`);
+    expect(selectCpu({ DENOISE_SWEEP_CPU_THREADS: '2' }).kernels).toBe(`onednn-${variant}-2-threads`);
+    expect(selectCpu({ DENOISE_SWEEP_CPU_THREADS: '2', DENOISE_SWEEP_NATIVE_ISA: 'baseline' }).kernels).toBe('onednn-baseline-2-threads');
   });
 
   it('the TypeScript kernels when the native ones are off, with the reason in the passed-over list', () => {

@@ -21,7 +21,7 @@ export interface SelectedEngine {
   engine: EngineName;
   /** The tfjs backend name now active. */
   backend: string;
-  /** Which kernels run, for logs and the info metric (e.g. 'libtensorflow', 'onednn-2-threads', 'js-fast'). */
+  /** Which kernels run, for logs and the info metric (e.g. 'libtensorflow', 'onednn-avx512-2-threads', 'js-fast'). */
   kernels: string;
   /** Why faster tiers were passed over, for the log. */
   skipped: string[];
@@ -79,7 +79,8 @@ export async function selectEngine(prefer: string | undefined = readSettings(['e
       registerFastCpuKernels({ threads });
       if (!native.available) skipped.push(`onednn kernels: ${native.reason ?? 'unavailable'}`);
       const used = fastCpuKernelThreads();
-      const tierName = fastCpuKernelTier() === 'native' ? 'onednn' : 'js-fast';
+      // The native tier names the build of its addon that loaded (see ADDON_VARIANTS).
+      const tierName = fastCpuKernelTier() === 'native' ? `onednn-${native.variant ?? 'baseline'}` : 'js-fast';
       return { engine, backend: tf.getBackend(), kernels: used > 1 ? `${tierName}-${used}-threads` : tierName, skipped };
     } catch (err) {
       const reason = (err as Error).message.split('\n')[0] ?? String(err);
