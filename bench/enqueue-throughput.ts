@@ -14,6 +14,7 @@ import type { DatasetRef, ObjectStore, SweepSpec, Trial, TrainJobData } from '@d
 import { FileObjectStore, JOB_NAME, jobIdFor, sweepId } from '@denoise-sweep/shared';
 import type { BenchServices } from './bench-services.js';
 import { benchSweep } from './bench-sweep.js';
+import { countingStore } from './counting-store.js';
 import { round } from './stats.js';
 import type { TrialQueue } from './trial-queue.js';
 
@@ -48,22 +49,6 @@ export interface EnqueueThroughputResult {
   targetMet: boolean;
   /** Redis memory used by the queue after every enqueue (3 x trials jobs), MB. */
   redisUsedMemoryMb: number;
-}
-
-/** Counts the requests made to a store. */
-function counting(store: ObjectStore): { store: ObjectStore; requests: () => number } {
-  let n = 0;
-  const counted = new Proxy(store, {
-    get(target, prop, receiver) {
-      const value = Reflect.get(target, prop, receiver) as unknown;
-      if (typeof value !== 'function') return value;
-      return (...args: unknown[]) => {
-        if (prop !== 'uri' && prop !== 'close') n += 1;
-        return (value as (...a: unknown[]) => unknown).apply(target, args);
-      };
-    },
-  });
-  return { store: counted, requests: () => n };
 }
 
 export async function measureEnqueue(services: BenchServices, tq: TrialQueue, dataset: DatasetRef, trials: number, log: (line: string) => void): Promise<EnqueueThroughputResult> {
@@ -106,7 +91,7 @@ export async function measureEnqueue(services: BenchServices, tq: TrialQueue, da
       { name: 'file', store: new FileObjectStore(fileDir), sweep: benchSweep(file('bench-enqueue-file')) },
     ];
     for (const run of runs) {
-      const { store, requests } = counting(run.store);
+      const { store, requests } = countingStore(run.store);
       const options = { spec: run.sweep.spec, trials: run.sweep.trials, store, keys: services.keys, queue: tq.queue, redis: tq.redis, dataset };
       t0 = performance.now();
       const outcome = await enqueueSweep(options);

@@ -188,7 +188,10 @@ async function scaleRun(services: BenchServices, tq: TrialQueue, shape: SweepSha
       if (wallClockMs() - t0 > 20 * 60_000) throw new Error(`scale run with ${workers} workers did not finish in 20 minutes`);
     }
     const after = await redisInfo(tq.redis);
+    // One scrape with every trial done, also the only one of a run shorter than SCRAPE_SECONDS.
+    const s0 = performance.now();
     const { body: exposition } = await exporter.render();
+    scrapes.push(performance.now() - s0);
     const series = exposition.split('\n').filter((l) => l !== '' && !l.startsWith('#'));
     const trialSeries = series.filter((l) => l.includes(`trial="`)).length;
     const s3Cpu = processCpuSeconds(services.s3.pid) - s3Before;

@@ -16,6 +16,7 @@ import { ArtifactKeys, QUEUE_NAME, QUEUE_PREFIX, readJson, writeTrialConfig } fr
 import { S3ObjectStore } from '@denoise-sweep/shared/s3';
 import { CheckpointStore, checkpointName, pruneCheckpoints } from '@denoise-sweep/worker';
 import { Worker } from 'bullmq';
+import { countingStore } from './counting-store.js';
 import { wallClockMs } from './stats.js';
 
 export interface ScaleWorkerConfig {
@@ -50,17 +51,7 @@ export interface ScaleWorkerReport {
 const config = JSON.parse(process.argv[2] ?? '{}') as ScaleWorkerConfig;
 const keys = new ArtifactKeys();
 const store = new S3ObjectStore({ endpoint: config.s3.endpoint, bucket: config.s3.bucket, region: 'us-east-1', credentials: { accessKeyId: config.s3.accessKeyId, secretAccessKey: config.s3.secretAccessKey } });
-let storeRequests = 0;
-const counted = new Proxy(store, {
-  get(target, prop, receiver) {
-    const value = Reflect.get(target, prop, receiver) as unknown;
-    if (typeof value !== 'function') return value;
-    return (...args: unknown[]) => {
-      if (prop !== 'uri' && prop !== 'close') storeRequests += 1;
-      return (value as (...a: unknown[]) => unknown).apply(target, args);
-    };
-  },
-});
+const { store: counted, requests: storeRequests } = countingStore(store);
 const jobs: ScaleJobRecord[] = [];
 const weights = new Uint8Array(config.checkpointBytes);
 const small = (text: string) => new TextEncoder().encode(text);
@@ -140,7 +131,7 @@ const close = () => {
   Promise.all(workers.map((w) => w.close())).then(() => {
     store.close();
     const cpu = process.cpuUsage(cpuAtReady);
-    process.stdout.write(`${JSON.stringify({ pid: process.pid, jobs, storeRequests, cpuSeconds: (cpu.user + cpu.system) / 1e6 } satisfies ScaleWorkerReport)}\n`);
+    process.stdout.write(`${JSON.stringify({ pid: process.pid, jobs, storeRequests: storeRequests(), cpuSeconds: (cpu.user + cpu.system) / 1e6 } satisfies ScaleWorkerReport)}\n`);
     process.exit(0);
   }, () => process.exit(1));
 };

@@ -11,9 +11,9 @@
  * @packageDocumentation
  */
 export {
-  fastCpuKernelNames, fastCpuKernelThreads, fastCpuKernelTier, measureFmaPeak, nativeAdamStep, registerFastCpuKernels, type AdamStep,
+  fastCpuKernelNames, fastCpuKernelThreads, fastCpuKernelTier, measureFmaPeak, nativeAdamStep, registerFastCpuKernels,
   registeredFastCpuKernels, unregisterFastCpuKernels, type FastCpuKernelTier,
 } from './register.js';
-export { nativeKernelStatus } from './native-addon.js';
+export { nativeKernelStatus, type AdamStep } from './native-addon.js';
 export { bufferPoolStats, type BufferPoolStats } from './buffer-pool.js';
 export { KernelTimer, type KernelTiming } from './kernel-timer.js';

@@ -30,11 +30,17 @@ export interface DnnlAddon {
   version(): { onednn: string; cpuRuntime: string; isa: number };
   releaseCaches(): void;
   fmaPeak(seconds: number): { gflops: number; threads: number; isa: string };
-  adamStep(
-    g: Float32Array, m: Float32Array, v: Float32Array, w: Float32Array,
-    mOut: Float32Array, vOut: Float32Array, wOut: Float32Array, scalars: Float32Array,
-  ): void;
+  adamStep: AdamStep;
 }
+
+/**
+ * One Adam update of one variable's values into the `Out` arrays: see nativeAdamStep in
+ * register.ts. scalars: [b1, 1-b1, b2, 1-b2, c1, c2, eps, lr] as float32.
+ */
+export type AdamStep = (
+  g: Float32Array, m: Float32Array, v: Float32Array, w: Float32Array,
+  mOut: Float32Array, vOut: Float32Array, wOut: Float32Array, scalars: Float32Array,
+) => void;
 
 /** Whether the native tier can run here, and if not, why. */
 export interface NativeKernelStatus {

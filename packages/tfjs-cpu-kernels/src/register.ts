@@ -11,7 +11,7 @@ import { allFastKernels } from './all-kernels.js';
 import { unwatchBackends, watchBackend } from './buffer-pool.js';
 import { convThreads, setConvThreads, stopConvThreads } from './conv-parallel.js';
 import type { FastKernelSpec } from './cpu-backend.js';
-import { loadNativeAddon, type DnnlAddon } from './native-addon.js';
+import { loadNativeAddon, type AdamStep, type DnnlAddon } from './native-addon.js';
 import { nativeKernelNames, nativeKernels } from './native-kernels.js';
 import { releaseScratch } from './scratch-buffers.js';
 
@@ -150,12 +150,6 @@ export function measureFmaPeak(seconds = 1): { gflops: number; threads: number; 
   return tier === 'native' && nativeAddon !== undefined ? nativeAddon.fmaPeak(seconds) : undefined;
 }
 
-/** One Adam update of one variable's values: see {@link nativeAdamStep}. */
-export type AdamStep = (
-  g: Float32Array, m: Float32Array, v: Float32Array, w: Float32Array,
-  mOut: Float32Array, vOut: Float32Array, wOut: Float32Array, scalars: Float32Array,
-) => void;
-
 /**
  * The native tier's Adam update (one pass per variable, the float32 roundings of the tfjs ops
  * m = m*b1 + g*(1-b1), v = v*b2 + g*g*(1-b2), w -= (m/c1) / (sqrt(v/c2) + eps) * lr, in that
@@ -164,7 +158,7 @@ export type AdamStep = (
  */
 export function nativeAdamStep(): AdamStep | undefined {
   const addon = tier === 'native' ? nativeAddon : undefined;
-  return addon === undefined ? undefined : (...args) => addon.adamStep(...args);
+  return addon === undefined ? undefined : (...args: Parameters<AdamStep>) => addon.adamStep(...args);
 }
 
 /**
