@@ -40,6 +40,25 @@ if [ ${#want_native[@]} -gt 0 ]; then
     || echo "setup: could not install ${want_native[*]}; training will use the TypeScript kernels"
 fi
 
+# The webgpu engine's tests run on Mesa's lavapipe (a Vulkan driver on the CPU): Dawn needs
+# Mesa 23 or newer, which Debian 12 has only in its own bookworm-backports suite, so that
+# suite is added for these two packages. GPU machines need only libvulkan1 and the NVIDIA
+# driver (see docs/gpu.md).
+mesa_major=$(dpkg-query -W -f='${Version}' mesa-vulkan-drivers 2>/dev/null | cut -d. -f1 || true)
+if [ "${1:-}" = "--for-tests" ] && [ "${DENOISE_SWEEP_WEBGPU_TESTS:-}" != "off" ] && [ "${mesa_major:-0}" -lt 23 ]; then
+  vulkan_suite=()
+  if grep -q '^VERSION_CODENAME=bookworm' /etc/os-release 2>/dev/null; then
+    list=/etc/apt/sources.list.d/denoise-sweep-bookworm-backports.list
+    grep -rqs '^[^#]*bookworm-backports' /etc/apt/sources.list /etc/apt/sources.list.d/ \
+      || echo 'deb http://deb.debian.org/debian bookworm-backports main' | $SUDO tee "$list" >/dev/null
+    $SUDO apt-get update -qq
+    vulkan_suite=(-t bookworm-backports)
+  fi
+  echo "setup: installing the Vulkan loader and Mesa's lavapipe for the webgpu tests"
+  DEBIAN_FRONTEND=noninteractive $SUDO apt-get install -y -qq --no-install-recommends "${vulkan_suite[@]}" libvulkan1 mesa-vulkan-drivers >/dev/null \
+    || echo "setup: could not install lavapipe; the webgpu engine's tests will be skipped"
+fi
+
 if [ ! -d node_modules ] || [ package-lock.json -nt node_modules/.package-lock.json ]; then
   echo "setup: npm ci"
   npm ci --no-audit --no-fund --loglevel=error

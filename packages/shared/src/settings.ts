@@ -72,7 +72,7 @@ const text = (value: string): string => value;
 const optionalText = (value: string): string | undefined => value;
 const none = () => undefined;
 
-export const ENGINE_CHOICES = ['auto', 'tensorflow-gpu', 'tensorflow', 'cpu'] as const;
+export const ENGINE_CHOICES = ['auto', 'tensorflow-gpu', 'webgpu', 'tensorflow', 'cpu'] as const;
 
 /** Every setting of both programs. */
 export const SETTINGS = {

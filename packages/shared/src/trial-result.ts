@@ -32,7 +32,8 @@ export interface TrialResult {
   final: Omit<EpochRecord, 'epoch' | 'train_seconds' | 'eval_seconds' | 'images_per_sec'>;
   epochs_completed: number;
   param_count: number;
-  engine: { name: string; backend: string; kernels: string };
+  /** device: the GPU adapter of the webgpu engine (`NVIDIA ... (nvidia)`), absent on the others. */
+  engine: { name: string; backend: string; kernels: string; device?: string };
   timings: { train_seconds: number; eval_seconds: number; wall_seconds: number; images_per_sec: number };
   /** The checkpoint this run resumed from, if it did. */
   resumed_from: string | null;

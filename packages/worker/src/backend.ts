@@ -3,10 +3,15 @@ import { availableParallelism } from 'node:os';
 import { readSettings } from '@denoise-sweep/shared';
 import * as tf from '@tensorflow/tfjs';
 import { fastCpuKernelThreads, fastCpuKernelTier, nativeKernelStatus, registerFastCpuKernels } from '@denoise-sweep/tfjs-cpu-kernels';
+import type { GpuAdapter } from './webgpu-engine.js';
+import { activateWebGpu } from './webgpu-engine.js';
 
 /**
  * Training engines, fastest first:
  * - `tensorflow-gpu`: @tensorflow/tfjs-node-gpu (libtensorflow with CUDA), production GPU workers;
+ * - `webgpu`: @tensorflow/tfjs-backend-webgpu on Dawn over Vulkan (webgpu-engine.ts), the GPU
+ *   engine that installs from npm alone; chosen by itself only on a real GPU adapter, forced
+ *   (TFJS_BACKEND=webgpu) also on a software one such as Mesa's lavapipe;
  * - `tensorflow`: @tensorflow/tfjs-node (libtensorflow on CPU);
  * - `cpu`: the pure-JS backend of @tensorflow/tfjs with this project's corrected, faster kernels:
  *   oneDNN convolutions and C++ loops where the native addon was built (libdnnl-dev), else
@@ -14,15 +19,17 @@ import { fastCpuKernelThreads, fastCpuKernelTier, nativeKernelStatus, registerFa
  * The native packages are optionalDependencies: their install downloads libtensorflow, and
  * where that fails npm leaves them out, so the pure-JS tier always exists.
  */
-type EngineName = 'tensorflow-gpu' | 'tensorflow' | 'cpu';
-const ENGINE_NAMES: readonly EngineName[] = ['tensorflow-gpu', 'tensorflow', 'cpu'];
+type EngineName = 'tensorflow-gpu' | 'webgpu' | 'tensorflow' | 'cpu';
+const ENGINE_NAMES: readonly EngineName[] = ['tensorflow-gpu', 'webgpu', 'tensorflow', 'cpu'];
 
 export interface SelectedEngine {
   engine: EngineName;
   /** The tfjs backend name now active. */
   backend: string;
-  /** Which kernels run, for logs and the info metric (e.g. 'libtensorflow', 'onednn-avx512-2-threads', 'js-fast'). */
+  /** Which kernels run, for logs and the info metric (e.g. 'libtensorflow', 'onednn-avx512-2-threads', 'js-fast', 'webgpu-vulkan'). */
   kernels: string;
+  /** The GPU adapter of the webgpu engine. */
+  adapter?: GpuAdapter;
   /** Why faster tiers were passed over, for the log. */
   skipped: string[];
 }
@@ -61,6 +68,11 @@ export async function selectEngine(prefer: string | undefined = readSettings(['e
         if (!forced && !nvidiaGpuPresent()) throw new Error('no NVIDIA GPU visible');
         await loadNative('@tensorflow/tfjs-node-gpu');
         return { engine, backend: tf.getBackend(), kernels: 'libtensorflow-cuda', skipped };
+      }
+      if (engine === 'webgpu') {
+        // A software adapter (lavapipe) is slower than the cpu engine: used only when forced.
+        const adapter = await activateWebGpu({ allowSoftware: forced !== undefined });
+        return { engine, backend: tf.getBackend(), kernels: adapter.software ? 'webgpu-software' : 'webgpu', adapter, skipped };
       }
       if (engine === 'tensorflow') {
         await loadNative('@tensorflow/tfjs-node');

@@ -11,7 +11,7 @@ export type ToChild =
 
 /** Training child -> parent. */
 export type FromChild =
-  | { type: 'ready'; engine: string; kernels: string; skipped: string[] }
+  | { type: 'ready'; engine: string; kernels: string; device: string; skipped: string[] }
   | { type: 'progress'; progress: TrainProgress }
   /** Step timings since the last report, for the batch-duration histogram and images/s. */
   | { type: 'batches'; images: number; seconds: number[]; trainLoss: number }

@@ -168,7 +168,7 @@ export async function trainEpochs(options: EpochLoopOptions): Promise<EpochLoopO
 
     const checkpointFiles = async (): Promise<CheckpointFiles> => {
       const serialized = await serializeModel(model);
-      const optimizer = adam.save();
+      const optimizer = await adam.save();
       return {
         [MODEL_FILE]: serialized.modelJson,
         [WEIGHTS_FILE]: serialized.weightsBin,

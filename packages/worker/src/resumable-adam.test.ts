@@ -36,7 +36,7 @@ describe('ResumableAdam', () => {
     b.dispose();
   });
 
-  it('continues bit for bit after save and restore', () => {
+  it('continues bit for bit after save and restore', async () => {
     const straight = tf.variable(tf.tensor1d([0, 0, 0, 0]), true, 'straight');
     const opt1 = new ResumableAdam([{ name: 'w', variable: straight }], { learningRate: 0.01 });
     const expected = run(30, (_w, g) => opt1.applyGradients(g), straight);
@@ -44,7 +44,7 @@ describe('ResumableAdam', () => {
     const resumed = tf.variable(tf.tensor1d([0, 0, 0, 0]), true, 'resumed');
     const opt2 = new ResumableAdam([{ name: 'w', variable: resumed }], { learningRate: 0.01 });
     run(10, (_w, g) => opt2.applyGradients(g), resumed);
-    const saved = opt2.save();
+    const saved = await opt2.save();
     const opt3 = new ResumableAdam([{ name: 'w', variable: resumed }], { learningRate: 0.01 });
     opt3.restore(saved.header, saved.data);
     const actual = run(20, (_w, g) => opt3.applyGradients(g), resumed);
@@ -54,7 +54,7 @@ describe('ResumableAdam', () => {
     resumed.dispose();
   });
 
-  it.runIf(nativeKernelStatus().available)('with the native cpu kernels, one fused pass per variable gives the ops\' bits', () => {
+  it.runIf(nativeKernelStatus().available)('with the native cpu kernels, one fused pass per variable gives the ops\' bits', async () => {
     registerFastCpuKernels({ native: 'required' });
     try {
       const shapes = [[3, 3, 4, 8], [8], [1000]];
@@ -73,8 +73,8 @@ describe('ResumableAdam', () => {
       }
       const bits = (vs: tf.Variable[]) => vs.map((v) => Array.from(new Uint32Array((v.dataSync() as Float32Array).slice().buffer)));
       expect(bits(inLoops)).toEqual(bits(viaOps));
-      const a = ops.save().data;
-      const b = loops.save().data;
+      const a = (await ops.save()).data;
+      const b = (await loops.save()).data;
       expect(Array.from(new Uint32Array(b.buffer))).toEqual(Array.from(new Uint32Array(a.buffer)));
       ops.dispose();
       loops.dispose();
@@ -84,11 +84,11 @@ describe('ResumableAdam', () => {
     }
   });
 
-  it('refuses state saved for other variables', () => {
+  it('refuses state saved for other variables', async () => {
     const v = tf.variable(tf.zeros([2]), true, 'v2');
     const opt = new ResumableAdam([{ name: 'w', variable: v }], { learningRate: 0.01 });
     const other = new ResumableAdam([{ name: 'other', variable: v }], { learningRate: 0.01 });
-    const saved = other.save();
+    const saved = await other.save();
     expect(() => opt.restore(saved.header, saved.data)).toThrow(/other variables/);
     opt.dispose();
     other.dispose();

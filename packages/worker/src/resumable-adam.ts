@@ -120,8 +120,11 @@ export class ResumableAdam {
     }
   }
 
-  /** Step count, hyperparameters, and the moments as one float32 buffer (all m, then all v). */
-  save(): { header: AdamStateHeader; data: Float32Array } {
+  /**
+   * Step count, hyperparameters, and the moments as one float32 buffer (all m, then all v).
+   * Reads asynchronously: GPU backends have no synchronous read in Node.
+   */
+  async save(): Promise<{ header: AdamStateHeader; data: Float32Array }> {
     const header: AdamStateHeader = {
       step: this.step,
       learningRate: this.learningRate,
@@ -135,7 +138,7 @@ export class ResumableAdam {
     let offset = 0;
     for (const which of ['m', 'v'] as const) {
       for (const variable of this.variables) {
-        const values = this.moments.get(variable.name)![which].dataSync();
+        const values = await this.moments.get(variable.name)![which].data();
         data.set(values, offset);
         offset += values.length;
       }

@@ -14,6 +14,7 @@ import { faultPlan } from './fault-injection.js';
 import { FashionMnistCache } from './fashion-mnist.js';
 import { failureKindOf } from './training-failure.js';
 import { executeTrial } from './trial-execution.js';
+import { describeAdapter } from './webgpu-engine.js';
 
 const send = (message: FromChild) => {
   if (process.connected) process.send?.(message);
@@ -111,7 +112,7 @@ async function train(message: Extract<ToChild, { type: 'train' }>, engine: Await
 async function main(): Promise<void> {
   const faults = faultPlan();
   const engine = await selectEngine();
-  send({ type: 'ready', engine: engine.engine, kernels: engine.kernels, skipped: engine.skipped });
+  send({ type: 'ready', engine: engine.engine, kernels: engine.kernels, device: engine.adapter ? describeAdapter(engine.adapter) : '', skipped: engine.skipped });
   process.on('message', (message: ToChild) => {
     if (message.type === 'stop') {
       running?.abort(message.reason);

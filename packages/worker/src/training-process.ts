@@ -75,7 +75,7 @@ export class TrainingProcess {
   private handle(message: FromChild, child: ChildProcess, ready: (v: { engine: string; kernels: string }) => void): void {
     switch (message.type) {
       case 'ready':
-        this.log.info('training child ready', { engine: message.engine, kernels: message.kernels, passedOver: message.skipped, pid: child.pid });
+        this.log.info('training child ready', { engine: message.engine, kernels: message.kernels, ...(message.device ? { device: message.device } : {}), passedOver: message.skipped, pid: child.pid });
         ready({ engine: message.engine, kernels: message.kernels });
         break;
       case 'progress':

@@ -10,6 +10,7 @@ import type { BatchProgress, CheckpointFiles, EpochLoopOptions, EpochLoopOutcome
 import type { TrainerState } from './trainer-state.js';
 import { TRAINER_STATE_FILE } from './trainer-state.js';
 import { trainEpochs } from './epoch-loop.js';
+import { describeAdapter } from './webgpu-engine.js';
 
 export interface ExecuteTrialOptions {
   store: ObjectStore;
@@ -130,7 +131,7 @@ async function writeResult(options: ExecuteTrialOptions, trial: Trial, run: Fini
     final: { train_loss: last.train_loss, val_loss: last.val_loss, psnr: last.psnr, ssim: last.ssim, noisy_psnr: last.noisy_psnr },
     epochs_completed: run.history.length,
     param_count: run.paramCount,
-    engine: { name: engine.engine, backend: engine.backend, kernels: engine.kernels },
+    engine: { name: engine.engine, backend: engine.backend, kernels: engine.kernels, ...(engine.adapter ? { device: describeAdapter(engine.adapter) } : {}) },
     timings: {
       train_seconds: trainSeconds,
       eval_seconds: sum((r) => r.eval_seconds),

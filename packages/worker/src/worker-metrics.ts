@@ -4,13 +4,14 @@ import { Counter, Gauge, Histogram, Registry, collectDefaultMetrics, exponential
 import type { FromChild } from './child-messages.js';
 
 /**
- * The worker's Prometheus metrics, one registry per process. Labels are bounded: engine and
- * kernels, a slot number per concurrency slot, a reason from a fixed set; never job or trial ids.
+ * The worker's Prometheus metrics, one registry per process. Labels are bounded: engine,
+ * kernels and GPU device, a slot number per concurrency slot, a reason from a fixed set;
+ * never job or trial ids.
  */
 export class WorkerMetrics {
   readonly registry = new Registry();
   private engine = 'unknown';
-  private readonly info = new Gauge({ name: M.info, help: 'Worker build and engine; always 1', labelNames: ['engine', 'kernels', 'version', 'host'], registers: [this.registry] });
+  private readonly info = new Gauge({ name: M.info, help: 'Worker build and engine; always 1', labelNames: ['engine', 'kernels', 'device', 'version', 'host'], registers: [this.registry] });
   private readonly images = new Counter({ name: M.imagesTrained, help: 'Training images processed (one per image per epoch)', labelNames: ['engine'], registers: [this.registry] });
   private readonly imagesPerSecond = new Gauge({ name: M.imagesPerSecond, help: 'Training throughput over the last progress report', labelNames: ['engine', 'slot'], registers: [this.registry] });
   private readonly batchDuration = new Histogram({
@@ -53,7 +54,7 @@ export class WorkerMetrics {
     for (const reason of ['shutdown', 'cancel', 'pause']) this.trialsStopped.inc({ reason }, 0);
     for (const method of ['bayes', 'tpe']) this.suggestions.inc({ method }, 0);
     for (const decision of ['continue', 'paused', 'stopped', 'promoted', 'promoted-resumed']) this.rungDecisions.inc({ decision }, 0);
-    this.info.set({ engine: 'starting', kernels: 'unknown', version, host: hostname() }, 1);
+    this.info.set({ engine: 'starting', kernels: 'unknown', device: '', version, host: hostname() }, 1);
   }
 
   /** Feeds a training child's message of concurrency slot `slot` into the metrics. */
@@ -63,7 +64,7 @@ export class WorkerMetrics {
       case 'ready':
         this.engine = message.engine;
         this.info.reset();
-        this.info.set({ engine: message.engine, kernels: message.kernels, version: this.version, host: hostname() }, 1);
+        this.info.set({ engine: message.engine, kernels: message.kernels, device: message.device, version: this.version, host: hostname() }, 1);
         break;
       case 'batches': {
         const total = message.seconds.reduce((a, b) => a + b, 0);

@@ -6,6 +6,7 @@ import { selectEngine } from '../backend.js';
 import { fashionMnistDir } from '../fashion-mnist.js';
 import { ProgressBar } from '../progress-bar.js';
 import { executeTrial } from '../trial-execution.js';
+import { describeAdapter } from '../webgpu-engine.js';
 
 export interface TrainCommandOptions {
   noiseFactor: string;
@@ -108,7 +109,7 @@ export async function trainFromFlags(options: TrainCommandOptions): Promise<void
   const trial = trialFromFlags(options);
   const engine = await selectEngine(readSettings(['engine'], { engine: options.engine }).engine);
   const say = (line: string) => process.stderr.write(`${line}\n`);
-  say(`engine: ${engine.engine} (${engine.kernels})${engine.skipped.length ? `; passed over ${engine.skipped.join('; ')}` : ''}`);
+  say(`engine: ${engine.engine} (${engine.kernels}${engine.adapter ? ` on ${describeAdapter(engine.adapter)}` : ''})${engine.skipped.length ? `; passed over ${engine.skipped.join('; ')}` : ''}`);
   const store = new FileObjectStore(resolve(options.out));
   const keys = new ArtifactKeys();
   const existing = await readJson<TrialResult>(store, keys.result(options.sweep, trial.id));
