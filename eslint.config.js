@@ -5,7 +5,7 @@ import tseslint from 'typescript-eslint';
 import { importX } from 'eslint-plugin-import-x';
 
 export default tseslint.config(
-  { ignores: ['**/dist/**', '**/node_modules/**', '**/*.d.ts', '.denoise-sweep/**', '.cache/**', 'coverage/**'] },
+  { ignores: ['**/dist/**', '**/node_modules/**', '**/*.d.ts', '.denoise-sweep/**', '.cache/**', 'coverage/**', '.gpu-check/**'] },
   js.configs.recommended,
   ...tseslint.configs.recommended,
   {

@@ -61,6 +61,11 @@ export function headline(sections: BenchReport['sections']): Record<string, numb
     h.training_eval_quality_ms_per_image = t.evaluation?.qualityMsPerImage ?? null;
     h.training_eval_over_train_step = t.evaluation?.evalOverTrainStep ?? null;
     h.training_eval_target_0_4_met = t.evalTargetMet;
+    h.training_webgpu_adapter = t.webgpu.label ?? t.webgpu.skipped;
+    h.training_webgpu_batch = t.webgpu.webgpu === null ? null : t.webgpu.batch;
+    h.training_webgpu_images_per_sec = t.webgpu.webgpu?.imagesPerSec ?? null;
+    h.training_webgpu_over_cpu = t.webgpu.ratio;
+    h.training_webgpu_max_loss_diff = t.webgpu.maxLossDiff;
   }
   const o = sections.overhead;
   if (o) {

@@ -15,8 +15,10 @@ import type { BenchTier, EvalMeasurement, KernelsBenchResult, LeakCheckResult } 
 import { runJsonChild, TFJS_BANNER } from './child-process.js';
 import { round } from './stats.js';
 import { TORCH_MISSING, runTorchBench, torchAvailable, type TorchBenchResult } from './torch-bench.js';
+import type { WebGpuBenchResult } from './webgpu-bench.js';
 
 const KERNELS_BENCH = fileURLToPath(new URL('./kernels-bench.ts', import.meta.url));
+const WEBGPU_BENCH = fileURLToPath(new URL('./webgpu-bench.ts', import.meta.url));
 
 /** The issue's target for the native tier at 2 threads. */
 const TARGET_IMAGES_PER_SEC = 450;
@@ -37,6 +39,8 @@ export interface TrainingSectionResult {
   /** null when PyTorch is not installed for /usr/bin/python3 (see torchMissing). */
   pytorch: TorchBenchResult | null;
   torchMissing: string | null;
+  /** The webgpu engine beside the cpu engine (bench/webgpu-bench.ts); its `skipped` says why when no adapter was found. */
+  webgpu: WebGpuBenchResult;
   /** Images/s of one training step; null where not measured. */
   imagesPerSec: {
     stock: number | null;
@@ -76,6 +80,9 @@ export interface TrainingSectionResult {
   /** Native 2-thread images/s >= TARGET_IMAGES_PER_SEC_ROUND_2; null when native did not run. */
   round2TargetMet: boolean | null;
 }
+
+/** Dawn's notice on lavapipe, printed at every device creation. */
+const DAWN_LIMIT_WARNING = /artificially reduced from/;
 
 const WAIT_POLICIES = ['default', 'spin300k', 'passive', 'active'] as const;
 type WaitPolicy = (typeof WAIT_POLICIES)[number];
@@ -149,6 +156,20 @@ export async function runTrainingSection(quick: boolean, log: (line: string) => 
     log(TORCH_MISSING);
   }
 
+  log('webgpu engine (tfjs-backend-webgpu on Dawn over Vulkan) beside the cpu engine, one process');
+  const webgpuRun = await runJsonChild<WebGpuBenchResult>(process.execPath, ['--import', 'tsx', WEBGPU_BENCH, '--batch', String(batch),
+    '--steps', quick ? '5' : '20', '--cpu-steps', quick ? '2' : '5', '--cpu-threads', '2'], {
+    env: process.env,
+    resultOf: (line) => (line.startsWith('{') ? line : undefined),
+    log: (line) => {
+      if (!TFJS_BANNER.test(line) && !DAWN_LIMIT_WARNING.test(line)) indent(line);
+    },
+  });
+  if (webgpuRun.code !== 0 || webgpuRun.result === null) {
+    throw new Error(`webgpu-bench exited with code ${webgpuRun.code}: ${webgpuRun.stderrTail.trim().split('\n').slice(-15).join('\n')}`);
+  }
+  const webgpu = webgpuRun.result;
+
   const at = (r: KernelsBenchResult | null, threads: number) => r?.runs.find((run) => run.threads === threads)?.imagesPerSec ?? null;
   const imagesPerSec: TrainingSectionResult['imagesPerSec'] = {
     stock: stock.runs[0]?.imagesPerSec ?? null,
@@ -181,6 +202,7 @@ export async function runTrainingSection(quick: boolean, log: (line: string) => 
     nativeSkipped,
     pytorch,
     torchMissing,
+    webgpu,
     imagesPerSec,
     ratios,
     targetMet,
@@ -202,6 +224,8 @@ export async function runTrainingSection(quick: boolean, log: (line: string) => 
   log(`  tfjs native       ${nativeFig(imagesPerSec.native1Thread)} (1 thread), ${nativeFig(imagesPerSec.native2Threads)} (2 threads), batch ${batch}`);
   log(`  PyTorch           ${torchFig(imagesPerSec.pytorch1Thread)} (1 thread), ${torchFig(imagesPerSec.pytorch2Threads)} (2 threads), batch ${batch}`
     + (pytorch ? ` (torch ${pytorch.torch_version})` : ''));
+  log(`  tfjs webgpu       ${webgpu.webgpu === null ? webgpu.skipped : `${webgpu.webgpu.imagesPerSec} (batch ${webgpu.batch}) on ${webgpu.label}; `
+    + `cpu engine beside it ${webgpu.cpu!.imagesPerSec} (${webgpu.cpu!.kernels}), ratio ${webgpu.ratio}, largest loss difference ${webgpu.maxLossDiff!.toExponential(2)}`}`);
   log(`ratios: native/PyTorch ${fig(ratios.nativeOverPytorch1Thread)} at 1 thread, ${fig(ratios.nativeOverPytorch2Threads)} at 2 threads; `
     + `native/typescript ${fig(ratios.nativeOverTypescript)} (1 thread each); native/stock ${fig(ratios.nativeOverStock)} (1 thread each)`);
   log(`target ${TARGET_IMAGES_PER_SEC} images/s (native, 2 threads): ${targetMet === null ? 'not measured' : targetMet ? 'met' : 'NOT met'}`

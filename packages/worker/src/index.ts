@@ -19,3 +19,6 @@ export { ResumableAdam } from './resumable-adam.js';
 ;
 ;
 ;
+export { selectEngine } from './backend.js';
+export { describeAdapter, probeWebGpu, releaseWebGpu } from './webgpu-engine.js';
+export type { GpuAdapter } from './webgpu-engine.js';
