@@ -47,7 +47,7 @@ const arr = (v: unknown): unknown[] => (Array.isArray(v) ? v : []);
 
 /** Read by our code but belonging to others: the GPU runtime, OpenMP, the AWS SDK, the shell. */
 const FOREIGN: Record<Program, string[]> = {
-  worker: ['CUDA_VISIBLE_DEVICES', 'OMP_WAIT_POLICY', 'GOMP_SPINCOUNT', 'AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED'],
+  worker: ['CUDA_VISIBLE_DEVICES', 'OMP_WAIT_POLICY', 'GOMP_SPINCOUNT', 'AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED', 'XDG_RUNTIME_DIR'],
   orchestrator: ['PATH', 'AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED', 'DENOISE_SWEEP_CPU_THREADS'],
 };
 
@@ -91,6 +91,7 @@ const NOT_GIVEN: Record<Program, Record<string, string>> = {
     DENOISE_SWEEP_NATIVE_ISA: 'the widest build the CPU runs is chosen at start; set only to compare builds',
     OMP_WAIT_POLICY: 'OpenMP tuning; the kernels choose a short spin when neither this nor GOMP_SPINCOUNT is set',
     GOMP_SPINCOUNT: 'OpenMP tuning; the kernels set 10,000 spins when unset',
+    XDG_RUNTIME_DIR: 'the webgpu engine sets it for Dawn, which only warns without it',
   },
   orchestrator: {
     AWS_REGION: 'S3_REGION is given and wins',
@@ -106,7 +107,7 @@ const NOT_GIVEN: Record<Program, Record<string, string>> = {
 };
 
 /** Given to our programs but read by third-party code (the AWS SDK, Node). */
-const THIRD_PARTY = new Set(['AWS_ACCESS_KEY_ID', 'AWS_SECRET_ACCESS_KEY', 'AWS_SESSION_TOKEN', 'NODE_EXTRA_CA_CERTS', 'NODE_ENV', 'NODE_OPTIONS']);
+const THIRD_PARTY = new Set(['AWS_ACCESS_KEY_ID', 'AWS_SECRET_ACCESS_KEY', 'AWS_SESSION_TOKEN', 'NODE_EXTRA_CA_CERTS', 'NODE_ENV', 'NODE_OPTIONS', 'NVIDIA_DRIVER_CAPABILITIES']);
 
 /** Environment of the services that are not our programs, read by their own images. */
 const SERVICE_ENV: Record<string, string[]> = {
@@ -242,7 +243,8 @@ describe.skipIf(!composeFound)('docker compose (docker-compose config; skipped w
       expect(arr(w.command)).toEqual(['run', '--concurrency', '1']);
     }
     const devices = arr(obj(obj(obj(obj(s.worker).deploy).resources).reservations).devices);
-    expect(devices).toEqual([{ driver: 'nvidia', count: 'all', capabilities: ['gpu'] }]);
+    // graphics: the NVIDIA runtime mounts the Vulkan driver that the webgpu engine needs.
+    expect(devices).toEqual([{ driver: 'nvidia', count: 'all', capabilities: ['gpu', 'compute', 'utility', 'graphics'] }]);
     expect(arr(obj(s.worker).volumes).map((v) => (typeof v === 'string' ? v : String(obj(v).target))).join(' ')).toMatch(/:\/var\/lock\/denoise-sweep-gpus\b/);
     expect(obj(obj(s.worker).build).dockerfile).toBe('infra/docker/worker-gpu.Dockerfile');
   });
@@ -281,6 +283,15 @@ describe('Dockerfiles', () => {
   it('install the native TensorFlow binding once, at build time, on the right base', () => {
     const gpu = read('worker-gpu.Dockerfile');
     expect(gpu).toMatch(/ARG CUDA_IMAGE=nvidia\/cuda:11\.2\.\d+-cudnn8-runtime-ubuntu20\.04/);
+    // CUDA's libraries on a Debian 12 runtime (Dawn needs glibc >= 2.34), the Vulkan loader and
+    // glvnd for the webgpu engine, the graphics capability, and TFJS_BACKEND=gpu.
+    expect(gpu).toMatch(/^FROM \$\{NODE_IMAGE\} AS base$/m);
+    expect(gpu).toMatch(/^COPY --from=cuda \/usr\/local\/cuda-11\.2\/targets\/x86_64-linux\/lib\/ /m);
+    expect(gpu).toMatch(/apt-get install[^\n]*\n\s+libvulkan1 libglvnd0/);
+    expect(gpu).toMatch(/NVIDIA_DRIVER_CAPABILITIES=compute,utility,graphics/);
+    expect(gpu).toMatch(/ls node_modules\/webgpu\/dist\/linux-x64\/dawn\.node/);
+    expect(dockerfileEnv('worker-gpu.Dockerfile')).toContain('TFJS_BACKEND');
+    expect(gpu).toMatch(/TFJS_BACKEND=gpu/);
     expect(gpu).toMatch(/npm rebuild @tensorflow\/tfjs-node-gpu/);
     expect(gpu).toMatch(/rm -rf node_modules\/@tensorflow\/tfjs-node \\/);
     const cpu = read('worker-cpu.Dockerfile');
@@ -347,6 +358,9 @@ describe('Kubernetes manifests', () => {
     expect(obj(obj(c!.resources).limits)['nvidia.com/gpu']).toBe(1);
     expect(c!.args).toEqual(['run', '--concurrency', '1']);
     expect(c!.image).toMatch(/\/worker-gpu:/);
+    // libtensorflow, else WebGPU through the Vulkan driver the graphics capability mounts; never the CPU.
+    const env = Object.fromEntries(arr(c!.env).map((e) => [obj(e).name, obj(e).value]));
+    expect(env).toMatchObject({ TFJS_BACKEND: 'gpu', NVIDIA_DRIVER_CAPABILITIES: 'compute,utility,graphics' });
     const annotations = obj(obj(obj(obj(worker.spec).template).metadata).annotations);
     expect(annotations).toMatchObject({ 'prometheus.io/scrape': 'true', 'prometheus.io/port': '9464' });
     for (const [name, port] of [['worker', 9464], ['orchestrator', 9465]] as const) {

@@ -20,7 +20,7 @@ describe('readSettings', () => {
     expect(() => readSettings(['metricsPort'], { metricsPort: '70000' }, {})).toThrow(UsageError);
     expect(() => readSettings(['metricsPort'], { metricsPort: '70000' }, {})).toThrow("--metrics-port must be a whole number from 0 to 65535; found '70000'");
     expect(() => readSettings(['lockMs'], {}, { DENOISE_SWEEP_LOCK_MS: '5s' })).toThrow("DENOISE_SWEEP_LOCK_MS must be a whole number from 1000 to 3600000; found '5s'");
-    expect(() => readSettings(['engine'], {}, { TFJS_BACKEND: 'gpu' })).toThrow("TFJS_BACKEND must be one of auto, tensorflow-gpu, webgpu, tensorflow, cpu; found 'gpu'");
+    expect(() => readSettings(['engine'], {}, { TFJS_BACKEND: 'quantum' })).toThrow("TFJS_BACKEND must be one of auto, gpu, tensorflow-gpu, webgpu, tensorflow, cpu; found 'quantum'");
     expect(() => readSettings(['redis'], {}, { REDIS_URL: 'http://:hunter2@queue:6379' })).toThrow("REDIS_URL must start with redis:// or rediss://; found 'http://:***@queue:6379'");
   });
 

@@ -72,7 +72,7 @@ const text = (value: string): string => value;
 const optionalText = (value: string): string | undefined => value;
 const none = () => undefined;
 
-export const ENGINE_CHOICES = ['auto', 'tensorflow-gpu', 'webgpu', 'tensorflow', 'cpu'] as const;
+export const ENGINE_CHOICES = ['auto', 'gpu', 'tensorflow-gpu', 'webgpu', 'tensorflow', 'cpu'] as const;
 
 /** Every setting of both programs. */
 export const SETTINGS = {
@@ -164,7 +164,7 @@ export const SETTINGS = {
   }),
   engine: setting<(typeof ENGINE_CHOICES)[number]>({
     flag: '--engine <name>', env: ['TFJS_BACKEND'], programs: WORKER, parse: oneOf(ENGINE_CHOICES), default: () => 'auto', defaultText: 'auto',
-    help: `training engine: ${ENGINE_CHOICES.join(', ')} (auto: the fastest that loads)`,
+    help: `training engine: ${ENGINE_CHOICES.join(', ')} (auto: the fastest that loads; gpu: tensorflow-gpu, else webgpu on a GPU, never the CPU)`,
   }),
   cpuThreads: setting<number | undefined>({
     env: ['DENOISE_SWEEP_CPU_THREADS'], programs: WORKER, parse: integer(1, 64), default: none, defaultText: 'every core (oneDNN kernels), 1 (TypeScript ones)',

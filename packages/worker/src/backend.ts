@@ -21,6 +21,8 @@ import { activateWebGpu } from './webgpu-engine.js';
  */
 type EngineName = 'tensorflow-gpu' | 'webgpu' | 'tensorflow' | 'cpu';
 const ENGINE_NAMES: readonly EngineName[] = ['tensorflow-gpu', 'webgpu', 'tensorflow', 'cpu'];
+/** `gpu`: the GPU engines in order, never the CPU (the GPU worker image's choice). */
+const GPU_ENGINES: readonly EngineName[] = ['tensorflow-gpu', 'webgpu'];
 
 export interface SelectedEngine {
   engine: EngineName;
@@ -48,30 +50,32 @@ async function loadNative(moduleName: string): Promise<void> {
   await tf.ready();
 }
 
-function parseEngine(value: string | undefined): EngineName | undefined {
-  if (value === undefined || value === '' || value === 'auto') return undefined;
-  if ((ENGINE_NAMES as readonly string[]).includes(value)) return value as EngineName;
-  throw new Error(`unknown training engine '${value}': use one of ${ENGINE_NAMES.join(', ')} or auto (set by TFJS_BACKEND or --engine)`);
+/** The engines to try, in order, and whether the choice was the user's (a failure is then final). */
+function parseEngine(value: string | undefined): { tiers: readonly EngineName[]; forced: EngineName | 'gpu' | undefined } {
+  if (value === undefined || value === '' || value === 'auto') return { tiers: ENGINE_NAMES, forced: undefined };
+  if (value === 'gpu') return { tiers: GPU_ENGINES, forced: 'gpu' };
+  if ((ENGINE_NAMES as readonly string[]).includes(value)) return { tiers: [value as EngineName], forced: value as EngineName };
+  throw new Error(`unknown training engine '${value}': use one of ${ENGINE_NAMES.join(', ')}, gpu or auto (set by TFJS_BACKEND or --engine)`);
 }
 
 /**
  * Picks and activates the training engine: the one asked for (TFJS_BACKEND or `prefer`;
- * failing if it cannot load), else the fastest that loads.
+ * failing if it cannot load), the first GPU engine that loads for `gpu`, else the fastest
+ * that loads.
  */
 export async function selectEngine(prefer: string | undefined = readSettings(['engine']).engine): Promise<SelectedEngine> {
-  const forced = parseEngine(prefer);
+  const { tiers, forced } = parseEngine(prefer);
   const skipped: string[] = [];
-  const tiers: EngineName[] = forced ? [forced] : [...ENGINE_NAMES];
   for (const engine of tiers) {
     try {
       if (engine === 'tensorflow-gpu') {
-        if (!forced && !nvidiaGpuPresent()) throw new Error('no NVIDIA GPU visible');
+        if (forced !== 'tensorflow-gpu' && !nvidiaGpuPresent()) throw new Error('no NVIDIA GPU visible');
         await loadNative('@tensorflow/tfjs-node-gpu');
         return { engine, backend: tf.getBackend(), kernels: 'libtensorflow-cuda', skipped };
       }
       if (engine === 'webgpu') {
         // A software adapter (lavapipe) is slower than the cpu engine: used only when forced.
-        const adapter = await activateWebGpu({ allowSoftware: forced !== undefined });
+        const adapter = await activateWebGpu({ allowSoftware: forced === 'webgpu' });
         return { engine, backend: tf.getBackend(), kernels: adapter.software ? 'webgpu-software' : 'webgpu', adapter, skipped };
       }
       if (engine === 'tensorflow') {
@@ -96,9 +100,10 @@ export async function selectEngine(prefer: string | undefined = readSettings(['e
       return { engine, backend: tf.getBackend(), kernels: used > 1 ? `${tierName}-${used}-threads` : tierName, skipped };
     } catch (err) {
       const reason = (err as Error).message.split('\n')[0] ?? String(err);
-      if (forced) throw new Error(`training engine '${engine}' is not available: ${reason}`, { cause: err });
+      if (forced !== undefined && forced !== 'gpu') throw new Error(`training engine '${engine}' is not available: ${reason}`, { cause: err });
       skipped.push(`${engine}: ${reason}`);
     }
   }
+  if (forced === 'gpu') throw new Error(`no GPU engine could start (TFJS_BACKEND=gpu never trains on the CPU): ${skipped.join('; ')}`);
   throw new Error(`no training engine could start: ${skipped.join('; ')}`);
 }

@@ -155,6 +155,27 @@ describe.runIf(probe.adapter !== undefined)('the webgpu engine', () => {
     expectClose(resumed, straight);
   });
 
+  it('resumes its own checkpoint exactly: 3 epochs straight = 1 epoch, stop, resume for 2 more', async () => {
+    await selectEngine('webgpu');
+    const run = async (name: string, stopAfterFirst: boolean) => {
+      const objects = new FileObjectStore(join(root, name));
+      const checkpoints = new CheckpointStore(objects, 'checkpoints');
+      if (stopAfterFirst) {
+        const stop = new AbortController();
+        await trainEpochs({ trial: TINY_TRIAL, data, checkpoints, onEpoch: () => stop.abort('cancel'), signal: stop.signal });
+      }
+      const outcome = await trainEpochs({ trial: TINY_TRIAL, data, checkpoints });
+      const { files } = await checkpoints.load('epoch-0003');
+      return { outcome, weights: Buffer.from(files['weights.bin']!), optimizer: Buffer.from(files['optimizer.bin']!) };
+    };
+    const straight = await run('own-straight', false);
+    const resumed = await run('own-resumed', true);
+    expect(resumed.outcome.resumedFrom).toBe('epoch-0001');
+    expect(resumed.weights.equals(straight.weights)).toBe(true);
+    expect(resumed.optimizer.equals(straight.optimizer)).toBe(true);
+    expect(resumed.outcome.history.map((h) => h.val_loss)).toEqual(straight.outcome.history.map((h) => h.val_loss));
+  });
+
   function expectClose(a: EpochLoopOutcome, b: EpochLoopOutcome): void {
     expect(a.history).toHaveLength(b.history.length);
     a.history.forEach((r, i) => {
