@@ -45,9 +45,15 @@ const arr = (v: unknown): unknown[] => (Array.isArray(v) ? v : []);
 // What the programs read: the environment variables of their declared settings, plus a few
 // that third-party code or the runtime reads on their behalf.
 
+const VULKAN_LOADER_ENV = ['VK_DRIVER_FILES', 'VK_ICD_FILENAMES', 'VK_ADD_DRIVER_FILES', 'XDG_CONFIG_DIRS', 'XDG_DATA_HOME', 'XDG_DATA_DIRS', 'HOME'];
+
 /** Read by our code but belonging to others: the GPU runtime, OpenMP, the AWS SDK, the shell. */
 const FOREIGN: Record<Program, string[]> = {
-  worker: ['CUDA_VISIBLE_DEVICES', 'OMP_WAIT_POLICY', 'GOMP_SPINCOUNT', 'AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED', 'XDG_RUNTIME_DIR'],
+  worker: [
+    'CUDA_VISIBLE_DEVICES', 'OMP_WAIT_POLICY', 'GOMP_SPINCOUNT', 'AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED', 'XDG_RUNTIME_DIR',
+    // The Vulkan loader's, read to find its drivers as it would (webgpu-engine.ts).
+    ...VULKAN_LOADER_ENV,
+  ],
   orchestrator: ['PATH', 'AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED', 'DENOISE_SWEEP_CPU_THREADS'],
 };
 
@@ -92,6 +98,7 @@ const NOT_GIVEN: Record<Program, Record<string, string>> = {
     OMP_WAIT_POLICY: 'OpenMP tuning; the kernels choose a short spin when neither this nor GOMP_SPINCOUNT is set',
     GOMP_SPINCOUNT: 'OpenMP tuning; the kernels set 10,000 spins when unset',
     XDG_RUNTIME_DIR: 'the webgpu engine sets it for Dawn, which only warns without it',
+    ...Object.fromEntries(VULKAN_LOADER_ENV.map((name) => [name, 'the Vulkan loader\'s own: where its drivers are'])),
   },
   orchestrator: {
     AWS_REGION: 'S3_REGION is given and wins',

@@ -3,7 +3,7 @@
  * emulation; scripts/setup.sh --for-tests installs it and scripts/test.sh then sets
  * DENOISE_SWEEP_EXPECT_WEBGPU=1, so that these tests run instead of being skipped).
  */
-import { mkdtempSync, rmSync } from 'node:fs';
+import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import * as tf from '@tensorflow/tfjs';
@@ -19,7 +19,7 @@ import { buildAutoencoder } from './model.js';
 import { ResumableAdam } from './resumable-adam.js';
 import { TINY_TRIAL } from './testing/tiny-trial.js';
 import type { GpuAdapter } from './webgpu-engine.js';
-import { describeAdapter, isSoftwareAdapter, probeWebGpu, releaseWebGpu } from './webgpu-engine.js';
+import { activateWebGpu, describeAdapter, gpuDeviceNodes, isSoftwareAdapter, listVulkanDrivers, probeWebGpu, releaseWebGpu } from './webgpu-engine.js';
 
 const probe: { adapter?: GpuAdapter; error?: string } = await probeWebGpu().then(
   (adapter) => ({ adapter }),
@@ -35,6 +35,48 @@ describe('isSoftwareAdapter', () => {
     expect(isSoftwareAdapter({ vendor: 'nvidia', architecture: 'hopper', device: '', description: 'NVIDIA H200' })).toBe(false);
     expect(isSoftwareAdapter({ vendor: 'amd', architecture: 'rdna-3', device: '', description: 'AMD Radeon RX 7900 XTX (RADV NAVI31)' })).toBe(false);
     expect(describeAdapter({ ...lavapipe, software: true })).toMatch(/llvmpipe.*software emulation/);
+  });
+});
+
+describe('listVulkanDrivers', () => {
+  it('reads the manifests the Vulkan loader would, and tells lavapipe from a GPU driver', () => {
+    const dir = mkdtempSync(join(tmpdir(), 'icd-'));
+    try {
+      const manifest = (path: string, library: string) => {
+        mkdirSync(join(path, '..'), { recursive: true });
+        writeFileSync(path, JSON.stringify({ file_format_version: '1.0.0', ICD: { library_path: library, api_version: '1.3.0' } }));
+      };
+      manifest(join(dir, 'share/vulkan/icd.d/lvp_icd.x86_64.json'), 'libvulkan_lvp.so');
+      manifest(join(dir, 'etc/vulkan/icd.d/nvidia_icd.json'), 'libGLX_nvidia.so.0');
+      writeFileSync(join(dir, 'share/vulkan/icd.d/broken.json'), '{ not json');
+      manifest(join(dir, 'extra.json'), '/opt/swiftshader/libvk_swiftshader.so');
+      const searched = { HOME: join(dir, 'home'), XDG_CONFIG_DIRS: join(dir, 'etc'), XDG_DATA_DIRS: join(dir, 'share') };
+      // (/etc/vulkan/icd.d is always searched: only this test's manifests are compared.)
+      expect(listVulkanDrivers(searched).filter((d) => d.manifest.startsWith(dir)).map((d) => [d.library, d.software])).toEqual([
+        ['libGLX_nvidia.so.0', false],
+        ['libvulkan_lvp.so', true],
+      ]);
+      // VK_DRIVER_FILES replaces the search; VK_ADD_DRIVER_FILES adds to it.
+      expect(listVulkanDrivers({ ...searched, VK_DRIVER_FILES: join(dir, 'share/vulkan/icd.d'), VK_ADD_DRIVER_FILES: join(dir, 'extra.json') })
+        .map((d) => [d.library, d.software])).toEqual([['libvulkan_lvp.so', true], ['/opt/swiftshader/libvk_swiftshader.so', true]]);
+      expect(listVulkanDrivers({ VK_ICD_FILENAMES: join(dir, 'missing.json') })).toEqual([]);
+    } finally {
+      rmSync(dir, { recursive: true, force: true });
+    }
+  });
+});
+
+describe('gpuDeviceNodes', () => {
+  it('lists NVIDIA device nodes and DRM render nodes, nothing else', () => {
+    const dev = mkdtempSync(join(tmpdir(), 'dev-'));
+    try {
+      expect(gpuDeviceNodes(dev)).toEqual([]);
+      mkdirSync(join(dev, 'dri'));
+      for (const name of ['nvidia0', 'nvidia1', 'nvidiactl', 'nvidia-uvm', 'dri/renderD128', 'dri/card0']) writeFileSync(join(dev, name), '');
+      expect(gpuDeviceNodes(dev)).toEqual(['nvidia0', 'nvidia1', 'dri/renderD128'].map((n) => join(dev, n)));
+    } finally {
+      rmSync(dev, { recursive: true, force: true });
+    }
   });
 });
 
@@ -61,9 +103,15 @@ describe.runIf(probe.adapter !== undefined)('the webgpu engine', () => {
 
   it('is passed over on a software adapter unless forced, and then names it', async () => {
     if (probe.adapter!.software) {
-      const auto = await selectEngine('auto');
-      expect(auto.engine).not.toBe('webgpu');
-      expect(auto.skipped.join('; ')).toMatch(/webgpu: only a software adapter: .*software emulation/);
+      // Without a GPU device or a driver for one, auto does not even load Dawn...
+      const hardware = listVulkanDrivers().some((d) => !d.software);
+      if (!hardware || gpuDeviceNodes().length === 0) {
+        const auto = await selectEngine('auto');
+        expect(auto.engine).not.toBe('webgpu');
+        expect(auto.skipped.join('; ')).toMatch(hardware ? /webgpu: no GPU device \(/ : /webgpu: no Vulkan driver for a GPU \(only [^)]*lvp/);
+      }
+      // ...and an adapter that turns out to be one is refused unless forced.
+      await expect(activateWebGpu({ allowSoftware: false })).rejects.toThrow(/^only a software adapter: .*software emulation/);
     }
     const forced = await selectEngine('webgpu');
     expect(forced).toMatchObject({ engine: 'webgpu', backend: 'webgpu', kernels: probe.adapter!.software ? 'webgpu-software' : 'webgpu' });

@@ -1,3 +1,5 @@
+import { readdirSync, readFileSync, statSync } from 'node:fs';
+import { join } from 'node:path';
 import * as tf from '@tensorflow/tfjs';
 
 /**
@@ -37,6 +39,70 @@ export function isSoftwareAdapter(info: Omit<GpuAdapter, 'software'>): boolean {
 export function describeAdapter(adapter: GpuAdapter): string {
   const name = adapter.description || adapter.device || 'unnamed adapter';
   return adapter.software ? `${name} (software emulation on the CPU)` : `${name} (${adapter.vendor || 'unknown vendor'})`;
+}
+
+/** A Vulkan driver manifest (ICD JSON) the Vulkan loader would read, and the library it names. */
+export interface VulkanDriver {
+  manifest: string;
+  library: string;
+  /** A CPU emulation (Mesa's lavapipe, SwiftShader). */
+  software: boolean;
+}
+
+const SOFTWARE_DRIVERS = /lvp|lavapipe|llvmpipe|swiftshader/i;
+
+/**
+ * The Vulkan drivers the loader would find, read from their manifests as the loader searches
+ * them on Linux: VK_DRIVER_FILES (or the older VK_ICD_FILENAMES) alone when set, else the
+ * icd.d folders under /etc, XDG_CONFIG_DIRS, XDG_DATA_HOME and XDG_DATA_DIRS, plus
+ * VK_ADD_DRIVER_FILES. With gpuDeviceNodes, lets the `auto` and `gpu` choices pass over the
+ * webgpu engine on a machine without a GPU without loading Dawn (which prints warnings on
+ * lavapipe).
+ */
+export function listVulkanDrivers(env: NodeJS.ProcessEnv = process.env): VulkanDriver[] {
+  const split = (value: string | undefined) => (value ?? '').split(':').filter(Boolean);
+  const home = env.HOME ?? '';
+  const explicit = split(env.VK_DRIVER_FILES ?? env.VK_ICD_FILENAMES);
+  const searched = explicit.length > 0 ? explicit : [
+    ...split(env.XDG_CONFIG_DIRS ?? '/etc/xdg').map((d) => join(d, 'vulkan/icd.d')),
+    '/etc/vulkan/icd.d',
+    join(env.XDG_DATA_HOME ?? join(home, '.local/share'), 'vulkan/icd.d'),
+    ...split(env.XDG_DATA_DIRS ?? '/usr/local/share:/usr/share').map((d) => join(d, 'vulkan/icd.d')),
+  ];
+  const manifests: string[] = [];
+  for (const path of [...searched, ...split(env.VK_ADD_DRIVER_FILES)]) {
+    try {
+      if (statSync(path).isDirectory()) manifests.push(...readdirSync(path).filter((f) => f.endsWith('.json')).sort().map((f) => join(path, f)));
+      else manifests.push(path);
+    } catch {
+      // Absent: the loader skips it too.
+    }
+  }
+  const drivers: VulkanDriver[] = [];
+  for (const manifest of manifests) {
+    try {
+      const library = (JSON.parse(readFileSync(manifest, 'utf8')) as { ICD?: { library_path?: string } }).ICD?.library_path;
+      if (typeof library === 'string') drivers.push({ manifest, library, software: SOFTWARE_DRIVERS.test(library) });
+    } catch {
+      // Unreadable or not JSON: the loader skips it too.
+    }
+  }
+  return drivers;
+}
+
+/**
+ * The GPU device nodes a Vulkan driver for real hardware opens: NVIDIA's (/dev/nvidia0, ...)
+ * and the DRM render nodes of AMD, Intel and other kernel drivers (/dev/dri/renderD128, ...).
+ */
+export function gpuDeviceNodes(dev = '/dev'): string[] {
+  const list = (dir: string, pattern: RegExp) => {
+    try {
+      return readdirSync(dir).filter((f) => pattern.test(f)).sort().map((f) => join(dir, f));
+    } catch {
+      return [];
+    }
+  };
+  return [...list(dev, /^nvidia\d+$/), ...list(join(dev, 'dri'), /^renderD\d+$/)];
 }
 
 interface WebGpuModule {
