@@ -4,12 +4,14 @@
  *
  *   npx tsx bench/kernels-bench.ts --tier stock|typescript|native [--threads 1,2] [--steps 5] [--batch 256]
  *       [--stock-batch 8] [--filters 32,64,128] [--profile-threads N] [--leak-steps N] [--leak-threads 2] [--eval-images N]
+ *       [--forward product|apply]
  *
  * e.g. `npx tsx bench/kernels-bench.ts --tier native --threads 1,2 --steps 5`.
  *
- * A step is forward (`model.apply(x, { training: true })`), MSE, backward and an Adam update
- * (lr 1e-3, the product's ResumableAdam) of bench/kernels-net.ts's model, in prod mode, as the
- * epoch loop runs it.
+ * A step is forward (the epoch loop's trainingForward, whose relu convolutions are one fused
+ * kernel each; `--forward apply`: tfjs's `model.apply(x, { training: true })`, which runs them
+ * as convolution, bias add and relu), MSE, backward and an Adam update (lr 1e-3, the product's
+ * ResumableAdam) of bench/kernels-net.ts's model, in prod mode, as the epoch loop runs it.
  *
  * - `stock`: tfjs's own kernels, one warm-up step at batch 2, then one timed step at
  *   `--stock-batch` (they do well under 1 image/s).
@@ -45,7 +47,7 @@ import {
   type FastCpuKernelTier,
   type KernelTiming,
 } from '@denoise-sweep/tfjs-cpu-kernels';
-import { evaluateDenoiser, ResumableAdam } from '@denoise-sweep/worker';
+import { evaluateDenoiser, ResumableAdam, trainingForward } from '@denoise-sweep/worker';
 import { buildBenchAutoencoder, convFlopsPerImage } from './kernels-net.js';
 
 const BENCH_TIERS = ['stock', 'typescript', 'native'] as const;
@@ -76,7 +78,12 @@ interface KernelsBenchOptions {
   leakThreads: number;
   /** Images of the evaluation measurement after the last thread count's run; 0: none. @defaultValue 0 */
   evalImages: number;
+  /** The forward pass: the epoch loop's trainingForward, or tfjs's model.apply. @defaultValue 'product' */
+  forward: 'product' | 'apply';
 }
+
+/** Set from the options before any step is built. */
+let forwardMode: KernelsBenchOptions['forward'] = 'product';
 
 /**
  * Evaluation (the epoch loop's evaluateDenoiser: forward passes in chunks of 500, then MSE,
@@ -178,7 +185,8 @@ function makeStep(filters: readonly number[], batch: number): StepRunner {
   const noisy = tf.tidy(() => clean.add(tf.randomNormal(clean.shape, 0, 0.5, 'float32', 2)).clipByValue(0, 1));
   const step = () => {
     const loss = tf.tidy(() => {
-      const { value, grads } = tf.variableGrads(() => tf.mean(tf.squaredDifference(model.apply(noisy, { training: true }) as tf.Tensor, clean)) as tf.Scalar, variables);
+      const forward = () => (forwardMode === 'apply' ? (model.apply(noisy, { training: true }) as tf.Tensor) : trainingForward(model, noisy as tf.Tensor4D));
+      const { value, grads } = tf.variableGrads(() => tf.mean(tf.squaredDifference(forward(), clean)) as tf.Scalar, variables);
       optimizer.applyGradients(grads);
       return value;
     });
@@ -250,6 +258,7 @@ function useTier(tier: BenchTier, threads: number): void {
 
 /** Runs one tier and returns the measurements; logs progress with `log`. */
 async function runKernelsBench(options: KernelsBenchOptions, log: (line: string) => void = console.log): Promise<KernelsBenchResult> {
+  forwardMode = options.forward;
   tf.enableProdMode();
   await tf.setBackend('cpu');
   unregisterFastCpuKernels();
@@ -428,6 +437,7 @@ function parseKernelsBenchOptions(argv: string[]): KernelsBenchOptions {
       'leak-steps': { type: 'string', default: '0' },
       'leak-threads': { type: 'string', default: '2' },
       'eval-images': { type: 'string', default: '0' },
+      forward: { type: 'string', default: 'product' },
     },
   });
   const integer = (name: string, v: string, min: number): number => {
@@ -440,6 +450,7 @@ function parseKernelsBenchOptions(argv: string[]): KernelsBenchOptions {
   if (!(BENCH_TIERS as readonly (string | undefined)[]).includes(tier)) {
     throw new RangeError(`--tier must be one of ${BENCH_TIERS.join(', ')}, got '${tier ?? ''}'`);
   }
+  if (values.forward !== 'product' && values.forward !== 'apply') throw new RangeError(`--forward must be product or apply, got '${values.forward}'`);
   const threads = list('threads', values.threads);
   const profile = values['profile-threads'] === undefined ? threads.at(-1)! : integer('profile-threads', values['profile-threads'], 0);
   const leakSteps = integer('leak-steps', values['leak-steps'], 0);
@@ -456,6 +467,7 @@ function parseKernelsBenchOptions(argv: string[]): KernelsBenchOptions {
     leakSteps,
     leakThreads: integer('leak-threads', values['leak-threads'], 1),
     evalImages: tier === 'stock' ? 0 : integer('eval-images', values['eval-images'], 0),
+    forward: values.forward,
   };
 }
 

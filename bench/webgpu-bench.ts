@@ -5,7 +5,7 @@
  *       [--filters 32,64,128] [--cpu-threads N] [--software-batch 32]
  *
  * Both engines train the default net from the same initial weights on the same fixed batch
- * (random images plus noise), as the epoch loop steps: forward, MSE, backward, the product's
+ * (random images plus noise), as the epoch loop steps: forward (trainingForward), MSE, backward, the product's
  * ResumableAdam, then `await loss.data()` (which waits for the GPU). Prints the adapter Dawn
  * found, each engine's images/s after `--warmup` steps, their ratio, and the largest loss
  * difference over the steps both ran. A software adapter (Mesa's lavapipe, SwiftShader) is a
@@ -20,7 +20,7 @@ import { availableParallelism } from 'node:os';
 import { pathToFileURL } from 'node:url';
 import { parseArgs } from 'node:util';
 import * as tf from '@tensorflow/tfjs';
-import { describeAdapter, probeWebGpu, ResumableAdam, releaseWebGpu, selectEngine, type GpuAdapter } from '@denoise-sweep/worker';
+import { describeAdapter, probeWebGpu, ResumableAdam, releaseWebGpu, selectEngine, trainingForward, type GpuAdapter } from '@denoise-sweep/worker';
 import { buildBenchAutoencoder, convFlopsPerImage } from './kernels-net.js';
 
 interface EngineRun {
@@ -77,7 +77,7 @@ async function trainSteps(engineName: 'webgpu' | 'cpu', options: Options, steps:
   for (let s = 0; s < options.warmup + steps; s++) {
     const t0 = performance.now();
     const loss = tf.tidy(() => {
-      const { value, grads } = tf.variableGrads(() => tf.mean(tf.squaredDifference(model.apply(noisy, { training: true }) as tf.Tensor, clean)) as tf.Scalar, variables);
+      const { value, grads } = tf.variableGrads(() => tf.mean(tf.squaredDifference(trainingForward(model, noisy as tf.Tensor4D), clean)) as tf.Scalar, variables);
       adam.applyGradients(grads);
       return value;
     });

@@ -13,6 +13,7 @@ import { addGaussianNoise } from './noise.js';
 import type { AdamStateHeader } from './resumable-adam.js';
 import { ResumableAdam } from './resumable-adam.js';
 import { Rng } from './rng.js';
+import { trainingForward } from './training-forward.js';
 import { TrainingDivergedError } from './training-failure.js';
 import type { TrainerState } from './trainer-state.js';
 import { MODEL_FILE, OPTIMIZER_DATA_FILE, OPTIMIZER_STATE_FILE, TRAINER_STATE_FILE } from './trainer-state.js';
@@ -189,7 +190,7 @@ export async function trainEpochs(options: EpochLoopOptions): Promise<EpochLoopO
     const xBuffer = new Float32Array(batchSize * PIXELS);
     const yBuffer = new Float32Array(batchSize * PIXELS);
     const lossOf = (x: tf.Tensor4D, y: tf.Tensor4D) => () =>
-      tf.mean(tf.squaredDifference(model.apply(x, { training: true }) as tf.Tensor, y)) as tf.Scalar;
+      tf.mean(tf.squaredDifference(trainingForward(model, x), y)) as tf.Scalar;
 
     const count = Math.min(options.sampleCount ?? 10, data.test.count);
     const samplesNow = async () => {

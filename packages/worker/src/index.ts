@@ -22,3 +22,4 @@ export { ResumableAdam } from './resumable-adam.js';
 export { selectEngine } from './backend.js';
 export { describeAdapter, probeWebGpu, releaseWebGpu } from './webgpu-engine.js';
 export type { GpuAdapter } from './webgpu-engine.js';
+export { trainingForward } from './training-forward.js';
