@@ -7,9 +7,10 @@ import { trainCommand } from './commands/train.js';
 import { packageVersion } from './package-version.js';
 
 const ABOUT = `
-Engines (fastest first): tensorflow-gpu (@tensorflow/tfjs-node-gpu), tensorflow
-(@tensorflow/tfjs-node), cpu (pure JS with this project's kernels). TFJS_BACKEND or --engine
-forces one. Fashion-MNIST is read from FASHION_MNIST_DIR, else /usr/share/datasets/fashion-mnist
+Engines (fastest first): tensorflow-gpu (@tensorflow/tfjs-node-gpu), webgpu (WebGPU over
+Vulkan, on a GPU), tensorflow (@tensorflow/tfjs-node), cpu (pure JS with this project's
+kernels). TFJS_BACKEND or --engine forces one; gpu takes the first GPU engine that starts and
+never the CPU. Fashion-MNIST is read from FASHION_MNIST_DIR, else /usr/share/datasets/fashion-mnist
 (Debian package dataset-fashion-mnist).
 
 Exit codes: 0 ok, 1 runtime failure, 2 invalid input or bad usage.`;
