@@ -381,7 +381,9 @@ Napi::Value MaxPool(const Napi::CallbackInfo& info) {
   return info.Env().Undefined();
 }
 
-// maxPoolGrad(x, dy, dx, dims): dx must be zeroed.
+// maxPoolGrad(x, dy, dx, dims): dx is overwritten. Each thread zeroes the images it then
+// accumulates into, while they are in its cache (a separate single-threaded fill of dx cost
+// as much as the loop itself).
 Napi::Value MaxPoolGrad(const Napi::CallbackInfo& info) {
   const PoolDims p = readPool(info, 3);
   if (p.h * p.w > std::numeric_limits<int32_t>::max()) throw Napi::RangeError::New(info.Env(), "pooling image too large");
@@ -395,6 +397,7 @@ Napi::Value MaxPoolGrad(const Napi::CallbackInfo& info) {
 #pragma omp for schedule(static)
     for (int64_t b = 0; b < p.n; ++b) {
       float* image = dx + b * p.h * p.w * p.c;
+      std::fill(image, image + p.h * p.w * p.c, 0.0f);
       poolWindows<true>(p, x, b, best.data(), where.data(), [&](int64_t o) {
         for (int64_t ch = 0; ch < p.c; ++ch) {
           if (where[ch] >= 0) image[static_cast<int64_t>(where[ch]) * p.c + ch] += dy[o + ch];
@@ -448,7 +451,8 @@ Napi::Value ResizeNearest(const Napi::CallbackInfo& info) {
   return info.Env().Undefined();
 }
 
-// resizeNearestGrad(dy, dx, rows, cols, dims): dx must be zeroed.
+// resizeNearestGrad(dy, dx, rows, cols, dims): dx is overwritten (zeroed image by image, as
+// in maxPoolGrad).
 Napi::Value ResizeNearestGrad(const Napi::CallbackInfo& info) {
   const ResizeDims d = readResize(info, 4);
   const float* dy = floats(info, 0, static_cast<size_t>(d.n * d.newH * d.newW * d.c));
@@ -457,6 +461,7 @@ Napi::Value ResizeNearestGrad(const Napi::CallbackInfo& info) {
   const int32_t* cols = indexTable(info, 3, d.newW, d.oldW);
 #pragma omp parallel for schedule(static)
   for (int64_t b = 0; b < d.n; ++b) {
+    std::fill(dx + b * d.oldH * d.oldW * d.c, dx + (b + 1) * d.oldH * d.oldW * d.c, 0.0f);
     for (int64_t r = 0; r < d.newH; ++r) {
       float* dstRow = dx + (b * d.oldH + rows[r]) * d.oldW * d.c;
       const float* src = dy + (b * d.newH + r) * d.newW * d.c;
@@ -678,6 +683,50 @@ Napi::Value Version(const Napi::CallbackInfo& info) {
   return out;
 }
 
+// reluBiasGrad(dy, y, dyPre, dbias, channels): the gradient of relu(conv + bias) from relu's
+// output y, in one pass: dyPre = dy * step(y) (step as the Step kernel: 1 where y > 0, NaN
+// where y is NaN, else 0), and dbias[c] = the sum of dyPre over every row, with sumLeading's
+// bands and order, so that both equal the Step, Multiply and Sum kernels' results bit for bit.
+Napi::Value ReluBiasGrad(const Napi::CallbackInfo& info) {
+  const int64_t cols = intArg(info, 4);
+  if (cols <= 0) throw Napi::RangeError::New(info.Env(), "channels must be positive");
+  floats(info, 0, 1);  // checks the type
+  const size_t n = info[0].As<Napi::Float32Array>().ElementLength();
+  if (n == 0 || n % static_cast<size_t>(cols) != 0) throw Napi::RangeError::New(info.Env(), "dy is not whole rows of channels");
+  const int64_t rows = static_cast<int64_t>(n) / cols;
+  const float* dy = floats(info, 0, n);
+  const float* y = floats(info, 1, n);
+  float* dyPre = floats(info, 2, n);
+  float* dbias = floats(info, 3, static_cast<size_t>(cols));
+  constexpr int64_t kBands = 16;
+  const int64_t bands = std::min(kBands, rows);
+  std::vector<double> partial(static_cast<size_t>(bands * cols), 0.0);
+#pragma omp parallel for schedule(static) if (rows * cols >= kParallelMin)
+  for (int64_t band = 0; band < bands; ++band) {
+    const int64_t r0 = rows * band / bands, r1 = rows * (band + 1) / bands;
+    double* acc = partial.data() + band * cols;
+    for (int64_t r = r0; r < r1; ++r) {
+      const float* dyr = dy + r * cols;
+      const float* yr = y + r * cols;
+      float* outr = dyPre + r * cols;
+#pragma omp simd
+      for (int64_t j = 0; j < cols; ++j) {
+        const float yv = yr[j];
+        const float step = yv > 0.0f ? 1.0f : (yv != yv ? yv : 0.0f);
+        const float g = dyr[j] * step;
+        outr[j] = g;
+        acc[j] += g;
+      }
+    }
+  }
+  for (int64_t j = 0; j < cols; ++j) {
+    double s = 0;
+    for (int64_t band = 0; band < bands; ++band) s += partial[band * cols + j];
+    dbias[j] = static_cast<float>(s);
+  }
+  return info.Env().Undefined();
+}
+
 // adamStep(g, m, v, w, mOut, vOut, wOut, scalars): one Adam update of one variable, the
 // sequence of float32 operations ResumableAdam's tfjs ops perform, each rounded as they round
 // it (the build keeps every product, sum, quotient and square root separate: no contraction),
@@ -811,6 +860,7 @@ Napi::Object Init(Napi::Env env, Napi::Object exports) {
   exports.Set("releaseCaches", Napi::Function::New(env, ReleaseCaches));
   exports.Set("fmaPeak", Napi::Function::New(env, FmaPeak));
   exports.Set("adamStep", Napi::Function::New(env, AdamStep));
+  exports.Set("reluBiasGrad", Napi::Function::New(env, ReluBiasGrad));
   return exports;
 }
 

@@ -5,7 +5,7 @@ import type { FastKernelSpec } from './cpu-backend.js';
 import { poolKernels } from './pool-kernels.js';
 import { resizeKernels } from './resize-kernels.js';
 import { slicePadKernels } from './slice-pad-kernels.js';
-import { sumKernel } from './sum-kernel.js';
+import { meanKernel, sumKernel } from './sum-kernel.js';
 import { unaryKernels } from './unary-kernels.js';
 
 export const allFastKernels: readonly FastKernelSpec[] = [
@@ -16,4 +16,5 @@ export const allFastKernels: readonly FastKernelSpec[] = [
   ...binaryKernels,
   ...unaryKernels,
   sumKernel,
+  meanKernel,
 ];

@@ -1,7 +1,8 @@
 import * as tf from '@tensorflow/tfjs';
-import { afterAll, beforeAll, describe, it } from 'vitest';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { RELU_BIAS_GRAD_KERNEL } from './native-kernels.js';
 import { unregisterFastCpuKernels } from './register.js';
-import { expectSameOnBothTiers, rand, registerTier, TEST_TIERS } from './testing/compare.js';
+import { expectSameOnBothTiers, rand, registerTier, TEST_TIERS, values, withStock } from './testing/compare.js';
 
 beforeAll(async () => {
   await tf.setBackend('cpu');
@@ -47,7 +48,7 @@ describe.each(TEST_TIERS)('%s tier', (tier) => {
     });
   });
 
-  describe('Relu, Step, Sum', () => {
+  describe('Relu, Step, Sum, Mean', () => {
     it('Relu and its gradient match stock, NaN included', () => {
       const x = () => tf.concat([rand([2, 14, 14, 64], 3).flatten(), tf.tensor1d([NaN, 0, -0])]);
       expectSameOnBothTiers(() => tf.relu(x()), 0);
@@ -62,5 +63,39 @@ describe.each(TEST_TIERS)('%s tier', (tier) => {
       }
       expectSameOnBothTiers(() => tf.sum(tf.tensor1d([1, 2, 3], 'int32')).cast('float32'), 0);
     });
+
+    it('Mean over leading, trailing, middle, all axes, keepDims, matches stock bit for bit (the loss)', () => {
+      const x = () => rand([4, 7, 7, 32], 11);
+      for (const axis of [undefined, [0, 1, 2], [3], [2, 3], [1, 2], [-1]]) {
+        for (const keepDims of [false, true]) expectSameOnBothTiers(() => tf.mean(x(), axis, keepDims), 0);
+      }
+      // The loss's mean, bit for bit.
+      const loss = () => tf.mean(tf.squaredDifference(rand([16, 28, 28, 1], 12), rand([16, 28, 28, 1], 13)));
+      expect(Array.from(values(loss)[0]!)).toEqual(Array.from(withStock(() => values(loss))[0]!));
+      for (const axis of [[0, 1, 2], [3]]) {
+        const m = () => tf.mean(rand([4, 7, 7, 32], 14), axis);
+        expect(Array.from(values(m)[0]!)).toEqual(Array.from(withStock(() => values(m))[0]!));
+      }
+      expectSameOnBothTiers(() => tf.mean(tf.tensor1d([1, 2, 4], 'int32')), 0);
+    });
+  });
+});
+
+describe.runIf(TEST_TIERS.includes('native'))('native tier only', () => {
+  beforeAll(() => registerTier('native'));
+
+  it('the relu-and-bias gradient kernel equals Step, Multiply and Sum bit for bit, NaN and -0 included', () => {
+    for (const shape of [[4, 7, 7, 32], [3, 5, 3], [1000, 3], [2, 1]]) {
+      const n = shape.reduce((a, b) => a * b, 1);
+      const y = () => tf.concat([tf.tensor1d([NaN, 0, -0, 1e-30]), rand([n], 21).sub(0.5).flatten()]).slice([0], [n]).reshape(shape);
+      const dy = () => rand(shape, 22).sub(0.5);
+      const [fusedPre, fusedBias] = values(() => tf.engine().runKernel(RELU_BIAS_GRAD_KERNEL, { dy: dy(), y: y() }, {}) as unknown as tf.Tensor[]);
+      const [opsPre, opsBias] = values(() => {
+        const pre = tf.mul(dy(), tf.step(y()));
+        return [pre, tf.sum(pre, shape.slice(0, -1).map((_, i) => i))];
+      });
+      expect(Array.from(fusedPre!)).toEqual(Array.from(opsPre!));
+      expect(Array.from(fusedBias!)).toEqual(Array.from(opsBias!));
+    }
   });
 });

@@ -17,3 +17,4 @@ export {
 export { nativeKernelStatus, type AdamStep } from './native-addon.js';
 export { bufferPoolStats, type BufferPoolStats } from './buffer-pool.js';
 export { KernelTimer, type KernelTiming } from './kernel-timer.js';
+export { RELU_BIAS_GRAD_KERNEL } from './native-kernels.js';

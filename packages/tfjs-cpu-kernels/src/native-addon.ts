@@ -16,6 +16,7 @@ export interface DnnlAddon {
   convImplementations(geometry: Int32Array): { forward: string; backwardData: string; backwardWeights: string };
   maxPool(x: Float32Array, y: Float32Array, dims: Int32Array): void;
   maxPoolGrad(x: Float32Array, dy: Float32Array, dx: Float32Array, dims: Int32Array): void;
+  reluBiasGrad(dy: Float32Array, y: Float32Array, dyPre: Float32Array, dbias: Float32Array, channels: number): void;
   resizeNearest(x: Float32Array, y: Float32Array, rows: Int32Array, cols: Int32Array, dims: Int32Array): void;
   resizeNearestGrad(dy: Float32Array, dx: Float32Array, rows: Int32Array, cols: Int32Array, dims: Int32Array): void;
   unary(op: number, x: Float32Array, y: Float32Array, alpha: number): void;

@@ -1,4 +1,5 @@
 import * as tf from '@tensorflow/tfjs';
+import { RELU_BIAS_GRAD_KERNEL } from './native-kernels.js';
 import { afterEach, beforeAll, describe, expect, it } from 'vitest';
 import {
   fastCpuKernelNames,
@@ -33,8 +34,11 @@ describe('registerFastCpuKernels', () => {
 
     expect(registerFastCpuKernels({ native })).toEqual(first);
     for (const name of fastCpuKernelNames) expect(tf.getKernel(name, 'cpu')?.kernelFunc).toBe(fast.get(name));
+    // The native tier's kernel without a stock counterpart is there with that tier only.
+    expect(tf.getKernel(RELU_BIAS_GRAD_KERNEL, 'cpu') !== undefined).toBe(tier === 'native');
 
     expect(unregisterFastCpuKernels()).toEqual(first);
+    expect(tf.getKernel(RELU_BIAS_GRAD_KERNEL, 'cpu')).toBeUndefined();
     for (const name of fastCpuKernelNames) expect(tf.getKernel(name, 'cpu')?.kernelFunc).toBe(stock.get(name));
     expect(registeredFastCpuKernels()).toEqual([]);
     expect(unregisterFastCpuKernels()).toEqual([]);

@@ -12,7 +12,7 @@ import { unwatchBackends, watchBackend } from './buffer-pool.js';
 import { convThreads, setConvThreads, stopConvThreads } from './conv-parallel.js';
 import type { FastKernelSpec } from './cpu-backend.js';
 import { loadNativeAddon, type AdamStep, type DnnlAddon } from './native-addon.js';
-import { nativeKernelNames, nativeKernels } from './native-kernels.js';
+import { nativeKernelNames, nativeKernels, RELU_BIAS_GRAD_KERNEL, reluBiasGradKernel } from './native-kernels.js';
 import { releaseScratch } from './scratch-buffers.js';
 
 const BACKEND = 'cpu';
@@ -125,6 +125,9 @@ export function registerFastCpuKernels(options: RegisterFastCpuKernelsOptions = 
     registerKernel({ ...stock, kernelFunc });
     replaced.set(name, stock);
   }
+  // The native tier's own kernel, which tfjs has no stock one of.
+  if (getKernel(RELU_BIAS_GRAD_KERNEL, BACKEND) !== undefined) unregisterKernel(RELU_BIAS_GRAD_KERNEL, BACKEND);
+  if (addon !== undefined) registerKernel({ kernelName: RELU_BIAS_GRAD_KERNEL, backendName: BACKEND, kernelFunc: reluBiasGradKernel(addon) });
   tier = replaced.size > 0 ? nextTier : 'none';
   const backend = findBackend(BACKEND);
   if (tier !== 'none' && backend !== undefined && backend !== null) watchBackend(backend, options.poolBytes ?? DEFAULT_POOL_BYTES);
@@ -175,6 +178,7 @@ export function unregisterFastCpuKernels(): string[] {
     restored.push(name);
   }
   replaced.clear();
+  if (getKernel(RELU_BIAS_GRAD_KERNEL, BACKEND) !== undefined) unregisterKernel(RELU_BIAS_GRAD_KERNEL, BACKEND);
   unwatchBackends();
   tier = 'none';
   nativeAddon?.releaseCaches();

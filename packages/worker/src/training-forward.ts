@@ -1,4 +1,5 @@
 import * as tf from '@tensorflow/tfjs';
+import { RELU_BIAS_GRAD_KERNEL } from '@denoise-sweep/tfjs-cpu-kernels';
 
 /**
  * The model's forward pass for training, with each relu convolution run as one kernel.
@@ -8,7 +9,8 @@ import * as tf from '@tensorflow/tfjs';
  * linear), so every relu layer of the autoencoder costs three passes over its output in
  * training. Here those layers are one FusedConv2D (convolution, bias and relu in one oneDNN
  * primitive on the cpu engine, one shader on webgpu) with its gradient written out: relu's
- * through the output (y > 0 exactly where x > 0), then the bias's and the convolution's. The
+ * through the output (y > 0 exactly where x > 0) and the bias's, in one pass on the native cpu
+ * kernels, then the convolution's. The
  * gradient towards the model's input, which nothing needs, is not computed. Other layers run
  * as `layer.apply` does; models that are not a plain chain of layers run `model.apply`.
  */
@@ -57,6 +59,18 @@ function reluConvOf(layer: tf.layers.Layer): ReluConv | undefined {
   return { kernel, bias, strides: [s[0]!, s[1] ?? s[0]!], pad: config.padding };
 }
 
+/**
+ * Relu's gradient from its output and the bias's: one pass of the native cpu kernels where
+ * they serve (the same bits as these ops), else Step, Multiply and Sum.
+ */
+function reluBiasGrad(dy: tf.Tensor4D, y: tf.Tensor4D): [tf.Tensor4D, tf.Tensor1D] {
+  if (tf.getBackend() === 'cpu' && tf.getKernel(RELU_BIAS_GRAD_KERNEL, 'cpu') !== undefined) {
+    return tf.engine().runKernel(RELU_BIAS_GRAD_KERNEL, { dy, y }, {}) as unknown as [tf.Tensor4D, tf.Tensor1D];
+  }
+  const dyPre = tf.mul(dy, tf.step(y)) as tf.Tensor4D;
+  return [dyPre, tf.sum(dyPre, [0, 1, 2])];
+}
+
 function convBiasRelu(x: tf.Tensor4D, conv: ReluConv, isModelInput: boolean): tf.Tensor4D {
   const { strides, pad } = conv;
   const engine = tf.engine();
@@ -67,9 +81,8 @@ function convBiasRelu(x: tf.Tensor4D, conv: ReluConv, isModelInput: boolean): tf
       value: y,
       gradFunc: (dy: tf.Tensor4D, saved: tf.Tensor[]) => {
         const [xs, fs, ys] = saved as [tf.Tensor4D, tf.Tensor4D, tf.Tensor4D];
-        const dyPre = tf.mul(dy, tf.step(ys)) as tf.Tensor4D;
+        const [dyPre, dBias] = reluBiasGrad(dy, ys);
         const dFilter = engine.runKernel('Conv2DBackpropFilter', { x: xs, dy: dyPre }, { strides, pad, dataFormat: 'NHWC', filterShape: fs.shape }) as tf.Tensor4D;
-        const dBias = tf.sum(dyPre, [0, 1, 2]);
         const dx = isModelInput
           ? tf.zerosLike(xs)
           : (engine.runKernel('Conv2DBackpropInput', { dy: dyPre, filter: fs }, { strides, pad, dataFormat: 'NHWC', inputShape: xs.shape }) as tf.Tensor4D);
