@@ -572,14 +572,12 @@ Napi::Value BinaryOp(const Napi::CallbackInfo& info) {
   return info.Env().Undefined();
 }
 
-// sumLeading(x, out, rows, cols): out[j] = sum over r of x[r * cols + j], in double. The rows
-// are cut into a fixed number of bands, summed in parallel and then added in band order, so
-// the result does not depend on the thread count.
-Napi::Value SumLeading(const Napi::CallbackInfo& info) {
-  const int64_t rows = intArg(info, 2), cols = intArg(info, 3);
-  if (rows <= 0 || cols <= 0) throw Napi::RangeError::New(info.Env(), "sum geometry must be positive");
-  const float* x = floats(info, 0, static_cast<size_t>(rows * cols));
-  float* out = floats(info, 1, static_cast<size_t>(cols));
+// Column sums of `rows` rows of `cols`, in double: the rows are cut into a fixed number of
+// bands, each band's rows are visited in order by row(r, acc) (which adds row r into acc) in
+// parallel, then the bands are added in order, so the result does not depend on the thread
+// count. Shared by sumLeading and reluBiasGrad, which must give the same bits.
+template <typename Row>
+void bandedColumnSums(int64_t rows, int64_t cols, float* out, Row row) {
   constexpr int64_t kBands = 16;
   const int64_t bands = std::min(kBands, rows);
   std::vector<double> partial(static_cast<size_t>(bands * cols), 0.0);
@@ -587,17 +585,27 @@ Napi::Value SumLeading(const Napi::CallbackInfo& info) {
   for (int64_t band = 0; band < bands; ++band) {
     const int64_t r0 = rows * band / bands, r1 = rows * (band + 1) / bands;
     double* acc = partial.data() + band * cols;
-    for (int64_t r = r0; r < r1; ++r) {
-      const float* xr = x + r * cols;
-#pragma omp simd
-      for (int64_t j = 0; j < cols; ++j) acc[j] += xr[j];
-    }
+    for (int64_t r = r0; r < r1; ++r) row(r, acc);
   }
   for (int64_t j = 0; j < cols; ++j) {
     double s = 0;
     for (int64_t band = 0; band < bands; ++band) s += partial[band * cols + j];
     out[j] = static_cast<float>(s);
   }
+}
+
+// sumLeading(x, out, rows, cols): out[j] = sum over r of x[r * cols + j], in double, in
+// bands (bandedColumnSums).
+Napi::Value SumLeading(const Napi::CallbackInfo& info) {
+  const int64_t rows = intArg(info, 2), cols = intArg(info, 3);
+  if (rows <= 0 || cols <= 0) throw Napi::RangeError::New(info.Env(), "sum geometry must be positive");
+  const float* x = floats(info, 0, static_cast<size_t>(rows * cols));
+  float* out = floats(info, 1, static_cast<size_t>(cols));
+  bandedColumnSums(rows, cols, out, [&](int64_t r, double* acc) {
+    const float* xr = x + r * cols;
+#pragma omp simd
+    for (int64_t j = 0; j < cols; ++j) acc[j] += xr[j];
+  });
   return info.Env().Undefined();
 }
 
@@ -685,8 +693,9 @@ Napi::Value Version(const Napi::CallbackInfo& info) {
 
 // reluBiasGrad(dy, y, dyPre, dbias, channels): the gradient of relu(conv + bias) from relu's
 // output y, in one pass: dyPre = dy * step(y) (step as the Step kernel: 1 where y > 0, NaN
-// where y is NaN, else 0), and dbias[c] = the sum of dyPre over every row, with sumLeading's
-// bands and order, so that both equal the Step, Multiply and Sum kernels' results bit for bit.
+// where y is NaN, else 0), and dbias[c] = the sum of dyPre over every row, summed as
+// sumLeading sums (bandedColumnSums), so that both equal the Step, Multiply and Sum kernels'
+// results bit for bit.
 Napi::Value ReluBiasGrad(const Napi::CallbackInfo& info) {
   const int64_t cols = intArg(info, 4);
   if (cols <= 0) throw Napi::RangeError::New(info.Env(), "channels must be positive");
@@ -698,32 +707,19 @@ Napi::Value ReluBiasGrad(const Napi::CallbackInfo& info) {
   const float* y = floats(info, 1, n);
   float* dyPre = floats(info, 2, n);
   float* dbias = floats(info, 3, static_cast<size_t>(cols));
-  constexpr int64_t kBands = 16;
-  const int64_t bands = std::min(kBands, rows);
-  std::vector<double> partial(static_cast<size_t>(bands * cols), 0.0);
-#pragma omp parallel for schedule(static) if (rows * cols >= kParallelMin)
-  for (int64_t band = 0; band < bands; ++band) {
-    const int64_t r0 = rows * band / bands, r1 = rows * (band + 1) / bands;
-    double* acc = partial.data() + band * cols;
-    for (int64_t r = r0; r < r1; ++r) {
-      const float* dyr = dy + r * cols;
-      const float* yr = y + r * cols;
-      float* outr = dyPre + r * cols;
+  bandedColumnSums(rows, cols, dbias, [&](int64_t r, double* acc) {
+    const float* dyr = dy + r * cols;
+    const float* yr = y + r * cols;
+    float* outr = dyPre + r * cols;
 #pragma omp simd
-      for (int64_t j = 0; j < cols; ++j) {
-        const float yv = yr[j];
-        const float step = yv > 0.0f ? 1.0f : (yv != yv ? yv : 0.0f);
-        const float g = dyr[j] * step;
-        outr[j] = g;
-        acc[j] += g;
-      }
+    for (int64_t j = 0; j < cols; ++j) {
+      const float yv = yr[j];
+      const float step = yv > 0.0f ? 1.0f : (yv != yv ? yv : 0.0f);
+      const float g = dyr[j] * step;
+      outr[j] = g;
+      acc[j] += g;
     }
-  }
-  for (int64_t j = 0; j < cols; ++j) {
-    double s = 0;
-    for (int64_t band = 0; band < bands; ++band) s += partial[band * cols + j];
-    dbias[j] = static_cast<float>(s);
-  }
+  });
   return info.Env().Undefined();
 }
 
