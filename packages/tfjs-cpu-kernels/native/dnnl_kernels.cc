@@ -753,6 +753,85 @@ Napi::Value AdamStep(const Napi::CallbackInfo& info) {
   return info.Env().Undefined();
 }
 
+// imageQuality(images, reference, count, side, weights, constants, sq, ssim): per image, the
+// sum of squared differences and the SSIM (11x11 Gaussian window, separable, in double, as
+// the worker's image-quality.ts computes them: the same operations in the same order, so the
+// same bits). weights: the window's taps w0..w5 from its edge to its centre; constants: C1,
+// C2. Images are independent, so they are spread over the threads.
+Napi::Value ImageQuality(const Napi::CallbackInfo& info) {
+  const int64_t count = intArg(info, 2), side = intArg(info, 3);
+  constexpr int64_t kWindow = 11;
+  if (count <= 0 || side < kWindow) throw Napi::RangeError::New(info.Env(), "imageQuality needs images of at least 11 x 11 pixels");
+  const int64_t px = side * side;
+  const float* a = floats(info, 0, static_cast<size_t>(count * px));
+  const float* b = floats(info, 1, static_cast<size_t>(count * px));
+  auto doubles = [&](size_t i, size_t length) {
+    if (!info[i].IsTypedArray() || info[i].As<Napi::TypedArray>().TypedArrayType() != napi_float64_array ||
+        info[i].As<Napi::Float64Array>().ElementLength() < length) {
+      throw Napi::TypeError::New(info.Env(), "argument " + std::to_string(i) + " must be a Float64Array of " + std::to_string(length));
+    }
+    return info[i].As<Napi::Float64Array>().Data();
+  };
+  const double* wt = doubles(4, 6);
+  const double* k = doubles(5, 2);
+  double* sqOut = doubles(6, static_cast<size_t>(count));
+  double* ssimOut = doubles(7, static_cast<size_t>(count));
+  const double w0 = wt[0], w1 = wt[1], w2 = wt[2], w3 = wt[3], w4 = wt[4], w5 = wt[5], c1 = k[0], c2 = k[1];
+  const int64_t n = side - kWindow + 1;
+  const int64_t plane = side * n;
+#pragma omp parallel
+  {
+    std::vector<double> row(static_cast<size_t>(5 * side)), h(static_cast<size_t>(5 * plane));
+#pragma omp for schedule(static)
+    for (int64_t img = 0; img < count; ++img) {
+      const int64_t off = img * px;
+      double sq = 0;
+      for (int64_t j = off; j < off + px; ++j) {
+        const double d = static_cast<double>(a[j]) - static_cast<double>(b[j]);
+        sq += d * d;
+      }
+      sqOut[img] = sq;
+      for (int64_t y = 0; y < side; ++y) {
+        const int64_t base = off + y * side;
+        for (int64_t i = 0; i < side; ++i) {
+          const double va = a[base + i], vb = b[base + i];
+          row[i] = va;
+          row[side + i] = vb;
+          row[2 * side + i] = va * va;
+          row[3 * side + i] = vb * vb;
+          row[4 * side + i] = va * vb;
+        }
+        for (int64_t q = 0; q < 5; ++q) {
+          const double* r = row.data() + q * side;
+          double* o = h.data() + q * plane + y * n;
+          for (int64_t x = 0; x < n; ++x) {
+            const double* p = r + x;
+            o[x] = w0 * (p[0] + p[10]) + w1 * (p[1] + p[9]) + w2 * (p[2] + p[8]) + w3 * (p[3] + p[7]) + w4 * (p[4] + p[6]) + w5 * p[5];
+          }
+        }
+      }
+      auto col = [&](int64_t o) {
+        const double* c = h.data() + o;
+        return w0 * (c[0] + c[10 * n]) + w1 * (c[n] + c[9 * n]) + w2 * (c[2 * n] + c[8 * n]) + w3 * (c[3 * n] + c[7 * n]) +
+               w4 * (c[4 * n] + c[6 * n]) + w5 * c[5 * n];
+      };
+      double total = 0;
+      for (int64_t y = 0; y < n; ++y) {
+        for (int64_t x = 0; x < n; ++x) {
+          const int64_t o = y * n + x;
+          const double muX = col(o), muY = col(plane + o);
+          const double varX = col(2 * plane + o) - muX * muX;
+          const double varY = col(3 * plane + o) - muY * muY;
+          const double cov = col(4 * plane + o) - muX * muY;
+          total += ((2 * muX * muY + c1) * (2 * cov + c2)) / ((muX * muX + muY * muY + c1) * (varX + varY + c2));
+        }
+      }
+      ssimOut[img] = total / static_cast<double>(n * n);
+    }
+  }
+  return info.Env().Undefined();
+}
+
 // The machine's fp32 peak as a plain loop of fused multiply-adds sees it: every thread runs 12
 // independent chains (enough to cover the FMA latency on two pipes) on the widest vectors the
 // CPU has, chosen at run time. Used by the benchmark to put training throughput in proportion.
@@ -857,6 +936,7 @@ Napi::Object Init(Napi::Env env, Napi::Object exports) {
   exports.Set("fmaPeak", Napi::Function::New(env, FmaPeak));
   exports.Set("adamStep", Napi::Function::New(env, AdamStep));
   exports.Set("reluBiasGrad", Napi::Function::New(env, ReluBiasGrad));
+  exports.Set("imageQuality", Napi::Function::New(env, ImageQuality));
   return exports;
 }
 

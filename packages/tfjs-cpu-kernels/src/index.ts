@@ -11,7 +11,7 @@
  * @packageDocumentation
  */
 export {
-  fastCpuKernelNames, fastCpuKernelThreads, fastCpuKernelTier, measureFmaPeak, nativeAdamStep, registerFastCpuKernels,
+  fastCpuKernelNames, fastCpuKernelThreads, fastCpuKernelTier, measureFmaPeak, nativeAdamStep, nativeImageQuality, registerFastCpuKernels,
   registeredFastCpuKernels, unregisterFastCpuKernels, type FastCpuKernelTier,
 } from './register.js';
 export { nativeKernelStatus, type AdamStep } from './native-addon.js';

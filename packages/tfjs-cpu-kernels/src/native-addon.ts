@@ -17,6 +17,7 @@ export interface DnnlAddon {
   maxPool(x: Float32Array, y: Float32Array, dims: Int32Array): void;
   maxPoolGrad(x: Float32Array, dy: Float32Array, dx: Float32Array, dims: Int32Array): void;
   reluBiasGrad(dy: Float32Array, y: Float32Array, dyPre: Float32Array, dbias: Float32Array, channels: number): void;
+  imageQuality: ImageQualityPass;
   resizeNearest(x: Float32Array, y: Float32Array, rows: Int32Array, cols: Int32Array, dims: Int32Array): void;
   resizeNearestGrad(dy: Float32Array, dx: Float32Array, rows: Int32Array, cols: Int32Array, dims: Int32Array): void;
   unary(op: number, x: Float32Array, y: Float32Array, alpha: number): void;
@@ -38,6 +39,24 @@ export interface DnnlAddon {
  * One Adam update of one variable's values into the `Out` arrays: see nativeAdamStep in
  * register.ts. scalars: [b1, 1-b1, b2, 1-b2, c1, c2, eps, lr] as float32.
  */
+/**
+ * Per image of `count` square `side` x `side` images (float32, one after another): the sum of
+ * squared differences from `reference` into `sq`, and the SSIM (11 x 11 Gaussian window,
+ * separable, in double) into `ssim`. `weights` holds the window's taps from its edge to its
+ * centre (6), `constants` SSIM's C1 and C2: the worker's image-quality.ts computes the same
+ * operations in the same order, so gets the same bits.
+ */
+export type ImageQualityPass = (
+  images: Float32Array,
+  reference: Float32Array,
+  count: number,
+  side: number,
+  weights: Float64Array,
+  constants: Float64Array,
+  sq: Float64Array,
+  ssim: Float64Array,
+) => void;
+
 export type AdamStep = (
   g: Float32Array, m: Float32Array, v: Float32Array, w: Float32Array,
   mOut: Float32Array, vOut: Float32Array, wOut: Float32Array, scalars: Float32Array,

@@ -11,7 +11,7 @@ import { allFastKernels } from './all-kernels.js';
 import { unwatchBackends, watchBackend } from './buffer-pool.js';
 import { convThreads, setConvThreads, stopConvThreads } from './conv-parallel.js';
 import type { FastKernelSpec } from './cpu-backend.js';
-import { loadNativeAddon, type AdamStep, type DnnlAddon } from './native-addon.js';
+import { loadNativeAddon, type AdamStep, type DnnlAddon, type ImageQualityPass } from './native-addon.js';
 import { nativeKernelNames, nativeKernels, RELU_BIAS_GRAD_KERNEL, reluBiasGradKernel } from './native-kernels.js';
 import { releaseScratch } from './scratch-buffers.js';
 
@@ -162,6 +162,15 @@ export function measureFmaPeak(seconds = 1): { gflops: number; threads: number; 
 export function nativeAdamStep(): AdamStep | undefined {
   const addon = tier === 'native' ? nativeAddon : undefined;
   return addon === undefined ? undefined : (...args: Parameters<AdamStep>) => addon.adamStep(...args);
+}
+
+/**
+ * The native tier's per-image squared error and SSIM on its threads (see ImageQualityPass),
+ * or undefined unless the native tier is registered.
+ */
+export function nativeImageQuality(): ImageQualityPass | undefined {
+  const addon = tier === 'native' ? nativeAddon : undefined;
+  return addon === undefined ? undefined : (...args: Parameters<ImageQualityPass>) => addon.imageQuality(...args);
 }
 
 /**

@@ -1,4 +1,5 @@
 import { readFileSync } from 'node:fs';
+import { nativeKernelStatus, registerFastCpuKernels, unregisterFastCpuKernels } from '@denoise-sweep/tfjs-cpu-kernels';
 import { describe, expect, it } from 'vitest';
 import { DEBIAN_FASHION_MNIST_DIR, loadFashionMnist } from './fashion-mnist.js';
 import { imageQuality, psnr, ssim } from './image-quality.js';
@@ -121,6 +122,24 @@ describe('image quality', () => {
       expect(Math.abs(ssim(b, a, 0, SIDE) - pair.ssim), `${pair.kind} ${pair.image}`).toBeLessThan(1e-6);
       expect(Math.abs(imageQuality(b, a, 1, SIDE).ssim - pair.ssim)).toBeLessThan(1e-6);
       expect(Math.abs(psnr(b, a, 0, PX) - pair.psnr)).toBeLessThan(1e-6);
+    }
+  });
+
+  it.runIf(nativeKernelStatus().available)('the native kernels summarise Fashion-MNIST pairs with the same bits as TypeScript', async () => {
+    const count = 64;
+    const { test } = await loadFashionMnist({ dir: DEBIAN_FASHION_MNIST_DIR, trainLimit: 1, testLimit: count + 1 });
+    const clean = test.images.slice(0, count * PX);
+    const rng = Rng.from(9, 'quality');
+    const noisy = clean.map((v) => Math.min(1, Math.max(0, v + 0.3 * rng.nextNormal())));
+    const shifted = test.images.slice(PX, (count + 1) * PX);
+    for (const [images, n, side] of [[noisy, count, SIDE], [shifted, count, SIDE], [noisy, 3, 16]] as const) {
+      const inTypeScript = imageQuality(images, clean, n, side);
+      registerFastCpuKernels({ native: 'required' });
+      try {
+        expect(imageQuality(images, clean, n, side)).toEqual(inTypeScript);
+      } finally {
+        unregisterFastCpuKernels();
+      }
     }
   });
 

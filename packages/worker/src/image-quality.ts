@@ -1,7 +1,10 @@
 /**
  * Image quality of denoised images against clean ones, in plain TypeScript so that every
- * backend reports the same numbers. Images are in [0, 1] (data range 1).
+ * backend reports the same numbers (the native cpu kernels, where they serve, compute the
+ * per-image values with the same operations in the same order: the same bits, on every
+ * core). Images are in [0, 1] (data range 1).
  */
+import { nativeImageQuality } from '@denoise-sweep/tfjs-cpu-kernels';
 
 /** Peak signal-to-noise ratio of one image, dB; capped at 100 dB for identical images. */
 export function psnr(a: Float32Array, b: Float32Array, offset: number, length: number): number {
@@ -123,6 +126,23 @@ export interface QualitySummary {
 export function imageQuality(images: Float32Array, reference: Float32Array, count: number, side: number): QualitySummary {
   const px = side * side;
   const scratch = ssimScratch(side);
+  const native = nativeImageQuality();
+  if (native !== undefined && count > 0) {
+    // The same per-image values from the native kernels, on their threads; summed here in
+    // image order as below, so the result has the same bits.
+    const sqs = new Float64Array(count);
+    const ssims = new Float64Array(count);
+    native(images, reference, count, side, Float64Array.from(W), Float64Array.of(C1, C2), sqs, ssims);
+    let sq = 0;
+    let psnrSum = 0;
+    let ssimSum = 0;
+    for (let i = 0; i < count; i++) {
+      sq += sqs[i]!;
+      psnrSum += psnrOfMse(sqs[i]! / px);
+      ssimSum += ssims[i]!;
+    }
+    return { mse: sq / (count * px), psnr: psnrSum / count, ssim: ssimSum / count };
+  }
   let sq = 0;
   let psnrSum = 0;
   let ssimSum = 0;
