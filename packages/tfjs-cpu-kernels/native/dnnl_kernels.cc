@@ -612,6 +612,57 @@ Napi::Value SumLeading(const Napi::CallbackInfo& info) {
 // ---------------------------------------------------------------------------------------
 // Box copies: Slice (the crop) and PadV2 (its gradient), any rank up to 8.
 
+// padBox(src, srcShape, dst, dstShape, before, fill): dst = src placed at `before`, every
+// other element `fill`; each element of dst is written once (a fill of the whole of dst, then
+// a copy, wrote the inside twice), its rows along the last axis in parallel.
+Napi::Value PadBox(const Napi::CallbackInfo& info) {
+  if (!info[1].IsTypedArray()) throw Napi::TypeError::New(info.Env(), "argument 1 must be an Int32Array");
+  const size_t rank = info[1].As<Napi::TypedArray>().ElementLength();
+  if (rank < 1 || rank > 8) throw Napi::RangeError::New(info.Env(), "padBox takes ranks 1 to 8");
+  const int32_t* srcShape = ints(info, 1, rank);
+  const int32_t* dstShape = ints(info, 3, rank);
+  const int32_t* before = ints(info, 4, rank);
+  if (!info[5].IsNumber()) throw Napi::TypeError::New(info.Env(), "argument 5 must be a number");
+  const float fill = info[5].As<Napi::Number>().FloatValue();
+  int64_t srcTotal = 1, dstTotal = 1;
+  for (size_t d = 0; d < rank; ++d) {
+    if (srcShape[d] < 0 || before[d] < 0 || before[d] + srcShape[d] > dstShape[d]) {
+      throw Napi::RangeError::New(info.Env(), "padBox: the source does not fit the destination");
+    }
+    srcTotal *= srcShape[d];
+    dstTotal *= dstShape[d];
+  }
+  const float* src = floats(info, 0, static_cast<size_t>(srcTotal));
+  float* dst = floats(info, 2, static_cast<size_t>(dstTotal));
+  const int64_t last = static_cast<int64_t>(rank) - 1;
+  const int64_t rowLength = dstShape[last];
+  if (dstTotal == 0 || rowLength == 0) return info.Env().Undefined();
+  const int64_t rows = dstTotal / rowLength;
+  const int64_t srcRow = srcShape[last], lead = before[last];
+#pragma omp parallel for schedule(static) if (dstTotal >= kParallelMin)
+  for (int64_t i = 0; i < rows; ++i) {
+    float* out = dst + i * rowLength;
+    // The row's coordinates on the other axes, and its source row when it is inside.
+    int64_t rest = i, srcOffset = 0, srcStride = srcRow;
+    bool inside = srcTotal > 0;
+    for (int64_t d = last - 1; d >= 0 && inside; --d) {
+      const int64_t c = rest % dstShape[d] - before[d];
+      rest /= dstShape[d];
+      if (c < 0 || c >= srcShape[d]) inside = false;
+      srcOffset += c * srcStride;
+      srcStride *= srcShape[d];
+    }
+    if (!inside) {
+      std::fill_n(out, rowLength, fill);
+      continue;
+    }
+    std::fill_n(out, lead, fill);
+    std::copy_n(src + srcOffset, srcRow, out + lead);
+    std::fill_n(out + lead + srcRow, rowLength - lead - srcRow, fill);
+  }
+  return info.Env().Undefined();
+}
+
 // copyBox(src, srcShape, srcBegin, dst, dstShape, dstBegin, size): copies the box of extent
 // `size` at srcBegin in src to dstBegin in dst. Trailing axes whole in both are merged into
 // one contiguous run; runs are copied in parallel.
@@ -929,6 +980,7 @@ Napi::Object Init(Napi::Env env, Napi::Object exports) {
   exports.Set("binary", Napi::Function::New(env, BinaryOp));
   exports.Set("sumLeading", Napi::Function::New(env, SumLeading));
   exports.Set("copyBox", Napi::Function::New(env, CopyBox));
+  exports.Set("padBox", Napi::Function::New(env, PadBox));
   exports.Set("setThreads", Napi::Function::New(env, SetThreads));
   exports.Set("getThreads", Napi::Function::New(env, GetThreads));
   exports.Set("version", Napi::Function::New(env, Version));

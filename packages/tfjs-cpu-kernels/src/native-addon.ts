@@ -27,6 +27,7 @@ export interface DnnlAddon {
     src: Float32Array, srcShape: Int32Array, srcBegin: Int32Array,
     dst: Float32Array, dstShape: Int32Array, dstBegin: Int32Array, size: Int32Array,
   ): void;
+  padBox(src: Float32Array, srcShape: Int32Array, dst: Float32Array, dstShape: Int32Array, before: Int32Array, fill: number): void;
   setThreads(threads: number): void;
   getThreads(): number;
   version(): { onednn: string; cpuRuntime: string; isa: number };

@@ -34,6 +34,9 @@ describe.each(TEST_TIERS)('%s tier', (tier) => {
       expectSameOnBothTiers(() => tf.pad(rand([7], 9), [[2, 5]]), 0);
       expectSameOnBothTiers(() => tf.pad(rand([2, 3], 10), [[0, 0], [0, 0]]), 0);
       expectSameOnBothTiers(() => tf.pad(rand([2, 3, 4, 5, 6], 11), [[1, 0], [0, 1], [2, 2], [0, 0], [1, 1]], -2), 0);
+      // The crop's gradient, and an empty input (all fill).
+      expectSameOnBothTiers(() => tf.pad(rand([4, 28, 28, 8], 12), [[0, 0], [2, 2], [2, 2], [0, 0]]), 0);
+      expectSameOnBothTiers(() => tf.pad(tf.zeros([2, 0, 3]), [[0, 0], [1, 1], [0, 0]], 4), 0);
     });
 
     it('falls back to stock for int32', () => {
