@@ -16,7 +16,7 @@ export async function denoiseAll(model: tf.LayersModel, images: Float32Array, co
     // Float32Array of 392,000 floats costs it about a second per chunk.
     const y = tf.tidy(() => {
       const x = tf.tensor4d(images.subarray(start * PIXELS, (start + n) * PIXELS), [n, SIDE, SIDE, 1]);
-      return model.predict(x, { batchSize: n }) as tf.Tensor;
+      return model.apply(x, { training: false }) as tf.Tensor;
     });
     out.set(await y.data(), start * PIXELS);
     y.dispose();
