@@ -30,7 +30,7 @@ RUN npx tsc -b \
 # 2. Production dependencies with the native binding installed once, at build time: scripts are
 #    off for the whole tree, then only tfjs-node's install script runs (it downloads
 #    libtensorflow 2.9.1 and its N-API binding, building the binding with node-gyp if no
-#    prebuilt one fits). The GPU package is dropped.
+#    prebuilt one fits). The GPU packages are dropped (tfjs-node-gpu, and webgpu: Dawn, 132 MB).
 FROM node AS deps
 RUN apt-get update \
  && DEBIAN_FRONTEND=noninteractive apt-get install -y --no-install-recommends python3 make g++ ca-certificates \
@@ -44,7 +44,7 @@ COPY packages/orchestrator/package.json packages/orchestrator/
 COPY test/package.json test/
 RUN npm ci --omit=dev --ignore-scripts --no-audit --no-fund \
  && npm rebuild @tensorflow/tfjs-node --foreground-scripts \
- && rm -rf node_modules/@tensorflow/tfjs-node-gpu \
+ && rm -rf node_modules/@tensorflow/tfjs-node-gpu node_modules/webgpu \
  && ls node_modules/@tensorflow/tfjs-node/lib/napi-v*/tfjs_binding.node node_modules/@tensorflow/tfjs-node/deps/lib/libtensorflow*
 
 # 3. The image: Node + production node_modules + compiled code, tini as PID 1, a non-root user.
