@@ -35,7 +35,7 @@ export function isSoftwareAdapter(info: Omit<GpuAdapter, 'software'>): boolean {
   return SOFTWARE_ADAPTERS.test(`${info.vendor} ${info.device} ${info.description}`);
 }
 
-/** One line for logs: `NVIDIA H200 (nvidia, vulkan)` or `llvmpipe ... (software emulation)`. */
+/** One line for logs: `NVIDIA H200 (nvidia)`, or `llvmpipe: Mesa ... (software emulation on the CPU)`. */
 export function describeAdapter(adapter: GpuAdapter): string {
   const name = adapter.description || adapter.device || 'unnamed adapter';
   return adapter.software ? `${name} (software emulation on the CPU)` : `${name} (${adapter.vendor || 'unknown vendor'})`;
