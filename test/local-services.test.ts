@@ -5,21 +5,13 @@ import { connect } from 'node:net';
 import { join } from 'node:path';
 import { createInterface } from 'node:readline';
 import { REDIS_NOT_FOUND_MESSAGE, findFreePort, startRedisServer } from '@denoise-sweep/orchestrator/local';
+import { alive } from './helpers/processes.js';
 import { startS3Server } from './helpers/s3-server.js';
 import { Redis } from 'ioredis';
 import { afterAll, describe, expect, it } from 'vitest';
 
 const root = mkdtempSync(join(tmpdir(), 'local-services-'));
 afterAll(() => rmSync(root, { recursive: true, force: true }));
-
-function alive(pid: number): boolean {
-  try {
-    process.kill(pid, 0);
-    return true;
-  } catch {
-    return false;
-  }
-}
 
 async function waitUntilDead(pid: number, timeoutMs = 10_000): Promise<boolean> {
   const deadline = Date.now() + timeoutMs;

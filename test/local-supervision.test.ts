@@ -10,6 +10,7 @@ import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import type { ResultRow } from '@denoise-sweep/orchestrator';
 import { afterAll, describe, expect, it } from 'vitest';
+import { alive, childrenOf } from './helpers/processes.js';
 import { until } from './helpers/sweep-harness.js';
 
 const orchestrator = resolve(import.meta.dirname, '../packages/orchestrator/dist/bin.js');
@@ -59,15 +60,6 @@ function startSweep(name: string): Running {
   return { child, stderr: () => stderr, exit, services };
 }
 
-const alive = (pid: number) => {
-  try {
-    process.kill(pid, 0);
-    return true;
-  } catch {
-    return false;
-  }
-};
-const childrenOf = (pid: number) => spawnSync('pgrep', ['-P', String(pid)], { encoding: 'utf8' }).stdout.split('\n').filter(Boolean).map(Number);
 
 /** Waits until a trial trains, so that a fault lands mid-sweep. */
 const training = (r: Running) => until('a trial to train', async () => (/\brunning [1-9]/.test(r.stderr()) ? true : undefined), 60_000);

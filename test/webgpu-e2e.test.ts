@@ -4,7 +4,7 @@
  * queue on whatever adapter Dawn finds (Mesa's lavapipe in CI), stores every artifact, and
  * exits with nothing left running.
  */
-import { spawn, spawnSync } from 'node:child_process';
+import { spawn } from 'node:child_process';
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -13,14 +13,12 @@ import type { ResultRow } from '@denoise-sweep/orchestrator';
 import type { TrialResult } from '@denoise-sweep/shared';
 import { ArtifactKeys, FileObjectStore } from '@denoise-sweep/shared';
 import { afterAll, describe, expect, it } from 'vitest';
+import { alive, childrenOf } from './helpers/processes.js';
 
 const orchestrator = fileURLToPath(new URL('../packages/orchestrator/dist/bin.js', import.meta.url));
 const dir = mkdtempSync(join(tmpdir(), 'webgpu-e2e-'));
 const stateDir = join(dir, 'state');
 afterAll(() => rmSync(dir, { recursive: true, force: true }));
-
-const childrenOf = (pid: number): number[] =>
-  spawnSync('pgrep', ['-P', String(pid)], { encoding: 'utf8' }).stdout.split('\n').filter(Boolean).map(Number);
 
 /** Runs the orchestrator; `seen` collects every process under it while it runs. */
 function run(seen: Set<number>, ...args: string[]): Promise<{ code: number | null; stdout: string; stderr: string }> {
@@ -46,15 +44,6 @@ function run(seen: Set<number>, ...args: string[]): Promise<{ code: number | nul
       resolve({ code, stdout, stderr });
     });
   });
-}
-
-function alive(pid: number): boolean {
-  try {
-    process.kill(pid, 0);
-    return true;
-  } catch {
-    return false;
-  }
 }
 
 describe.runIf(process.env.DENOISE_SWEEP_EXPECT_WEBGPU === '1')('a local sweep on the webgpu engine', () => {

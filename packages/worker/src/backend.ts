@@ -4,7 +4,7 @@ import { readSettings } from '@denoise-sweep/shared';
 import * as tf from '@tensorflow/tfjs';
 import { fastCpuKernelThreads, fastCpuKernelTier, nativeKernelStatus, registerFastCpuKernels } from '@denoise-sweep/tfjs-cpu-kernels';
 import type { GpuAdapter } from './webgpu-engine.js';
-import { activateWebGpu, gpuDeviceNodes, listVulkanDrivers } from './webgpu-engine.js';
+import { activateWebGpu, whyNoHardwareGpu } from './webgpu-engine.js';
 
 /**
  * Training engines, fastest first:
@@ -76,13 +76,8 @@ export async function selectEngine(prefer: string | undefined = readSettings(['e
       if (engine === 'webgpu') {
         // A software adapter (lavapipe) is slower than the cpu engine: used only when forced.
         // Unforced, Dawn is not even loaded without a GPU device and a Vulkan driver for one.
-        if (forced !== 'webgpu') {
-          const drivers = listVulkanDrivers();
-          if (!drivers.some((d) => !d.software)) {
-            throw new Error(drivers.length === 0 ? 'no Vulkan driver installed' : `no Vulkan driver for a GPU (only ${drivers.map((d) => d.library).join(', ')})`);
-          }
-          if (gpuDeviceNodes().length === 0) throw new Error('no GPU device (/dev/nvidia*, /dev/dri/renderD*)');
-        }
+        const noGpu = forced === 'webgpu' ? undefined : whyNoHardwareGpu();
+        if (noGpu !== undefined) throw new Error(noGpu);
         const adapter = await activateWebGpu({ allowSoftware: forced === 'webgpu' });
         return { engine, backend: tf.getBackend(), kernels: adapter.software ? 'webgpu-software' : 'webgpu', adapter, skipped };
       }

@@ -8,12 +8,17 @@ import { nativeImageQuality } from '@denoise-sweep/tfjs-cpu-kernels';
 
 /** Peak signal-to-noise ratio of one image, dB; capped at 100 dB for identical images. */
 export function psnr(a: Float32Array, b: Float32Array, offset: number, length: number): number {
+  return psnrOfMse(squaredError(a, b, offset, length) / length);
+}
+
+/** The sum of squared differences of `length` values from `offset`, in double. */
+function squaredError(a: Float32Array, b: Float32Array, offset: number, length: number): number {
   let sum = 0;
   for (let i = offset; i < offset + length; i++) {
     const d = a[i]! - b[i]!;
     sum += d * d;
   }
-  return psnrOfMse(sum / length);
+  return sum;
 }
 
 const psnrOfMse = (mse: number): number => (mse === 0 ? 100 : Math.min(100, -10 * Math.log10(mse)));
@@ -126,36 +131,26 @@ export interface QualitySummary {
 export function imageQuality(images: Float32Array, reference: Float32Array, count: number, side: number): QualitySummary {
   const px = side * side;
   const scratch = ssimScratch(side);
+  // Per image: the squared error and the SSIM, from the native kernels on their threads where
+  // they serve (the same operations in the same order, so the same bits), else here.
+  const sqs = new Float64Array(count);
+  const ssims = new Float64Array(count);
   const native = nativeImageQuality();
   if (native !== undefined && count > 0) {
-    // The same per-image values from the native kernels, on their threads; summed here in
-    // image order as below, so the result has the same bits.
-    const sqs = new Float64Array(count);
-    const ssims = new Float64Array(count);
     native(images, reference, count, side, Float64Array.from(W), Float64Array.of(C1, C2), sqs, ssims);
-    let sq = 0;
-    let psnrSum = 0;
-    let ssimSum = 0;
+  } else {
     for (let i = 0; i < count; i++) {
-      sq += sqs[i]!;
-      psnrSum += psnrOfMse(sqs[i]! / px);
-      ssimSum += ssims[i]!;
+      sqs[i] = squaredError(images, reference, i * px, px);
+      ssims[i] = ssimWith(scratch, images, reference, i * px);
     }
-    return { mse: sq / (count * px), psnr: psnrSum / count, ssim: ssimSum / count };
   }
   let sq = 0;
   let psnrSum = 0;
   let ssimSum = 0;
   for (let i = 0; i < count; i++) {
-    const off = i * px;
-    let imageSq = 0;
-    for (let j = off; j < off + px; j++) {
-      const d = images[j]! - reference[j]!;
-      imageSq += d * d;
-    }
-    sq += imageSq;
-    psnrSum += psnrOfMse(imageSq / px);
-    ssimSum += ssimWith(scratch, images, reference, off);
+    sq += sqs[i]!;
+    psnrSum += psnrOfMse(sqs[i]! / px);
+    ssimSum += ssims[i]!;
   }
   return { mse: sq / (count * px), psnr: psnrSum / count, ssim: ssimSum / count };
 }

@@ -105,6 +105,19 @@ export function gpuDeviceNodes(dev = '/dev'): string[] {
   return [...list(dev, /^nvidia\d+$/), ...list(join(dev, 'dri'), /^renderD\d+$/)];
 }
 
+/**
+ * Why this machine has no GPU for Vulkan to drive (no hardware driver installed, or no GPU
+ * device node), or undefined when it may: checked without loading Dawn.
+ */
+export function whyNoHardwareGpu(): string | undefined {
+  const drivers = listVulkanDrivers();
+  if (!drivers.some((d) => !d.software)) {
+    return drivers.length === 0 ? 'no Vulkan driver installed' : `no Vulkan driver for a GPU (only ${drivers.map((d) => d.library).join(', ')})`;
+  }
+  if (gpuDeviceNodes().length === 0) return 'no GPU device (/dev/nvidia*, /dev/dri/renderD*)';
+  return undefined;
+}
+
 interface WebGpuModule {
   create(options: string[]): GPU;
   globals: Record<string, unknown>;
