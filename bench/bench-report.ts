@@ -2,6 +2,7 @@
 import { cpus, totalmem } from 'node:os';
 import type { SectionName } from './bench-options.js';
 import type { SectionResults } from './sections.js';
+import { round } from './stats.js';
 
 export interface BenchReport {
   date: string;
@@ -97,8 +98,10 @@ export function headline(sections: BenchReport['sections']): Record<string, numb
     const method = (name: string) => s.replay.methods.find((m) => m.method === name);
     const t = s.targets;
     h.search_table_configurations = s.table.configurations;
-    h.search_table_reused = s.table.reused;
-    h.search_table_compute_seconds = s.table.computeSeconds;
+    h.search_table_seeds = s.table.seeds.length;
+    h.search_table_reused = s.table.seeds.every((t) => t.reused);
+    h.search_table_compute_seconds = round(s.table.seeds.reduce((sum, t) => sum + t.computeSeconds, 0), 1);
+    h.search_table_seed_std_db = s.table.seedStdDb;
     h.search_seeds = s.replay.seeds.length;
     h.search_run_cap = s.replay.runCap;
     h.search_random_best_psnr_median_db = method('random')?.bestPsnr.median ?? null;

@@ -6,9 +6,9 @@
  * computeSuggestion, and rung decisions from decideOnRung, so a replay decides exactly what
  * workers would, given the same curves. Pure: no I/O, no clock.
  */
-import type { EarlyTerminate, SuggestionEntry, SweepSpec, Trial } from '@denoise-sweep/shared';
+import type { EarlyTerminate, SuggestionEntry, SweepSpec, Trial, TrialOutcome } from '@denoise-sweep/shared';
 import {
-  computeSuggestion, decideOnRung, expandSweep, parseSweepText, searchPayloadOf, searchPolicyOf, seenOf, sweepId, trialRungs,
+  computeSuggestion, decideOnRung, expandSweep, outcomeAfterRung, parseSweepText, searchPayloadOf, searchPolicyOf, seenOf, sweepId, trialRungs,
 } from '@denoise-sweep/shared';
 
 /** A discrete search space at fixed noise_factor and seed (0). */
@@ -100,20 +100,21 @@ const PLANS: Record<ReplayMethod, { source: 'random' | 'bayes' | 'tpe'; earlyTer
   'tpe+asha (pause)': { source: 'tpe', earlyTerminate: (epochs) => ({ type: 'asha', grace_period: 1, reduction_factor: 3, max_t: epochs, brackets: 1, mode: 'pause' }) },
 };
 
-/** The parameters of a sweep.yaml over the space, as lists of values. */
-function spaceParameters(space: SearchSpaceDef): Record<string, unknown> {
+/** The parameters of a sweep.yaml over the space, as lists of values; seed 0 unless given. */
+function spaceParameters(space: SearchSpaceDef, seed: number): Record<string, unknown> {
   return {
     noise_factor: { value: space.noise_factor },
     learning_rate: { values: space.learning_rate },
     batch_size: { values: space.batch_size },
     filters: { values: space.filters },
     epochs: { value: space.epochs },
+    ...(seed === 0 ? {} : { seed: { value: seed } }),
   };
 }
 
-/** The text of a sweep.yaml over the space (JSON is YAML), with `top` the other keys. */
-export function sweepFileText(space: SearchSpaceDef, top: Record<string, unknown>): string {
-  return `${JSON.stringify({ ...top, metric: { name: 'psnr', goal: 'maximize' }, parameters: spaceParameters(space), dataset: space.dataset }, null, 2)}\n`;
+/** The text of a sweep.yaml over the space (JSON is YAML), with `top` the other keys, its trials trained with `seed`. */
+export function sweepFileText(space: SearchSpaceDef, top: Record<string, unknown>, seed = 0): string {
+  return `${JSON.stringify({ ...top, metric: { name: 'psnr', goal: 'maximize' }, parameters: spaceParameters(space, seed), dataset: space.dataset }, null, 2)}\n`;
 }
 
 /** The key of a configuration in the table. */
@@ -141,8 +142,8 @@ interface SimTrial {
   bracket: number;
   trained: number;
   state: 'running' | 'queued' | 'paused' | 'done' | 'stopped';
-  /** Loss (-psnr) at the rung it was last paused at, while unfinished. */
-  pausedLoss?: number;
+  /** What its worker has recorded for the search so far, as a worker records it. */
+  outcome?: TrialOutcome;
   cutAt: number | null;
   promoted: boolean;
   segments: TrainingSegment[];
@@ -154,12 +155,8 @@ type Seen = Parameters<typeof computeSuggestion>[3][number];
 
 const PSNR_METRIC = { name: 'psnr', goal: 'maximize' } as const;
 
-/** What a sampler sees of a trial: production's seenOf of the outcome a worker would record. */
-function seenOfTrial(t: SimTrial): Seen {
-  if (t.state === 'done' || t.state === 'stopped') return seenOf(t.trial.id, { state: t.state === 'done' ? 'completed' : 'stopped', value: t.curve.psnr[t.trained - 1], epoch: t.trained }, PSNR_METRIC);
-  if (t.pausedLoss !== undefined) return seenOf(t.trial.id, { state: 'paused', value: -t.pausedLoss, epoch: t.cutAt ?? t.trained }, PSNR_METRIC);
-  return seenOf(t.trial.id, undefined, PSNR_METRIC);
-}
+/** What a sampler sees of a trial: production's seenOf of the outcome its worker recorded. */
+const seenOfTrial = (t: SimTrial): Seen => seenOf(t.trial.id, t.outcome, PSNR_METRIC);
 
 /** Replays one method and seed against the table. */
 export function replay(table: ReplayTable, options: ReplayOptions): ReplayRun {
@@ -257,15 +254,17 @@ export function replay(table: ReplayTable, options: ReplayOptions): ReplayRun {
       }
       if (t.trained >= t.trial.params.epochs) {
         t.state = 'done';
+        t.outcome = { state: 'completed', value: psnr, epoch: t.trained };
         workers[w] = undefined;
         return;
       }
       if (!et || !t.rungs.includes(t.trained)) return;
       const decision = atRung(t, -psnr);
+      // As workers record it: paused, or running on with its value at the rung; a stopped trial's result.
+      t.outcome = outcomeAfterRung(decision, psnr, t.trained) ?? { state: 'stopped', value: psnr, epoch: t.trained };
       if (decision === 'stopped' || decision === 'paused') {
         t.state = decision;
         t.cutAt = t.trained;
-        if (decision === 'paused') t.pausedLoss = -psnr;
         workers[w] = undefined;
       }
     });

@@ -1,31 +1,33 @@
 /**
  * Section 'search' (issue 13): search methods compared the way HPO papers compare them on
- * tabular benchmarks. Every configuration of a discrete space is trained once, for real, by
- * the product (cached); then random search, bayes, tpe, random + hyperband and tpe + ASHA
- * (stop and pause) are replayed against that table with 4 simulated workers over several
- * seeds, each with the same run_cap; last, one real tpe + ASHA sweep runs end to end and is
- * set beside what the replay predicts for it.
+ * tabular benchmarks. Every configuration of a discrete space is trained for real by the
+ * product, with three training seeds (cached); then random search, bayes, tpe, random +
+ * hyperband and tpe + ASHA (stop and pause) are replayed against the mean curves with 4
+ * simulated workers over 100 search seeds, each with the same run_cap; last, one real tpe +
+ * ASHA sweep runs end to end and is set beside what the replay predicts for it.
  */
 import { type E2eResult, E2E_SWEEP_NAME, E2E_WORKERS, runE2eSweep } from './search-e2e.js';
 import { searchTargets, summarize, type MethodSummary, type SearchTargets, type Spread } from './search-compare.js';
 import { REPLAY_METHODS, configKeyOf, replay, type ReplayRun, type SearchSpaceDef } from './search-replay.js';
-import { benchSpace, loadOrBuildTable, spaceSize, type TableRow } from './search-table.js';
+import { benchSpace, loadOrBuildTables, spaceSize, tableSeeds, type TableRow } from './search-table.js';
 import { median, round } from './stats.js';
 
 const WORKERS = 4;
+/** Per-seed lines are printed for this many seeds at most (the JSON has them all). */
+const PER_SEED_LINES_UP_TO = 20;
 
 export interface SearchSectionResult {
   quick: boolean;
   space: SearchSpaceDef;
   table: {
-    path: string;
-    key: string;
-    reused: boolean;
+    /** One table per training seed; the replay runs on their mean. */
+    seeds: { seed: number; path: string; key: string; reused: boolean; computeSeconds: number; computedAt: string }[];
     configurations: number;
-    computeSeconds: number;
-    computedAt: string;
-    best: { params: TableRow['params']; finalPsnr: number };
+    /** Best configuration by mean final PSNR over the seeds, with each seed's final PSNR. */
+    best: { params: TableRow['params']; finalPsnr: number; finalPsnrBySeed: number[] };
     worstFinalPsnr: number;
+    /** Median over configurations of the standard deviation of final PSNR across seeds (null with one seed). */
+    seedStdDb: number | null;
     medianEpochTrainSeconds: number;
   };
   replay: { workers: number; runCap: number; seeds: number[]; seconds: number; methods: MethodSummary[] };
@@ -34,6 +36,12 @@ export interface SearchSectionResult {
     /** The replay of the same sweep (same name, seed 0, 2 workers) against the table. */
     predicted: { trials: number; epochs: number; bestPsnr: number; makespanEpochs: number; counts: ReplayRun['counts']; trainSeconds: number };
   };
+}
+
+/** Sample standard deviation (n - 1). */
+function sampleStd(values: readonly number[]): number {
+  const mean = values.reduce((a, b) => a + b, 0) / values.length;
+  return Math.sqrt(values.reduce((a, v) => a + (v - mean) ** 2, 0) / (values.length - 1));
 }
 
 const fmtSpread = (s: Spread, digits = 2) => `${s.median.toFixed(digits)} [${s.min.toFixed(digits)}..${s.max.toFixed(digits)}]`;
@@ -46,20 +54,30 @@ export async function runSearchSection(quick: boolean, log: (line: string) => vo
   // configurations, so random search does not stumble on the best one every time.
   const runCap = quick ? 8 : 20;
   const e2eRunCap = quick ? 6 : 12;
-  const seeds = Array.from({ length: quick ? 5 : 20 }, (_, i) => i);
+  // Replays cost milliseconds: 100 search seeds, so that medians and "most seeds" do not hang
+  // on a handful of lucky draws (20 seeds moved the verdicts from run to run of the design).
+  const seeds = Array.from({ length: quick ? 5 : 100 }, (_, i) => i);
   log(`space: learning_rate ${JSON.stringify(space.learning_rate)} x batch_size ${JSON.stringify(space.batch_size)} x filters ${JSON.stringify(space.filters)} `
     + `= ${spaceSize(space)} configurations, ${space.epochs} epochs, noise_factor ${space.noise_factor}, `
     + `${space.dataset.train_limit} train / ${space.dataset.test_limit} test images of Fashion-MNIST`);
 
-  // 1. The table, computed once for real and cached.
-  const loaded = await loadOrBuildTable(space, log);
-  const { table } = loaded;
+  // 1. The table, computed once per training seed for real and cached; the replay uses the mean.
+  const seeded = await loadOrBuildTables(space, tableSeeds(quick), log);
+  const table = seeded.mean;
   const finals = table.rows.map((r) => ({ row: r, final: r.psnr[space.epochs - 1]! }));
   const bestRow = finals.reduce((a, b) => (b.final > a.final ? b : a));
   const worst = Math.min(...finals.map((f) => f.final));
   const epochSeconds = median(table.rows.flatMap((r) => r.train_seconds));
-  log(`table: ${table.rows.length} configurations; final PSNR from ${worst.toFixed(2)} to ${bestRow.final.toFixed(2)} dB (best: ${paramsText(bestRow.row.params)}); `
-    + `median ${epochSeconds.toFixed(2)} s of training per epoch`);
+  const finalBySeed = (params: TableRow['params']) => seeded.perSeed.map((p) => p.loaded.table.rows.find((r) => configKeyOf(r.params) === configKeyOf(params))!.psnr[space.epochs - 1]!);
+  const seedStd = seeded.perSeed.length < 2 ? null : median(table.rows.map((r) => sampleStd(finalBySeed(r.params))));
+  log(`table: ${table.rows.length} configurations, mean of ${seeded.perSeed.length} training seed(s); final PSNR from ${worst.toFixed(2)} to ${bestRow.final.toFixed(2)} dB `
+    + `(best: ${paramsText(bestRow.row.params)}); median ${epochSeconds.toFixed(2)} s of training per epoch`);
+  if (seedStd !== null) {
+    log(`table: seed noise: final PSNR moves by ${seedStd.toFixed(3)} dB (median standard deviation over seeds ${seeded.perSeed.map((p) => p.seed).join(', ')}); best five by mean:`);
+    for (const f of [...finals].sort((a, b) => b.final - a.final).slice(0, 5)) {
+      log(`  ${f.final.toFixed(3)} dB (seeds: ${finalBySeed(f.row.params).map((v) => v.toFixed(3)).join(', ')})  ${paramsText(f.row.params)}`);
+    }
+  }
 
   // 2. Replay every method and seed against the table.
   log(`replay: ${WORKERS} simulated workers, one epoch = one unit of time, run_cap ${runCap}, seeds ${seeds[0]}..${seeds.at(-1)}`);
@@ -75,10 +93,12 @@ export async function runSearchSection(quick: boolean, log: (line: string) => vo
   printMethods(methods, log);
   printTargets(targets, log);
 
-  // 4. One real adaptive sweep end to end, and the replay's prediction for it.
-  const e2e = await runE2eSweep(space, e2eRunCap, table, log);
-  const p = replay(table, { method: 'tpe+asha (pause)', seed: 0, runCap: e2eRunCap, workers: E2E_WORKERS, sweepName: E2E_SWEEP_NAME });
-  const seconds = new Map(table.rows.map((r) => [configKeyOf(r.params), r.train_seconds]));
+  // 4. One real adaptive sweep end to end (its trials train with seed 0), and the replay's
+  // prediction for it on the seed-0 table.
+  const seed0 = seeded.perSeed.find((p) => p.seed === 0)!.loaded.table;
+  const e2e = await runE2eSweep(space, e2eRunCap, seed0, log);
+  const p = replay(seed0, { method: 'tpe+asha (pause)', seed: 0, runCap: e2eRunCap, workers: E2E_WORKERS, sweepName: E2E_SWEEP_NAME });
+  const seconds = new Map(seed0.rows.map((r) => [configKeyOf(r.params), r.train_seconds]));
   const predictedSeconds = p.trialLog.reduce((sum, t) => sum + (seconds.get(configKeyOf(t.params)) ?? []).slice(0, t.epochsTrained).reduce((a, b) => a + b, 0), 0);
   const predicted = {
     trials: p.trials,
@@ -101,14 +121,13 @@ export async function runSearchSection(quick: boolean, log: (line: string) => vo
     quick,
     space,
     table: {
-      path: loaded.path,
-      key: table.key,
-      reused: loaded.reused,
+      seeds: seeded.perSeed.map(({ seed, loaded }) => ({
+        seed, path: loaded.path, key: loaded.table.key, reused: loaded.reused, computeSeconds: loaded.table.computeSeconds, computedAt: loaded.table.computedAt,
+      })),
       configurations: table.rows.length,
-      computeSeconds: table.computeSeconds,
-      computedAt: table.computedAt,
-      best: { params: bestRow.row.params, finalPsnr: round(bestRow.final, 3) },
+      best: { params: bestRow.row.params, finalPsnr: round(bestRow.final, 3), finalPsnrBySeed: finalBySeed(bestRow.row.params).map((v) => round(v, 3)) },
       worstFinalPsnr: round(worst, 3),
+      seedStdDb: seedStd === null ? null : round(seedStd, 3),
       medianEpochTrainSeconds: round(epochSeconds, 3),
     },
     replay: { workers: WORKERS, runCap, seeds, seconds: replaySeconds, methods },
@@ -134,7 +153,7 @@ function printMethods(methods: readonly MethodSummary[], log: (line: string) => 
   log(line(header));
   for (const r of rows) log(line(r));
   for (const m of methods) {
-    if (m.method === 'random') continue;
+    if (m.method === 'random' || m.seeds.length > PER_SEED_LINES_UP_TO) continue;
     log(`  ${m.method}, per seed (best PSNR; epochs to random's best / fraction): `
       + m.seeds.map((s) => `${s.seed}: ${s.best.toFixed(2)}; ${s.epochsToRandomBest === null ? 'never' : `${s.epochsToRandomBest}/${fmt(s.fractionOfRandomEpochs, 2)}`}`).join(', '));
   }

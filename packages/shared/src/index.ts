@@ -56,5 +56,5 @@ export { DEBIAN_FASHION_MNIST_DIR, FASHION_MNIST_FILES, FASHION_MNIST_SIZES } fr
 export { EXPORTER_METRICS, TRIAL_RESULT_LABELS, WORKER_METRICS } from './metric-names.js';
 export { serveMetrics, type MetricsServer } from './metrics-server.js';
 export {
-  computeSuggestion, readSuggestions, recordOutcome, restoreRecord, searchPayloadOf, searchPolicyOf, seenOf, slotJobId, suggestForSlot, type SuggestionEntry, type TrialOutcome,
+  computeSuggestion, outcomeAfterRung, readSuggestions, recordOutcome, restoreRecord, searchPayloadOf, searchPolicyOf, seenOf, slotJobId, suggestForSlot, type SuggestionEntry, type TrialOutcome,
 } from './suggestion-record.js';

@@ -3,6 +3,7 @@ import { QUEUE_NAME, QUEUE_PREFIX } from './queue-contract.js';
 import { SeededRandom } from './seeded-random.js';
 import { configKey, searchSpaceOf, suggestBayes, suggestTpe, type Observation, type Sampler } from './search/index.js';
 import { IssueList } from './issue-list.js';
+import type { RungDecision } from './rung-table.js';
 import { checkParameters, parametersAsWritten } from './sweep-parameters.js';
 import { isAdaptiveMethod, type AdaptiveMethod, type SweepMetric, type SweepParameters, type SweepSpec } from './sweep-spec.js';
 import type { DatasetLimits, Trial } from './trial.js';
@@ -57,7 +58,7 @@ export interface SeenTrial {
   trial: string;
   state: Observation['state'];
   loss?: number;
-  /** The epoch it reached when early termination cut it (stopped, or paused). */
+  /** The epoch of its loss when not its last: where early termination cut it (stopped, or paused), or the last rung it passed (pending). */
   pruned_at?: number;
 }
 
@@ -70,9 +71,10 @@ export interface SuggestionEntry {
   at: string;
 }
 
-/** A trial's outcome, as its worker recorded it (absent: queued or running). */
+/** A trial's outcome, as its worker recorded it (absent: queued, or running short of its first rung). */
 export interface TrialOutcome {
-  state: 'completed' | 'stopped' | 'paused' | 'failed';
+  /** running: it passed a rung of early termination and trains on. */
+  state: 'completed' | 'stopped' | 'paused' | 'running' | 'failed';
   /** The sweep's metric (as measured, not oriented) at the trial's last epoch or rung. */
   value?: number;
   /** That epoch. */
@@ -98,18 +100,33 @@ export async function recordOutcome(redis: Redis, sweep: string, trial: string, 
 }
 
 /**
- * What a sampler sees of a trial: queued or running: pending; failed: failed; completed,
- * stopped or paused: its metric at its last epoch. A paused trial is seen as a stopped one
- * (Optuna's TPE likewise learns from pruned trials' last values), so that pause and stop mode
- * give the sampler the same knowledge, and a promoted trial counts with its rung's value until
- * it ends.
+ * What a sampler sees of a trial: queued or running: pending (with its value at the last rung
+ * it passed, if any); failed: failed; completed, stopped or paused: its metric at its last
+ * epoch. A paused trial is seen as a stopped one (Optuna's TPE likewise learns from pruned
+ * trials' last values), so that pause and stop mode give the sampler the same knowledge, and a
+ * promoted trial counts with its rung's value until it passes the next rung or ends.
  */
 export function seenOf(trial: string, outcome: TrialOutcome | undefined, metric: SweepMetric): SeenTrial {
   if (!outcome) return { trial, state: 'pending' };
+  if (outcome.state === 'running') {
+    return outcome.value === undefined || !Number.isFinite(outcome.value) || outcome.epoch === undefined
+      ? { trial, state: 'pending' }
+      : { trial, state: 'pending', loss: orient(outcome.value, metric), pruned_at: outcome.epoch };
+  }
   if (outcome.state === 'failed' || outcome.value === undefined || !Number.isFinite(outcome.value)) return { trial, state: 'failed' };
   const seen: SeenTrial = { trial, state: 'completed', loss: orient(outcome.value, metric) };
   if (outcome.state !== 'completed' && outcome.epoch !== undefined) seen.pruned_at = outcome.epoch;
   return seen;
+}
+
+/**
+ * What a trial's worker records for the search after a decision at one of its rungs, with its
+ * metric `value` there: paused, or running on (so that suggestions made meanwhile know its
+ * value); nothing for a stopped trial, whose result is recorded when it ends.
+ */
+export function outcomeAfterRung(decision: RungDecision, value: number, epoch: number): TrialOutcome | undefined {
+  if (decision === 'stopped') return undefined;
+  return { state: decision === 'paused' ? 'paused' : 'running', value, epoch };
 }
 
 const orient = (value: number, metric: SweepMetric) => (metric.goal === 'maximize' ? -value : value);

@@ -1,7 +1,7 @@
 import { hostname } from 'node:os';
 import type { EpochRecord, QueueJobData, StoreConfig, TrainJobData, TrainJobResult, TrialFailure, TrialResult } from '@denoise-sweep/shared';
 import {
-  ArtifactKeys, CANCELLED_REASON, SweepSpecError, QUEUE_NAME, QUEUE_PREFIX, cancelKey, clearPaused, decideAtRung, decisionAt, markPaused, pausedAt,
+  ArtifactKeys, CANCELLED_REASON, SweepSpecError, QUEUE_NAME, QUEUE_PREFIX, cancelKey, clearPaused, decideAtRung, decisionAt, markPaused, outcomeAfterRung, pausedAt,
   pendingPromotions, promotionDone, readJson, recordOutcome, searchPolicyOf, suggestForSlot, trialRungs, validateSlotJobData,
   validateTrainJobData,
 } from '@denoise-sweep/shared';
@@ -162,10 +162,9 @@ export class QueueWorker {
         this.options.metrics?.rungDecisions.inc({ decision: outcome.decision });
         log.info('rung decision', { rung: epochsDone, bracket, [policy.metric.name]: value, decision: outcome.decision, promoted: outcome.promoted });
         for (const id of outcome.promoted) await this.promote(id).catch((err: Error) => log.warn('could not promote a paused trial now; retried shortly', { job: id, error: err.message }));
-        if (outcome.decision === 'paused') {
-          await this.recordSearchOutcome(data, { state: 'paused', value, epoch: epochsDone }, log);
-          return 'pause';
-        }
+        const searchOutcome = outcomeAfterRung(outcome.decision, value, epochsDone);
+        if (searchOutcome) await this.recordSearchOutcome(data, searchOutcome, log);
+        if (outcome.decision === 'paused') return 'pause';
         return outcome.decision === 'stopped' ? 'early-stop' : undefined;
       } catch (error) {
         if (signal?.aborted) return undefined; // the trial stops and takes the decision when it resumes

@@ -10,12 +10,18 @@ export interface Observation {
   params: TrialParams;
   /** The trial's metric oriented so that lower is better (callers negate maximized metrics); undefined while it has none yet. */
   loss?: number;
-  /** completed: finished or stopped early (its loss is its best value so far); pending: queued, running or paused; failed: crashed or diverged. */
+  /**
+   * completed: finished, or cut early at a rung (stopped or paused; its loss is its value
+   * there); pending: queued or running, with the loss of the last rung it passed, if any;
+   * failed: crashed or diverged.
+   */
   state: 'completed' | 'pending' | 'failed';
   /**
-   * For a completed trial cut early (stopped, or paused at a rung): the epoch it reached. Its
-   * loss comes from fewer epochs than a finished trial's, so TPE ranks it after every finished
-   * one, longer survivors first (Optuna's pruned trials); bayes takes the loss as it is (W&B).
+   * The epoch the loss comes from when that is not the trial's last: the rung where it was cut
+   * (completed), or the last rung it passed and trains on from (pending). Such a loss comes
+   * from fewer epochs than a finished trial's, so TPE ranks it after every finished one, longer
+   * survivors first (Optuna's pruned trials); bayes takes a cut trial's loss as it is and
+   * fills in a pending one with its own prediction (W&B).
    */
   prunedAt?: number;
 }
@@ -41,4 +47,10 @@ export type Sampler = (ctx: SuggestContext) => TrialParams | undefined;
 export function completedLoss(observation: Observation): number | undefined {
   const { state, loss } = observation;
   return state === 'completed' && loss !== undefined && Number.isFinite(loss) ? loss : undefined;
+}
+
+/** A pending observation's loss at the last rung it passed, when it has one, else undefined. */
+export function rungLoss(observation: Observation): number | undefined {
+  const { state, loss, prunedAt } = observation;
+  return state === 'pending' && prunedAt !== undefined && loss !== undefined && Number.isFinite(loss) ? loss : undefined;
 }

@@ -39,6 +39,20 @@ describe('suggestTpe', () => {
     expect(ranked.below.map((p) => p.index)).toContain(5);
   });
 
+  it('counts a running trial past a rung with its value there, like one paused at that rung; one short of its first rung stays a liar', () => {
+    const { observations } = randomHistory('running', 12);
+    const asRunning: Observation[] = observations.map((o, i) => (i === 3 ? { ...o, state: 'pending', prunedAt: 2 } : i === 4 ? { params: o.params, state: 'pending' } : o));
+    const asPaused: Observation[] = observations.map((o, i) => (i === 3 ? { ...o, prunedAt: 2 } : i === 4 ? { params: o.params, state: 'pending' } : o));
+    const running = pointsOf(space, asRunning);
+    expect(running).toEqual(pointsOf(space, asPaused));
+    expect(running.completed.find((p) => p.index === 3)).toMatchObject({ loss: observations[3]!.loss, prunedAt: 2 });
+    expect(running.pending.map((p) => p.index)).toEqual([4]);
+    expect(running.pending[0]!.loss).toBe(Infinity);
+    // Without the rung (a value but no epoch, or no value) a pending trial is a liar, as in Optuna.
+    const noRung = pointsOf(space, observations.map((o, i) => (i === 3 ? { ...o, state: 'pending' } : o)));
+    expect(noRung.pending.map((p) => p.index)).toEqual([3]);
+  });
+
   it('splits off the best ceil(10%) of trials, at most 25', () => {
     expect([10, 11, 20, 21, 250, 251, 1000].map(tpeGamma)).toEqual([1, 2, 2, 3, 25, 25, 25]);
   });

@@ -1,5 +1,5 @@
 import type { TrialParams } from '../trial.js';
-import { completedLoss, type Observation, type SuggestContext } from './observation.js';
+import { completedLoss, rungLoss, type Observation, type SuggestContext } from './observation.js';
 import { fitParzen, defaultWeights, parzenLogDensity, sampleParzen, type ParzenEstimator } from './parzen-estimator.js';
 import { suggestRandom } from './random-sampler.js';
 import { configKey, fromUnit, paramsOf, toUnit, unitPointOf, type SearchSpace, type Setting } from './search-space.js';
@@ -11,13 +11,23 @@ import { configKey, fromUnit, paramsOf, toUnit, unitPointOf, type SearchSpace, t
  * largest l(x) / g(x). Works on any mix of dimensions, categorical-only spaces included.
  *
  * Trials still running count as "above" (constant liar: as if they came out worst), so
- * suggestions made while they run spread out instead of piling onto the same spot.
+ * suggestions made while they run spread out instead of piling onto the same spot. One
+ * exception, where this sampler departs from Optuna's: a running trial that has passed a rung
+ * of early termination counts with its value there, like a trial paused at that rung. Those
+ * are the sweep's leaders; counting them as the worst would steer the search away from the
+ * best region exactly while it is being confirmed.
  */
 
 /** Completed trials before the model takes over from random search (Optuna's n_startup_trials). */
 const TPE_STARTUP_TRIALS = 10;
-/** Candidates drawn from l per suggestion (Optuna's n_ei_candidates). */
+/**
+ * Candidates scored per suggestion (Optuna's n_ei_candidates). Draws of configurations already
+ * taken do not count: in a small discrete space most draws from l repeat the leaders, and
+ * scoring only the few left would make the choice close to random.
+ */
 const TPE_CANDIDATES = 24;
+/** Draws per suggestion at most, taken ones included. */
+const TPE_MAX_DRAWS = TPE_CANDIDATES * 10;
 
 /** How many of n completed trials form the "below" group (Optuna's default_gamma). */
 export function tpeGamma(n: number): number {
@@ -33,14 +43,17 @@ interface Point {
   prunedAt?: number;
 }
 
-/** Completed observations with a loss, and pending ones, that lie in the space. */
+/**
+ * Observations with a loss (completed ones, and pending ones past a rung) and pending ones
+ * without, that lie in the space.
+ */
 export function pointsOf(space: SearchSpace, observations: readonly Observation[]): { completed: Point[]; pending: Point[] } {
   const completed: Point[] = [];
   const pending: Point[] = [];
   observations.forEach((obs, index) => {
     const unit = unitPointOf(space, obs.params);
     if (unit === undefined) return;
-    const loss = completedLoss(obs);
+    const loss = completedLoss(obs) ?? rungLoss(obs);
     if (loss !== undefined) completed.push(obs.prunedAt === undefined ? { index, unit, loss } : { index, unit, loss, prunedAt: obs.prunedAt });
     else if (obs.state === 'pending') pending.push({ index, unit, loss: Infinity });
   });
@@ -101,9 +114,11 @@ export function suggestTpe(ctx: SuggestContext): TrialParams | undefined {
   const l = estimatorsOf(ctx.space, below);
   const g = estimatorsOf(ctx.space, above);
   let best: Candidate | undefined;
-  for (let i = 0; i < TPE_CANDIDATES; i++) {
+  let scored = 0;
+  for (let draw = 0; draw < TPE_MAX_DRAWS && scored < TPE_CANDIDATES; draw++) {
     const candidate = drawCandidate(ctx, l, g);
     if (ctx.taken.has(configKey(candidate.params))) continue;
+    scored++;
     if (best === undefined || candidate.score > best.score) best = candidate;
   }
   return best?.params ?? suggestRandom(ctx);
