@@ -2,8 +2,9 @@
 
 The same net as packages/worker/src/model.ts and bench/kernels-net.ts: per level conv3x3
 (relu, same) + maxpool 2 (same, i.e. ceil_mode), mirrored conv3x3 (relu) + nearest upsample 2,
-a centred crop back to 28x28 (32 -> 28 at [32, 64, 128]) before the last conv3x3 to one
-channel with sigmoid; Adam lr 1e-3, MSE. Random data: only the speed is measured.
+a centred crop back to 28x28 (32 -> 28 at [32, 64, 128]; as there, an even crop is taken
+before the last upsampling, at half the size) before the last conv3x3 to one channel with
+sigmoid; Adam lr 1e-3, MSE. Random data: only the speed is measured.
 
     /usr/bin/python3 bench/torch_autoencoder.py [--threads 1,2] [--batch 256] [--warmup 3] [--steps 10]
 
@@ -32,17 +33,22 @@ class Autoencoder(nn.Module):
         for width in reversed(filters):
             layers += [nn.Conv2d(channels, width, 3, padding=1), nn.ReLU(), nn.Upsample(scale_factor=2, mode='nearest')]
             channels = width
-            size *= 2
-        self.body = nn.Sequential(*layers)
-        excess = size - image_size
-        self.crop_before = excess // 2
-        self.crop_after = excess - self.crop_before
+        excess = size * 2 ** len(filters) - image_size
+        crop = (excess // 2, excess - excess // 2)
+        self.early = excess > 0 and crop[0] % 2 == 0 and crop[1] % 2 == 0
+        # The crop, before the last upsampling (halved) when even, else after it.
+        self.crop = (crop[0] // 2, crop[1] // 2) if self.early else crop
+        self.body = nn.Sequential(*(layers[:-1] if self.early else layers))
+        self.last_upsample = layers[-1]
         self.head = nn.Conv2d(channels, 1, 3, padding=1)
 
     def forward(self, x):
         x = self.body(x)
+        before, after = self.crop
         h, w = x.shape[2], x.shape[3]
-        x = x[:, :, self.crop_before:h - self.crop_after, self.crop_before:w - self.crop_after]
+        x = x[:, :, before:h - after, before:w - after]
+        if self.early:
+            x = self.last_upsample(x)
         return torch.sigmoid(self.head(x))
 
 

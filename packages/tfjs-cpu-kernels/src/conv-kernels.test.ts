@@ -1,12 +1,16 @@
 import * as tf from '@tensorflow/tfjs';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { unregisterFastCpuKernels } from './register.js';
-import { expectSameOnBothTiers, rand, registerTier, TEST_TIERS } from './testing/compare.js';
+import { expectSameOnBothTiers, rand, registerTier, TEST_TIERS, values } from './testing/compare.js';
 
-/** [size, inC, outC]: every conv of the default net, then odd ones (deep nets, width 1, odd sizes). */
+/**
+ * [size, inC, outC]: every conv of the default net, then odd ones (deep nets, width 1, odd
+ * sizes), and convolutions to one channel over the widths the native tier has its own loops for.
+ */
 const SHAPES: [number, number, number][] = [
   [28, 1, 32], [14, 32, 64], [7, 64, 128], [4, 128, 128], [8, 128, 64], [16, 64, 32], [28, 32, 1],
   [1, 16, 8], [2, 8, 16], [1, 1, 1], [5, 1, 1], [7, 3, 5], [3, 5, 7], [32, 2, 3],
+  [9, 16, 1], [2, 32, 1], [6, 64, 1], [5, 8, 1], [7, 40, 1],
 ];
 const BATCH = 2;
 
@@ -54,14 +58,29 @@ describe.each(TEST_TIERS)('%s tier', (tier) => {
       const cases: [number, number, 'valid' | 'same' | [[number, number], [number, number], [number, number], [number, number]]][] = [
         [3, 3, 'valid'], [5, 5, 'same'], [2, 2, 'same'], [1, 1, 'same'], [3, 2, [[0, 0], [2, 0], [1, 3], [0, 0]]],
       ];
-      // 6 output channels take the GEMM path, 2 the direct one.
-      for (const outC of [6, 2]) {
+      // 6 output channels take the GEMM path, 2 the direct one; on the native tier 1 takes its own loops.
+      for (const outC of [6, 2, 1]) {
         for (const [fh, fw, pad] of cases) {
           const w = () => rand([fh, fw, 4, outC], fh * 10 + fw) as tf.Tensor4D;
           expectSameOnBothTiers(() => tf.conv2d(x(), w(), 1, pad));
           expectSameOnBothTiers(() => tf.grads((a: tf.Tensor, b: tf.Tensor) => tf.conv2d(a as tf.Tensor4D, b as tf.Tensor4D, 1, pad).square().sum())([x(), w()]));
         }
       }
+    });
+
+    it.runIf(tier === 'native')('gives the same bits on 1 and 2 threads for convolutions to one channel', () => {
+      const x = () => rand([5, 11, 11, 32], 21) as tf.Tensor4D;
+      const w = () => rand([3, 3, 32, 1], 22) as tf.Tensor4D;
+      const run = (threads: number) => {
+        registerTier('native', threads);
+        return values(() => [
+          tf.fused.conv2d({ x: x(), filter: w(), strides: 1, pad: 'same', bias: rand([1], 23) as tf.Tensor1D, activation: 'relu' }),
+          ...tf.grads((a: tf.Tensor, b: tf.Tensor) => tf.conv2d(a as tf.Tensor4D, b as tf.Tensor4D, 1, 'same').square().sum())([x(), w()]),
+        ]);
+      };
+      const [one, two] = [run(1), run(2)];
+      registerTier(tier);
+      expect(two).toEqual(one);
     });
 
     it('falls back to stock for strides, dilations, NCHW, prelu', () => {

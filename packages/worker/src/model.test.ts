@@ -1,10 +1,31 @@
 import * as tf from '@tensorflow/tfjs';
 import { beforeAll, describe, expect, it } from 'vitest';
+import { selectEngine } from './backend.js';
 import { buildAutoencoder } from './model.js';
+import { trainingForward } from './training-forward.js';
 
 beforeAll(async () => {
-  await tf.setBackend('cpu');
+  await selectEngine('cpu');
 });
+
+/** The autoencoder as first written: the decoder's output cropped after the last upsampling. */
+function cropLast(model: tf.LayersModel): tf.LayersModel {
+  const input = tf.input({ shape: [28, 28, 1] });
+  let x = input;
+  let crop: tf.layers.Layer | undefined;
+  for (const layer of model.layers.slice(1)) {
+    if (layer.name === 'dec_crop') {
+      crop = layer;
+      continue;
+    }
+    if (layer.name === 'out_conv' && crop) {
+      const [[a, b]] = (crop.getConfig() as { cropping: [[number, number]] }).cropping;
+      x = tf.layers.cropping2D({ cropping: [[2 * a, 2 * b], [2 * a, 2 * b]] }).apply(x) as tf.SymbolicTensor;
+    }
+    x = layer.apply(x) as tf.SymbolicTensor;
+  }
+  return tf.model({ inputs: input, outputs: x });
+}
 
 describe('buildAutoencoder', () => {
   it('has exactly the Keras model parameter count at filters [32, 64, 128]', () => {
@@ -21,6 +42,38 @@ describe('buildAutoencoder', () => {
       model.dispose();
     },
   );
+
+  it('crops before the last upsampling: outputs and gradients bit for bit those of cropping after it', async () => {
+    const model = buildAutoencoder({ filters: [4, 8, 16], seed: 2 });
+    const names = model.layers.map((l) => l.name);
+    expect(names.indexOf('dec_crop')).toBe(names.indexOf('dec_up_3') - 1);
+    expect(model.getLayer('dec_crop').outputShape).toEqual([null, 14, 14, 4]);
+    const reference = cropLast(model);
+    const y = tf.randomUniform([4, 28, 28, 1], 0, 1, 'float32', 3);
+    const x = tf.tidy(() => tf.clipByValue(tf.add(y, tf.randomNormal(y.shape, 0, 0.5, 'float32', 4)), 0, 1)) as tf.Tensor4D;
+    const run = async (forward: (t: tf.Tensor4D) => tf.Tensor) => {
+      const variables = model.trainableWeights.map((w) => w.read() as tf.Variable);
+      const { value, grads } = tf.variableGrads(() => tf.mean(tf.squaredDifference(forward(x), y)) as tf.Scalar, variables);
+      const out = { loss: (await value.data())[0], grads: await Promise.all(variables.map(async (v) => Array.from(await grads[v.name]!.data()))) };
+      tf.dispose([value, ...Object.values(grads)]);
+      return out;
+    };
+    const early = await run((t) => trainingForward(model, t));
+    expect(early).toEqual(await run((t) => trainingForward(reference, t)));
+    expect(early).toEqual(await run((t) => model.apply(t, { training: true }) as tf.Tensor));
+    const predicted = [model, reference].map((m) => tf.tidy(() => Array.from((m.predict(x) as tf.Tensor).dataSync())));
+    expect(predicted[0]).toEqual(predicted[1]);
+    tf.dispose([x, y]);
+    model.dispose();
+  });
+
+  it('crops after the last upsampling when the crop is odd', () => {
+    const model = buildAutoencoder({ filters: [4], seed: 1, imageSize: 27 });
+    const names = model.layers.map((l) => l.name);
+    expect(names.indexOf('dec_crop')).toBe(names.indexOf('dec_up_1') + 1);
+    expect(model.outputs[0]?.shape).toEqual([null, 27, 27, 1]);
+    model.dispose();
+  });
 
   it('is initialised from its seed alone', () => {
     const a = buildAutoencoder({ filters: [4, 8], seed: 7 });

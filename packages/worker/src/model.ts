@@ -19,7 +19,8 @@ export interface AutoencoderOptions {
  * reverse, conv3x3 (relu, same) then nearest upsample x2. Output: conv3x3 to one channel,
  * sigmoid. The seed's model, as written, pools 28 -> 14 -> 7 -> 4 and upsamples back to 32,
  * so its 32x32 output cannot be compared with the 28x28 targets; here the decoder output is
- * cropped back to the input size (centred: 2 px a side for three levels) before the last conv.
+ * cropped back to the input size (centred: 2 px a side for three levels) before the last conv,
+ * by cropping 1 px a side before the last upsampling (the same values, see below).
  * At filters [32, 64, 128] this has exactly 332,801 parameters, like the Keras model.
  *
  * Layers carry fixed names so that checkpoints map weights by name, whatever else the
@@ -51,17 +52,21 @@ export function buildAutoencoder(options: AutoencoderOptions): tf.LayersModel {
     x = tf.layers.maxPooling2d({ name: `enc_pool_${i + 1}`, poolSize: 2, padding: 'same' }).apply(x) as tf.SymbolicTensor;
     size = Math.ceil(size / 2);
   });
+  const excess = size * 2 ** filters.length - imageSize;
+  const before = Math.floor(excess / 2);
+  const crop: [number, number] = [before, excess - before];
+  // Nearest upsampling repeats each pixel twice along each axis, so cropping an even number of
+  // pixels after the last upsampling gives the same values as cropping half as many before
+  // it; done there, the crop, its gradient and the upsampling move a quarter of the data.
+  const cropEarly = excess > 0 && crop.every((c) => c % 2 === 0);
+  const cropping = (amounts: readonly number[]) =>
+    tf.layers.cropping2D({ name: 'dec_crop', cropping: [[amounts[0]!, amounts[1]!], [amounts[0]!, amounts[1]!]] });
   [...filters].reverse().forEach((width, i) => {
     x = conv(`dec_conv_${i + 1}`, width, 'relu').apply(x) as tf.SymbolicTensor;
+    if (cropEarly && i === filters.length - 1) x = cropping(crop.map((c) => c / 2)).apply(x) as tf.SymbolicTensor;
     x = tf.layers.upSampling2d({ name: `dec_up_${i + 1}`, size: [2, 2] }).apply(x) as tf.SymbolicTensor;
-    size *= 2;
   });
-  const excess = size - imageSize;
-  if (excess > 0) {
-    const before = Math.floor(excess / 2);
-    const crop: [number, number] = [before, excess - before];
-    x = tf.layers.cropping2D({ name: 'dec_crop', cropping: [crop, crop] }).apply(x) as tf.SymbolicTensor;
-  }
+  if (excess > 0 && !cropEarly) x = cropping(crop).apply(x) as tf.SymbolicTensor;
   const output = conv('out_conv', 1, 'sigmoid').apply(x) as tf.SymbolicTensor;
   return tf.model({ inputs: input, outputs: output, name: 'denoising_autoencoder' });
 }
