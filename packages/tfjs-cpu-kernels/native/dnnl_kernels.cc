@@ -301,19 +301,19 @@ inline void forEachTap(const Geom& g, const float* image, int64_t channels, int6
 }
 
 // The convolution to one channel for kC channels (0: any) and kF x kF filters (0: any). With
-// both fixed and kC a multiple of 16, the filter (or, for the weight gradient, its
-// accumulators) lives in kF * kF * kC / 16 vector registers; the other shapes take the same
-// loops one channel at a time.
+// both fixed and kC a multiple of 16 (kVectorLoops), the filter (or, for the weight gradient,
+// its accumulators) lives in kF * kF * kC / 16 vector registers; the other shapes take the
+// same loops one channel at a time.
 template <int kC, int kF>
-constexpr bool kSingleOutVector = kC > 0 && kC % 16 == 0 && kF > 0;
+constexpr bool kVectorLoops = kC > 0 && kC % 16 == 0 && kF > 0;
 
 template <int kC, int kF>
 void singleOutForwardImpl(const Geom& g, const float* x, const float* w, const float* b, float* y, bool relu) {
   const int64_t C = kC > 0 ? kC : g.ci;
   const float bias = b ? b[0] : 0.0f;
-  constexpr int kVectors = kSingleOutVector<kC, kF> ? kF * kF * kC / 16 : 1;
+  constexpr int kVectors = kVectorLoops<kC, kF> ? kF * kF * kC / 16 : 1;
   Vec16 wv[kVectors];
-  if constexpr (kSingleOutVector<kC, kF>) {
+  if constexpr (kVectorLoops<kC, kF>) {
     for (int v = 0; v < kVectors; ++v) wv[v] = load16(w + 16 * v);
   }
 #pragma omp parallel for schedule(static)
@@ -323,7 +323,7 @@ void singleOutForwardImpl(const Geom& g, const float* x, const float* w, const f
     float* out = y + row * g.ow;
     for (int64_t ox = 0; ox < g.ow; ++ox) {
       float sum = 0.0f;
-      if constexpr (kSingleOutVector<kC, kF>) {
+      if constexpr (kVectorLoops<kC, kF>) {
         Vec16 acc[kC / 16] = {};
         forEachTap<kF>(g, image, kC, oy, ox, [&](int64_t tap, const float* px) {
           for (int v = 0; v < kC / 16; ++v) acc[v] += load16(px + 16 * v) * wv[tap * (kC / 16) + v];
@@ -358,7 +358,7 @@ void singleOutBackwardWeightsImpl(const Geom& g, const float* x, const float* dy
     float* out = partial.data() + n * K;
     const float* image = x + n * g.h * g.w * C;
     const float* dyImage = dy + n * g.oh * g.ow;
-    if constexpr (kSingleOutVector<kC, kF>) {
+    if constexpr (kVectorLoops<kC, kF>) {
       constexpr int kVectors = kF * kF * kC / 16;
       Vec16 acc[kVectors] = {};
       for (int64_t oy = 0; oy < g.oh; ++oy) {

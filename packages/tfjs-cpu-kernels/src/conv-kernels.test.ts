@@ -53,34 +53,20 @@ describe.each(TEST_TIERS)('%s tier', (tier) => {
   });
 
   describe('convolutions beyond 3x3 same', () => {
-    it('valid padding, 5x5 and 2x2 filters, explicit padding match stock', () => {
-      const x = () => rand([3, 9, 8, 4], 7) as tf.Tensor4D;
+    it.each([4, 32])('valid padding, 5x5 and 2x2 filters, explicit padding match stock (%i input channels)', (inC) => {
+      const x = () => rand([3, 9, 8, inC], 7) as tf.Tensor4D;
       const cases: [number, number, 'valid' | 'same' | [[number, number], [number, number], [number, number], [number, number]]][] = [
         [3, 3, 'valid'], [5, 5, 'same'], [2, 2, 'same'], [1, 1, 'same'], [3, 2, [[0, 0], [2, 0], [1, 3], [0, 0]]],
       ];
-      // 6 output channels take the GEMM path, 2 the direct one; on the native tier 1 takes its own loops.
+      // 6 output channels take the GEMM path, 2 the direct one; on the native tier one output
+      // channel takes the addon's own loops (vector loops for 16 and 32 input channels).
       for (const outC of [6, 2, 1]) {
         for (const [fh, fw, pad] of cases) {
-          const w = () => rand([fh, fw, 4, outC], fh * 10 + fw) as tf.Tensor4D;
+          const w = () => rand([fh, fw, inC, outC], fh * 10 + fw) as tf.Tensor4D;
           expectSameOnBothTiers(() => tf.conv2d(x(), w(), 1, pad));
           expectSameOnBothTiers(() => tf.grads((a: tf.Tensor, b: tf.Tensor) => tf.conv2d(a as tf.Tensor4D, b as tf.Tensor4D, 1, pad).square().sum())([x(), w()]));
         }
       }
-    });
-
-    it.runIf(tier === 'native')('gives the same bits on 1 and 2 threads for convolutions to one channel', () => {
-      const x = () => rand([5, 11, 11, 32], 21) as tf.Tensor4D;
-      const w = () => rand([3, 3, 32, 1], 22) as tf.Tensor4D;
-      const run = (threads: number) => {
-        registerTier('native', threads);
-        return values(() => [
-          tf.fused.conv2d({ x: x(), filter: w(), strides: 1, pad: 'same', bias: rand([1], 23) as tf.Tensor1D, activation: 'relu' }),
-          ...tf.grads((a: tf.Tensor, b: tf.Tensor) => tf.conv2d(a as tf.Tensor4D, b as tf.Tensor4D, 1, 'same').square().sum())([x(), w()]),
-        ]);
-      };
-      const [one, two] = [run(1), run(2)];
-      registerTier(tier);
-      expect(two).toEqual(one);
     });
 
     it('falls back to stock for strides, dilations, NCHW, prelu', () => {
@@ -98,5 +84,23 @@ describe.each(TEST_TIERS)('%s tier', (tier) => {
       const nchw = tf.tidy(() => tf.conv2d(x().transpose([0, 3, 1, 2]) as tf.Tensor4D, w(), 1, 'same', 'NCHW').shape);
       expect(nchw).toEqual([2, 4, 8, 8]);
     });
+  });
+});
+
+describe.runIf(TEST_TIERS.includes('native'))('native tier only', () => {
+  it('gives the same bits on 1 and 2 threads for convolutions to one channel', () => {
+    const run = (threads: number, inC: number, outC: number) => {
+      const x = () => rand([5, 11, 11, inC], 21) as tf.Tensor4D;
+      const w = () => rand([3, 3, inC, outC], 22) as tf.Tensor4D;
+      registerTier('native', threads);
+      return values(() => [
+        tf.fused.conv2d({ x: x(), filter: w(), strides: 1, pad: 'same', bias: rand([outC], 23) as tf.Tensor1D, activation: 'relu' }),
+        ...tf.grads((a: tf.Tensor, b: tf.Tensor) => tf.conv2d(a as tf.Tensor4D, b as tf.Tensor4D, 1, 'same').square().sum())([x(), w()]),
+      ]);
+    };
+    for (const [inC, outC] of [[32, 1], [16, 1], [40, 1]] as const) {
+      const [one, two] = [run(1, inC, outC), run(2, inC, outC)];
+      expect(two).toEqual(one);
+    }
   });
 });
