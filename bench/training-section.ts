@@ -113,7 +113,10 @@ export async function runTrainingSection(quick: boolean, log: (line: string) => 
   let waitPolicy: TrainingSectionResult['waitPolicy'] = null;
   if (native.available) {
     // libgomp's default wait policy for the main run, whatever this shell has set.
-    nativeResult = await runTierProcess('native', [...common, '--threads', '1,2', '--profile-threads', '2', ...leakArgs, ...evalArgs], indent, { OMP_WAIT_POLICY: undefined });
+    // 20 timed steps (2.5 s at 2 threads): 5 took 0.6 s, short enough for one busy moment of
+    // this shared machine to set the median.
+    const nativeSteps = ['--steps', String(quick ? steps : 20)];
+    nativeResult = await runTierProcess('native', [...common, ...nativeSteps, '--threads', '1,2', '--profile-threads', '2', ...leakArgs, ...evalArgs], indent, { OMP_WAIT_POLICY: undefined });
     nativeSkipped = nativeResult.skipped;
     if (nativeSkipped !== null) nativeResult = null;
     if (nativeResult !== null) {
