@@ -82,9 +82,6 @@ interface KernelsBenchOptions {
   forward: 'product' | 'apply';
 }
 
-/** Set from the options before any step is built. */
-let forwardMode: KernelsBenchOptions['forward'] = 'product';
-
 /**
  * Evaluation (the epoch loop's evaluateDenoiser: forward passes in chunks of 500, then MSE,
  * PSNR and SSIM) per image, against a training step per image at the same thread count.
@@ -176,7 +173,7 @@ interface StepRunner {
  * Builds a model, the product's optimizer (ResumableAdam, as the epoch loop sets it up) and fixed
  * data; returns a function running one training step as the epoch loop does.
  */
-function makeStep(filters: readonly number[], batch: number): StepRunner {
+function makeStep(filters: readonly number[], batch: number, forwardMode: KernelsBenchOptions['forward']): StepRunner {
   const model = buildBenchAutoencoder(filters, 1);
   const named = model.trainableWeights.map((w) => ({ name: w.originalName, variable: w.read() as tf.Variable }));
   const variables = named.map((v) => v.variable);
@@ -258,7 +255,6 @@ function useTier(tier: BenchTier, threads: number): void {
 
 /** Runs one tier and returns the measurements; logs progress with `log`. */
 async function runKernelsBench(options: KernelsBenchOptions, log: (line: string) => void = console.log): Promise<KernelsBenchResult> {
-  forwardMode = options.forward;
   tf.enableProdMode();
   await tf.setBackend('cpu');
   unregisterFastCpuKernels();
@@ -290,16 +286,16 @@ async function runKernelsBench(options: KernelsBenchOptions, log: (line: string)
   if (options.tier === 'stock') {
     log(`stock kernels: warm-up step at batch 2, then one step at batch ${options.stockBatch}`);
     result.servedBy = fastCpuKernelTier();
-    const warm = makeStep(options.filters, 2);
+    const warm = makeStep(options.filters, 2, options.forward);
     warm.step();
     warm.dispose();
-    const run = makeStep(options.filters, options.stockBatch);
+    const run = makeStep(options.filters, options.stockBatch, options.forward);
     const stepMs = timeSteps(run.step, 1);
     run.dispose();
     result.runs.push({ threads: 1, batch: options.stockBatch, stepMs: stepMs.map((m) => Math.round(m)), imagesPerSec: round(imagesPerSec(stepMs, options.stockBatch)) });
     log(`  ${stepMs[0]!.toFixed(0)} ms -> ${result.runs[0]!.imagesPerSec} images/s`);
   } else {
-    const runner = makeStep(options.filters, options.batch);
+    const runner = makeStep(options.filters, options.batch, options.forward);
     for (const threads of options.threads) {
       useTier(options.tier, threads);
       result.servedBy = fastCpuKernelTier();
@@ -388,7 +384,7 @@ function leakCheck(options: KernelsBenchOptions, log: (line: string) => void): L
   };
   const describe = (s: MemorySnapshot) => `${s.numTensors} tensors, ${s.numBytes} bytes, RSS ${s.rssMb} MB`;
   const started = performance.now();
-  const runner = makeStep(options.filters, options.batch);
+  const runner = makeStep(options.filters, options.batch, options.forward);
   let baseline: MemorySnapshot | undefined;
   for (let i = 1; i <= options.leakSteps; i++) {
     runner.step();

@@ -10,7 +10,7 @@ import { type E2eResult, E2E_SWEEP_NAME, E2E_WORKERS, runE2eSweep } from './sear
 import { searchTargets, summarize, type MethodSummary, type SearchTargets, type Spread } from './search-compare.js';
 import { REPLAY_METHODS, configKeyOf, replay, type ReplayRun, type SearchSpaceDef } from './search-replay.js';
 import { benchSpace, loadOrBuildTables, spaceSize, tableSeeds, type TableRow } from './search-table.js';
-import { median, round } from './stats.js';
+import { median, round, sampleStd } from './stats.js';
 
 const WORKERS = 4;
 /** Per-seed lines are printed for this many seeds at most (the JSON has them all). */
@@ -36,12 +36,6 @@ export interface SearchSectionResult {
     /** The replay of the same sweep (same name, seed 0, 2 workers) against the table. */
     predicted: { trials: number; epochs: number; bestPsnr: number; makespanEpochs: number; counts: ReplayRun['counts']; trainSeconds: number };
   };
-}
-
-/** Sample standard deviation (n - 1). */
-function sampleStd(values: readonly number[]): number {
-  const mean = values.reduce((a, b) => a + b, 0) / values.length;
-  return Math.sqrt(values.reduce((a, v) => a + (v - mean) ** 2, 0) / (values.length - 1));
 }
 
 const fmtSpread = (s: Spread, digits = 2) => `${s.median.toFixed(digits)} [${s.min.toFixed(digits)}..${s.max.toFixed(digits)}]`;

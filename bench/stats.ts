@@ -16,6 +16,12 @@ export function median(samples: readonly number[]): number {
 }
 
 /** Rounds to `digits` decimals, for figures printed and stored in the JSON report. */
+/** Sample standard deviation (n - 1) of at least two values. */
+export function sampleStd(values: readonly number[]): number {
+  const mean = values.reduce((a, b) => a + b, 0) / values.length;
+  return Math.sqrt(values.reduce((a, v) => a + (v - mean) ** 2, 0) / (values.length - 1));
+}
+
 export function round(x: number, digits = 2): number {
   const f = 10 ** digits;
   return Math.round(x * f) / f;

@@ -761,13 +761,19 @@ Napi::Value SumLeading(const Napi::CallbackInfo& info) {
 // ---------------------------------------------------------------------------------------
 // Box copies: Slice (the crop) and PadV2 (its gradient), any rank up to 8.
 
+// The rank of a box kernel's shapes, read from the Int32Array at argument 1: 1 to 8.
+size_t boxRank(const Napi::CallbackInfo& info, const char* name) {
+  if (!info[1].IsTypedArray()) throw Napi::TypeError::New(info.Env(), "argument 1 must be an Int32Array");
+  const size_t rank = info[1].As<Napi::TypedArray>().ElementLength();
+  if (rank < 1 || rank > 8) throw Napi::RangeError::New(info.Env(), std::string(name) + " takes ranks 1 to 8");
+  return rank;
+}
+
 // padBox(src, srcShape, dst, dstShape, before, fill): dst = src placed at `before`, every
 // other element `fill`; each element of dst is written once (a fill of the whole of dst, then
 // a copy, wrote the inside twice), its rows along the last axis in parallel.
 Napi::Value PadBox(const Napi::CallbackInfo& info) {
-  if (!info[1].IsTypedArray()) throw Napi::TypeError::New(info.Env(), "argument 1 must be an Int32Array");
-  const size_t rank = info[1].As<Napi::TypedArray>().ElementLength();
-  if (rank < 1 || rank > 8) throw Napi::RangeError::New(info.Env(), "padBox takes ranks 1 to 8");
+  const size_t rank = boxRank(info, "padBox");
   const int32_t* srcShape = ints(info, 1, rank);
   const int32_t* dstShape = ints(info, 3, rank);
   const int32_t* before = ints(info, 4, rank);
@@ -816,9 +822,7 @@ Napi::Value PadBox(const Napi::CallbackInfo& info) {
 // `size` at srcBegin in src to dstBegin in dst. Trailing axes whole in both are merged into
 // one contiguous run; runs are copied in parallel.
 Napi::Value CopyBox(const Napi::CallbackInfo& info) {
-  if (!info[1].IsTypedArray()) throw Napi::TypeError::New(info.Env(), "argument 1 must be an Int32Array");
-  const size_t rank = info[1].As<Napi::TypedArray>().ElementLength();
-  if (rank < 1 || rank > 8) throw Napi::RangeError::New(info.Env(), "copyBox takes ranks 1 to 8");
+  const size_t rank = boxRank(info, "copyBox");
   const int32_t* srcShape = ints(info, 1, rank);
   const int32_t* srcBegin = ints(info, 2, rank);
   const int32_t* dstShape = ints(info, 4, rank);

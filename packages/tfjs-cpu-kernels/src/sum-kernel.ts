@@ -58,6 +58,11 @@ export function sumInputs(args: KernelArgs): { xv: Float32Array; plan: SumPlan }
   return plan === undefined ? undefined : { xv, plan };
 }
 
+/** Sums `values` over the plan's rows (leading axes) or columns (trailing axes). */
+function sumByPlan(values: Float32Array, plan: SumPlan): Float32Array {
+  return plan.leading ? sumLeading(values, plan.rows, plan.cols) : sumTrailing(values, plan.rows, plan.cols);
+}
+
 /** Sum: attrs `axis` (number or list, negative allowed) and `keepDims`. */
 export const sumKernel: FastKernelSpec = {
   kernelName: 'Sum',
@@ -65,8 +70,7 @@ export const sumKernel: FastKernelSpec = {
     const inputs = sumInputs(args);
     if (inputs === undefined) return stock(args);
     const { xv, plan } = inputs;
-    const values = plan.leading ? sumLeading(xv, plan.rows, plan.cols) : sumTrailing(xv, plan.rows, plan.cols);
-    return output(args, plan.outShape, values);
+    return output(args, plan.outShape, sumByPlan(xv, plan));
   },
 };
 
@@ -84,7 +88,6 @@ export const meanKernel: FastKernelSpec = {
     const count = Math.fround(xv.length / (plan.leading ? plan.cols : plan.rows));
     const quotients = new Float32Array(xv.length);
     for (let i = 0; i < xv.length; i++) quotients[i] = xv[i]! / count;
-    const values = plan.leading ? sumLeading(quotients, plan.rows, plan.cols) : sumTrailing(quotients, plan.rows, plan.cols);
-    return output(args, plan.outShape, values);
+    return output(args, plan.outShape, sumByPlan(quotients, plan));
   },
 };
