@@ -45,6 +45,8 @@ export interface SearchTargets {
   adaptiveBeatsRandom: { met: boolean; seeds: number; beats: Record<string, number>; ties: Record<string, number> };
   /** (c) pause-and-promote is never worse than stop (best PSNR per seed). */
   pauseNotWorseThanStop: { met: boolean; seeds: number; violations: number; violatingSeeds: number[] };
+  /** Not a target: strict promotion's fraction of random's epochs, and the seeds on which its best PSNR is below stop's. */
+  strictPause: { fraction: number | null; seeds: number; worseThanStop: number };
 }
 
 const EARLY_STOPPING: ReplayMethod[] = ['random+hyperband', 'random+asha (pause)', 'tpe+asha (stop)', 'tpe+asha (pause)'];
@@ -118,11 +120,15 @@ export function searchTargets(summaries: readonly MethodSummary[]): SearchTarget
   const adaptiveBeatsRandom = { met: ADAPTIVE.every((m) => (beats[m] ?? 0) > seeds / 2), seeds, beats, ties };
 
   const stop = of('tpe+asha (stop)')?.seeds ?? [];
-  const pause = of('tpe+asha (pause)')?.seeds ?? [];
-  const violatingSeeds = pause.filter((p) => {
+  /** Seeds on which `mine` ended with a lower best PSNR than stop. */
+  const worseThanStop = (mine: readonly SeedFigures[]) => mine.filter((p) => {
     const s = stop.find((x) => x.seed === p.seed);
     return s !== undefined && p.best < s.best - 1e-9;
   }).map((p) => p.seed);
+  const pause = of('tpe+asha (pause)')?.seeds ?? [];
+  const violatingSeeds = worseThanStop(pause);
   const pauseNotWorseThanStop = { met: violatingSeeds.length === 0 && pause.length > 0, seeds: pause.length, violations: violatingSeeds.length, violatingSeeds };
-  return { earlyStopping, adaptiveBeatsRandom, pauseNotWorseThanStop };
+  const strict = of('tpe+asha (pause, strict)');
+  const strictPause = { fraction: strict?.fractionOfRandomEpochs ?? null, seeds: strict?.seeds.length ?? 0, worseThanStop: worseThanStop(strict?.seeds ?? []).length };
+  return { earlyStopping, adaptiveBeatsRandom, pauseNotWorseThanStop, strictPause };
 }

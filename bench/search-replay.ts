@@ -39,7 +39,7 @@ export interface ReplayTable {
   rows: ConfigCurve[];
 }
 
-export const REPLAY_METHODS = ['random', 'bayes', 'tpe', 'random+hyperband', 'random+asha (pause)', 'tpe+asha (stop)', 'tpe+asha (pause)'] as const;
+export const REPLAY_METHODS = ['random', 'bayes', 'tpe', 'random+hyperband', 'random+asha (pause)', 'tpe+asha (stop)', 'tpe+asha (pause)', 'tpe+asha (pause, strict)'] as const;
 export type ReplayMethod = (typeof REPLAY_METHODS)[number];
 
 export interface ReplayOptions {
@@ -98,6 +98,8 @@ const PLANS: Record<ReplayMethod, { source: 'random' | 'bayes' | 'tpe'; earlyTer
   'random+asha (pause)': { source: 'random', earlyTerminate: (epochs) => ({ type: 'asha', grace_period: 1, reduction_factor: 3, max_t: epochs, brackets: 1, mode: 'pause' }) },
   'tpe+asha (stop)': { source: 'tpe', earlyTerminate: (epochs) => ({ type: 'asha', grace_period: 1, reduction_factor: 3, max_t: epochs, brackets: 1, mode: 'stop' }) },
   'tpe+asha (pause)': { source: 'tpe', earlyTerminate: (epochs) => ({ type: 'asha', grace_period: 1, reduction_factor: 3, max_t: epochs, brackets: 1, mode: 'pause' }) },
+  // The original ASHA's promotion rule, which only pausing allows: no trial passes a rung before it holds 3.
+  'tpe+asha (pause, strict)': { source: 'tpe', earlyTerminate: (epochs) => ({ type: 'asha', grace_period: 1, reduction_factor: 3, max_t: epochs, brackets: 1, mode: 'pause', strict: true }) },
 };
 
 /** The parameters of a sweep.yaml over the space, as lists of values; seed 0 unless given. */

@@ -164,4 +164,7 @@ function printTargets(t: SearchTargets, log: (line: string) => void): void {
   const c = t.pauseNotWorseThanStop;
   log(`target (c), pause-and-promote never worse than stop (best PSNR per seed): ${verdict(c.met)} (${c.violations} violation(s) in ${c.seeds} seeds`
     + `${c.violatingSeeds.length ? `: seeds ${c.violatingSeeds.join(', ')}` : ''})`);
+  const s = t.strictPause;
+  log(`not a target: tpe+asha (pause, strict) reaches random's best with ${fmt(s.fraction, 3)} of random's epochs, `
+    + `and ends below stop's best PSNR on ${s.worseThanStop}/${s.seeds} seeds (it trains fewer epochs for the same run_cap)`);
 }

@@ -93,13 +93,39 @@ describe.each(['tpe', 'bayes'] as const)('%s suggestions in Redis', (method) => 
 });
 
 describe('rung decisions in Redis', () => {
-  const et = { type: 'asha', grace_period: 1, reduction_factor: 2, max_t: 4, brackets: 1, mode: 'pause' } as const;
+  const et = { type: 'asha', grace_period: 1, reduction_factor: 2, max_t: 4, brackets: 1, mode: 'pause', strict: false } as const;
 
   it('the rule: a worse arrival pauses itself and promotes a paused trial that now ranks in the top half', () => {
     const table = { losses: new Map([['t1', 0.1], ['t2', 0.3]]), decisions: new Map([['t1', 'continue'], ['t2', 'paused']] as const) };
     expect(decideOnRung(et, table, 't3', 0.5)).toEqual({ decision: 'paused', promoted: ['t2'] });
     expect(decideOnRung(et, table, 't3', 0.2)).toEqual({ decision: 'continue', promoted: [] });
     expect(decideOnRung({ ...et, mode: 'stop' }, table, 't3', 0.5)).toEqual({ decision: 'stopped', promoted: [] });
+  });
+
+  it('strict: early arrivals wait paused, and the best floor(n/rf) are promoted as the rung fills', () => {
+    const strict = { ...et, reduction_factor: 3, strict: true } as const;
+    const table = { losses: new Map<string, number>(), decisions: new Map<string, 'continue' | 'paused' | 'stopped' | 'promoted'>() };
+    const arrive = (trial: string, loss: number) => {
+      const outcome = decideOnRung(strict, table, trial, loss);
+      table.losses.set(trial, loss);
+      table.decisions.set(trial, outcome.decision);
+      for (const p of outcome.promoted) table.decisions.set(p, 'promoted');
+      return outcome;
+    };
+    expect(arrive('t1', 0.2)).toEqual({ decision: 'paused', promoted: [] });
+    expect(arrive('t2', 0.5)).toEqual({ decision: 'paused', promoted: [] });
+    // The third fills the first place: the best of the three (t1, paused) is promoted.
+    expect(arrive('t3', 0.4)).toEqual({ decision: 'paused', promoted: ['t1'] });
+    expect(arrive('t4', 0.6)).toEqual({ decision: 'paused', promoted: [] });
+    expect(arrive('t5', 0.7)).toEqual({ decision: 'paused', promoted: [] });
+    // Six: two places; an arrival better than every paused trial takes the second itself.
+    expect(arrive('t6', 0.1)).toEqual({ decision: 'continue', promoted: [] });
+    expect(arrive('t7', 0.8)).toEqual({ decision: 'paused', promoted: [] });
+    expect(arrive('t8', 0.9)).toEqual({ decision: 'paused', promoted: [] });
+    // Nine: three places, the third is t3's.
+    expect(arrive('t9', 0.95)).toEqual({ decision: 'paused', promoted: ['t3'] });
+    const passed = [...table.decisions].filter(([, d]) => d !== 'paused').map(([t]) => t).sort();
+    expect(passed).toEqual(['t1', 't3', 't6']);
   });
 
   it('many workers reporting at once: one decision per trial, each promotion once, and a report again is idempotent', async () => {

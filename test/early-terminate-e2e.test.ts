@@ -96,6 +96,24 @@ describe('asha in pause mode', () => {
   });
 });
 
+describe('asha in pause mode, strict', () => {
+  it('pauses even the first arrival, and promotes the best once the rung holds reduction_factor trials', async () => {
+    const stateDir = join(dir, 'asha-strict');
+    const sweep = await run('sweep', sweepFile('asha strict', '{type: asha, grace_period: 1, reduction_factor: 2, strict: true}'), '--workers', '1', '--state-dir', stateDir);
+    expect(sweep.code, sweep.stderr).toBe(0);
+    const rows = JSON.parse((await run('results', 'asha-strict', '--format', 'json', '--state-dir', stateDir)).stdout) as ResultRow[];
+    const byRate = new Map(rows.map((r) => [r.learning_rate, r]));
+    // 0.003 arrives alone (floor(1/2) = 0 places): paused; 0.00001 makes two (one place), which
+    // 0.003 takes: promoted, it resumes from its checkpoint; 0.3 makes three: still one place.
+    const best = byRate.get(0.003)!;
+    expect(best.state).toBe('done');
+    expect(best.early_termination).toBe('promoted at epoch 1');
+    expect(readResult(stateDir, 'asha-strict', best.trial)).toMatchObject({ epochs_completed: 2, resumed_from: 'epoch-0001' });
+    expect(byRate.get(0.00001)?.state).toBe('paused');
+    expect(byRate.get(0.3)?.state).toBe('paused');
+  });
+});
+
 describe('hyperband in stop mode', () => {
   it('stops the trials that rank badly at a band, with a stopped result', async () => {
     const stateDir = join(dir, 'hyperband');

@@ -61,11 +61,12 @@ function checkAccounting(r: ReplayRun, runCap: number): void {
 
 describe('search replay', () => {
   it('never starts more than run_cap trials nor trains one past its epochs, with every method', () => {
+    // 9: the fewest with which strict asha (factor 3, rungs 1 and 3) is sure to finish a trial.
     for (const method of REPLAY_METHODS) {
       for (const seed of [0, 1]) {
-        const r = run(method, seed);
-        expect(r.trials, `${method} seed ${seed}`).toBe(8);
-        checkAccounting(r, 8);
+        const r = run(method, seed, 9);
+        expect(r.trials, `${method} seed ${seed}`).toBe(9);
+        checkAccounting(r, 9);
         expect(r.best).toBeLessThanOrEqual(BEST + 1e-9);
       }
     }
@@ -116,6 +117,22 @@ describe('search replay', () => {
       expect(r.counts.stopped).toBe(0);
     }
     expect(promoted).toBeGreaterThan(0);
+  });
+
+  it('strict pause trains no trial past a rung before three trials reached it, and trains fewer epochs than plain pause', () => {
+    let fewer = 0;
+    for (const seed of SEEDS) {
+      const r = run('tpe+asha (pause, strict)', seed, 12);
+      checkAccounting(r, 12);
+      // The first stretch of training past epoch 1 began after at least 3 trials had ended epoch 1.
+      const reachedRung1 = r.trialLog.map((t) => t.segments[0]!.start + 1).sort((a, b) => a - b);
+      const firstPast1 = Math.min(...r.trialLog.flatMap((t) => t.segments.filter((g) => g.to > 1).map((g) => (g.from >= 1 ? g.start : g.start + 1))));
+      expect(firstPast1).toBeGreaterThanOrEqual(reachedRung1[2]!);
+      // At least floor(floor(12 / 3) / 3) = 1 finishes; a late arrival that ranks first passes too.
+      expect(r.counts.done).toBeGreaterThanOrEqual(1);
+      if (r.epochs < run('tpe+asha (pause)', seed, 12).epochs) fewer += 1;
+    }
+    expect(fewer).toBe(SEEDS.length);
   });
 
   it('hyperband reaches the obvious best configuration with fewer epochs than random search', () => {

@@ -19,7 +19,7 @@ function problems(text: string): string[] {
 describe('early_terminate in sweep.yaml', () => {
   it('fills in the defaults of asha and hyperband', () => {
     expect(parseSweepText(sweep('early_terminate: {type: asha}', 'random'), 's.yaml').early_terminate)
-      .toEqual({ type: 'asha', grace_period: 1, reduction_factor: 4, max_t: 9, brackets: 1, mode: 'pause' });
+      .toEqual({ type: 'asha', grace_period: 1, reduction_factor: 4, max_t: 9, brackets: 1, mode: 'pause', strict: false });
     expect(parseSweepText(sweep('early_terminate: {type: hyperband, min_iter: 1}', 'random'), 's.yaml').early_terminate)
       .toEqual({ type: 'hyperband', min_iter: 1, eta: 3, strict: true, mode: 'stop' });
   });
@@ -33,6 +33,21 @@ describe('early_terminate in sweep.yaml', () => {
     expect(problems(sweep('early_terminate: {type: asha, grace_period: 9}', 'random')).join('\n')).toMatch(/early_terminate\.grace_period: must be less than max_t \(9\)/);
     expect(problems(sweep('early_terminate: {type: asha, mode: kill}', 'random')).join('\n')).toMatch(/early_terminate\.mode: must be one of stop, pause/);
     expect(problems(sweep('early_terminate: {type: hyperband, min_iter: 9}', 'random')).join('\n')).toMatch(/early_terminate: cuts nothing/);
+    expect(problems(sweep('early_terminate: {type: asha, strict: yes please}', 'random')).join('\n')).toMatch(/early_terminate\.strict: must be true or false/);
+    expect(problems(sweep('early_terminate: {type: asha, strict: true, mode: stop}', 'random')).join('\n')).toMatch(/early_terminate\.strict: needs mode: pause/);
+    expect(problems(sweep('early_terminate: {type: asha, strict: true, brackets: 2}', 'random')).join('\n')).toMatch(/early_terminate\.strict: takes brackets: 1/);
+  });
+
+  it('strict asha: refuses a budget that would finish no trial, and says how many trials it takes', () => {
+    // 9 epochs, grace 1, factor 3: rungs at 1 and 3; 4 trials -> 1 passes rung 1 -> 0 pass rung 3.
+    const strict = 'early_terminate: {type: asha, grace_period: 1, reduction_factor: 3, strict: true}';
+    expect(problems(sweep(strict, 'random')).join('\n'))
+      .toMatch(/early_terminate\.strict: can end with no trial of 9 epochs finished: 4 trial\(s\) reach the first of 2 rung\(s\).*run at least 9 trials \(run_cap\), or set strict: false/);
+    expect(parseSweepText(sweep(strict, 'random').replace('run_cap: 4', 'run_cap: 9'), 's.yaml').early_terminate).toMatchObject({ strict: true, reduction_factor: 3 });
+    // A grid's trial count is its size: 3 learning rates are too few for two rungs, 9 are enough.
+    const grid = (n: number) => `name: t\nmethod: grid\nmetric: {name: psnr}\n${strict}\nparameters:\n  epochs: {value: 9}\n  learning_rate: {values: [${Array.from({ length: n }, (_, i) => 0.001 * (i + 1)).join(', ')}]}\n`;
+    expect(problems(grid(3)).join('\n')).toMatch(/can end with no trial of 9 epochs finished: 3 trial\(s\)/);
+    expect(parseSweepText(grid(9), 's.yaml').early_terminate).toMatchObject({ strict: true });
   });
 
   it('asks for a metric with early termination and the adaptive methods, and for a continuous dimension with bayes', () => {
@@ -51,7 +66,7 @@ describe('early_terminate in sweep.yaml', () => {
 });
 
 describe('rungs', () => {
-  const asha = (over: Partial<Extract<EarlyTerminate, { type: 'asha' }>> = {}): EarlyTerminate => ({ type: 'asha', grace_period: 1, reduction_factor: 3, max_t: 27, brackets: 1, mode: 'pause', ...over });
+  const asha = (over: Partial<Extract<EarlyTerminate, { type: 'asha' }>> = {}): EarlyTerminate => ({ type: 'asha', grace_period: 1, reduction_factor: 3, max_t: 27, brackets: 1, mode: 'pause', strict: false, ...over });
 
   it('asha: grace * rf^k below max_t and below the trial\'s epochs; brackets start higher', () => {
     expect(rungsOf(asha(), 27)).toEqual([[1, 3, 9]]);
@@ -73,6 +88,18 @@ describe('rungs', () => {
     // median of [0.1, 0.3] is 0.2
     expect(passesRung(et, 0.2, [0.1, 0.3])).toBe(true);
     expect(passesRung(et, 0.21, [0.1, 0.3])).toBe(false);
+  });
+
+  it('strict asha passes the best floor(n/rf) of the n values at the rung, its own included: none before rf have arrived', () => {
+    const et = asha({ reduction_factor: 3, strict: true });
+    expect(passesRung(et, 0.1, [])).toBe(false);
+    expect(passesRung(et, 0.1, [0.5])).toBe(false);
+    expect(passesRung(et, 0.1, [0.5, 0.7])).toBe(true);
+    expect(passesRung(et, 0.6, [0.5, 0.7])).toBe(false);
+    // n = 6: the best two pass; a tie with the second-best passes too.
+    expect(passesRung(et, 0.2, [0.1, 0.3, 0.4, 0.5, 0.6])).toBe(true);
+    expect(passesRung(et, 0.3, [0.1, 0.2, 0.4, 0.5, 0.6])).toBe(false);
+    expect(passesRung(et, 0.2, [0.1, 0.2, 0.4, 0.5, 0.6])).toBe(true);
   });
 
   it('hyperband: strict keeps the top ceil(n/eta), lenient W&B\'s floor(n/eta) + 1', () => {

@@ -18,6 +18,11 @@ import { PARAM_BOUNDS } from './trial.js';
  * - asha (Ray Tune's AsyncHyperBandScheduler): rungs at grace_period * reduction_factor^k up to
  *   max_t; a trial continues if its value is no worse than the 1/reduction_factor quantile
  *   (linear interpolation) of the values recorded there before it; the first always continues.
+ *   With strict: true (pause mode only) the rule is the original ASHA's instead: with n values
+ *   recorded at a rung, the trial's own included, the best floor(n / reduction_factor) pass, so
+ *   no trial passes a rung before reduction_factor trials have reached it. Ray and Optuna let
+ *   early arrivals through because they cannot suspend a trial and resume it later; a paused
+ *   trial here waits at no cost, and is promoted when enough trials rank below it.
  *   With brackets > 1, each trial is placed in one bracket s whose rungs start at
  *   grace_period * reduction_factor^s, with Ray's weights (larger brackets likelier).
  */
@@ -54,10 +59,12 @@ export type EarlyTerminate =
     brackets: number;
     /** @defaultValue pause */
     mode: RungMode;
+    /** Pass the top floor(n / reduction_factor) of a rung only (pause mode, one bracket). @defaultValue false */
+    strict: boolean;
   };
 
 const HYPERBAND_KEYS = ['type', 'min_iter', 'max_iter', 's', 'eta', 'strict', 'mode'] as const;
-const ASHA_KEYS = ['type', 'grace_period', 'reduction_factor', 'max_t', 'brackets', 'mode', 'time_attr', 'metric'] as const;
+const ASHA_KEYS = ['type', 'grace_period', 'reduction_factor', 'max_t', 'brackets', 'mode', 'strict', 'time_attr', 'metric'] as const;
 const EPOCH_BOUND = PARAM_BOUNDS.epochs;
 const FACTOR_BOUND = { integer: false, min: 1, max: 100, minExclusive: true } as const;
 /** Weights & Biases computes at most this many bands from min_iter. */
@@ -106,6 +113,13 @@ function modeAt(obj: Record<string, unknown>, issues: IssueList, fallback: RungM
   return Object.hasOwn(obj, 'mode') ? issues.choice(obj.mode, ['early_terminate', 'mode'], RUNG_MODES) : fallback;
 }
 
+function strictAt(obj: Record<string, unknown>, issues: IssueList, fallback: boolean): boolean | undefined {
+  if (!Object.hasOwn(obj, 'strict')) return fallback;
+  if (typeof obj.strict === 'boolean') return obj.strict;
+  issues.add(['early_terminate', 'strict'], `must be true or false; found ${describeFound(obj.strict)}`);
+  return undefined;
+}
+
 function checkHyperband(obj: Record<string, unknown>, issues: IssueList): EarlyTerminate | undefined {
   issues.unknownKeys(obj, ['early_terminate'], HYPERBAND_KEYS, { grace_period: 'that is asha\'s key; hyperband takes min_iter; ' });
   const hasMin = Object.hasOwn(obj, 'min_iter');
@@ -120,12 +134,8 @@ function checkHyperband(obj: Record<string, unknown>, issues: IssueList): EarlyT
   if (hasMin && Object.hasOwn(obj, 's')) issues.add(['early_terminate', 's'], 'only applies with max_iter', true);
   const eta = factorAt(obj, 'eta', issues, 3);
   const mode = modeAt(obj, issues, 'stop');
-  let strict = true;
-  if (Object.hasOwn(obj, 'strict')) {
-    if (typeof obj.strict === 'boolean') strict = obj.strict;
-    else issues.add(['early_terminate', 'strict'], `must be true or false; found ${describeFound(obj.strict)}`);
-  }
-  if (eta === undefined || mode === undefined) return undefined;
+  const strict = strictAt(obj, issues, true);
+  if (eta === undefined || mode === undefined || strict === undefined) return undefined;
   if (hasMin) {
     const min = integerAt(obj, 'min_iter', issues, 1);
     return min === undefined ? undefined : { type: 'hyperband', min_iter: min, eta, strict, mode };
@@ -149,12 +159,23 @@ function checkAsha(obj: Record<string, unknown>, maxEpochs: number | undefined, 
   const maxT = integerAt(obj, 'max_t', issues, maxEpochs ?? EPOCH_BOUND.max);
   const brackets = Object.hasOwn(obj, 'brackets') ? issues.number(obj.brackets, ['early_terminate', 'brackets'], { integer: true, min: 1, max: 10 }) : 1;
   const mode = modeAt(obj, issues, 'pause');
-  if (grace === undefined || rf === undefined || maxT === undefined || brackets === undefined || mode === undefined) return undefined;
+  const strict = strictAt(obj, issues, false);
+  if (grace === undefined || rf === undefined || maxT === undefined || brackets === undefined || mode === undefined || strict === undefined) return undefined;
   if (grace >= maxT) {
     issues.add(['early_terminate', 'grace_period'], `must be less than max_t (${maxT}); found ${grace}`);
     return undefined;
   }
-  return { type: 'asha', grace_period: grace, reduction_factor: rf, max_t: maxT, brackets, mode };
+  if (strict && mode !== 'pause') {
+    issues.add(['early_terminate', 'strict'], 'needs mode: pause: a trial that arrives at a rung before it has filled must wait there, '
+      + 'and with mode: stop it would be stopped for good', false, ['early_terminate', 'mode']);
+    return undefined;
+  }
+  if (strict && brackets > 1) {
+    issues.add(['early_terminate', 'strict'], 'takes brackets: 1: the trials of each bracket fill its rungs on their own, and a bracket that '
+      + 'receives too few would finish none', false, ['early_terminate', 'brackets']);
+    return undefined;
+  }
+  return { type: 'asha', grace_period: grace, reduction_factor: rf, max_t: maxT, brackets, mode, strict };
 }
 
 /**
@@ -227,6 +248,18 @@ export function trialRungs(et: EarlyTerminate, trialId: string, epochs: number):
   return { bracket, rungs: rungsOf(et, epochs)[bracket] ?? [] };
 }
 
+/**
+ * How many of `trials` trials are sure to reach the end of a strict asha bracket with `rungs`
+ * rungs (none failing): a rung passes at least floor(n / reduction_factor) of the n that reach
+ * it, exactly that many when they arrive best first, more when a later arrival ranks higher.
+ */
+export function strictFinishers(et: EarlyTerminate, trials: number, rungs: number): number {
+  if (et.type !== 'asha') return trials;
+  let n = trials;
+  for (let k = 0; k < rungs; k++) n = Math.floor(n / et.reduction_factor);
+  return n;
+}
+
 /** numpy's percentile with linear interpolation, q in [0, 1], over ascending values. */
 function quantile(sorted: readonly number[], q: number): number {
   const pos = (sorted.length - 1) * q;
@@ -245,6 +278,7 @@ function quantile(sorted: readonly number[], q: number): number {
 export function passesRung(et: EarlyTerminate, loss: number, others: readonly number[]): boolean {
   const sorted = [...others].sort((a, b) => a - b);
   if (et.type === 'asha') {
+    if (et.strict) return 1 + sorted.filter((v) => v < loss).length <= Math.floor((sorted.length + 1) / et.reduction_factor);
     if (sorted.length === 0) return true;
     return loss <= quantile(sorted, 1 / et.reduction_factor);
   }

@@ -73,6 +73,8 @@ const EARLY_TERMINATE = z.discriminatedUnion('type', [
     max_t: EPOCHS,
     brackets: z.number().int().min(1).max(10),
     mode: oneOf(RUNG_MODES),
+    // Absent from jobs enqueued before it existed: Ray's rule, as they were decided.
+    strict: z.boolean({ error: 'must be true or false' }).default(false),
   }),
 ], { error: 'must be a mapping with type hyperband or asha' });
 

@@ -53,6 +53,17 @@ describe('validateTrainJobData: checkpoints', () => {
   });
 });
 
+describe('validateTrainJobData: rungs', () => {
+  const rungs = (et: Record<string, unknown>) => ({ ...job, rungs: { early_terminate: et, metric: { name: 'psnr', goal: 'maximize' } } });
+  const asha = { type: 'asha', grace_period: 1, reduction_factor: 3, max_t: 9, brackets: 1, mode: 'pause' };
+
+  it('reads asha without strict (enqueued before it existed) as Ray\'s rule, and carries strict through', () => {
+    expect(validateTrainJobData(rungs(asha)).rungs?.early_terminate).toEqual({ ...asha, strict: false });
+    expect(validateTrainJobData(rungs({ ...asha, strict: true })).rungs?.early_terminate).toEqual({ ...asha, strict: true });
+    expect(problemsOf(rungs({ ...asha, strict: 'yes' }))).toMatch(/rungs\.early_terminate\.strict: must be true or false/);
+  });
+});
+
 describe('validateTrainJobData: the schema', () => {
   it('lists every problem of a hostile job with its key path', () => {
     const hostile = { format: 1, sweep: '../../etc', trial: { id: 'x', params: { filters: [100000] }, dataset: {} }, dataset: { name: 'fashion-mnist', sha256: 'no' }, extra: 1 };

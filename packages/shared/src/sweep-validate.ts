@@ -1,6 +1,6 @@
-import { checkEarlyTerminate } from './early-terminate.js';
+import { checkEarlyTerminate, rungsOf, strictFinishers } from './early-terminate.js';
 import type { IssueList } from './issue-list.js';
-import { checkSweepSize } from './sweep-expand.js';
+import { checkSweepSize, searchSpaceSize } from './sweep-expand.js';
 import { checkSweepName } from './sweep-id.js';
 import { checkParameters } from './sweep-parameters.js';
 import {
@@ -86,7 +86,27 @@ export function checkSweepObject(value: unknown, issues: IssueList): SweepSpec |
     issues.add(sizeProblem.path, sizeProblem.message);
     return undefined;
   }
+  const strictProblem = checkStrictBudget(spec);
+  if (strictProblem !== undefined) {
+    issues.add(['early_terminate', 'strict'], strictProblem, false, ['run_cap']);
+    return undefined;
+  }
   return spec;
+}
+
+/** Strict asha passes as few as floor(n / reduction_factor) per rung: a sweep of too few trials may finish none. */
+function checkStrictBudget(spec: SweepSpec): string | undefined {
+  const et = spec.early_terminate;
+  if (et?.type !== 'asha' || !et.strict) return undefined;
+  const size = searchSpaceSize(spec);
+  const trials = spec.method === 'grid' ? Math.min(size, spec.run_cap ?? size) : (spec.run_cap ?? size);
+  const epochs = largestEpochs(spec.parameters);
+  const rungs = rungsOf(et, epochs)[0]?.length ?? 0;
+  if (strictFinishers(et, trials, rungs) >= 1) return undefined;
+  let needed = trials;
+  while (strictFinishers(et, needed, rungs) < 1) needed += 1;
+  return `can end with no trial of ${epochs} epochs finished: ${trials} trial(s) reach the first of ${rungs} rung(s), and a rung passes `
+    + `as few as floor(n / ${et.reduction_factor}) of the n trials that reach it; run at least ${needed} trials (run_cap), or set strict: false`;
 }
 
 /** The largest epochs a trial of the sweep may train. */

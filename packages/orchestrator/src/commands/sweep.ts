@@ -256,7 +256,9 @@ function earlyTerminationLines(spec: SweepSpec): string[] {
   const epochsDomain = spec.parameters.epochs;
   const epochs = epochsDomain.kind === 'values' ? [...new Set(epochsDomain.values)].sort((a, b) => a - b) : [epochsDomain.max];
   const rule = et.type === 'asha'
-    ? `asha: at each rung a trial goes on if it is in the top 1/${et.reduction_factor} of the trials recorded there`
+    ? et.strict
+      ? `asha (strict): at each rung the best floor(n/${et.reduction_factor}) of the n trials recorded there go on, none before ${et.reduction_factor} have arrived`
+      : `asha: at each rung a trial goes on if it is in the top 1/${et.reduction_factor} of the trials recorded there`
     : `hyperband: at each band a trial goes on if it ranks in the top 1/${et.eta} (${et.strict ? 'strict' : 'W&B\'s lenient rule'})`;
   const cut = et.mode === 'pause'
     ? 'a trial cut at a rung is paused with its checkpoint and promoted once it ranks there'
