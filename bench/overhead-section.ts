@@ -51,7 +51,11 @@ export interface OverheadSectionResult {
 
 interface CheckpointShareResult {
   trial: { filters: number[]; batch_size: number; train_limit: number; test_limit: number; epochs: number };
-  /** Per epoch, measured in the worker: last batch progress -> epoch-end progress, minus eval time. */
+  /**
+   * Per epoch, measured in the worker: last batch progress -> epoch-end progress (sent once the
+   * checkpoint is serialized and its writes started), minus eval time: the checkpoint's cost on
+   * the training path. The upload, pruning and metrics.jsonl run while the next epoch trains.
+   */
   inWorker: { epoch: number; trainSeconds: number; evalSeconds: number; checkpointSeconds: number; share: number }[];
   checkpointBytes: number;
   /** CheckpointStore.save of the same files, timed here against s3rver. */
@@ -177,7 +181,8 @@ async function measureCheckpointShare(ctx: Context, quick: boolean, log: (line: 
     };
   });
   for (const e of inWorker) {
-    log(`  in the worker, epoch ${e.epoch}: train ${e.trainSeconds} s, eval ${e.evalSeconds} s, checkpoint (serialize + upload) ${e.checkpointSeconds} s = ${(100 * e.share).toFixed(1)}% of the epoch`);
+    log(`  in the worker, epoch ${e.epoch}: train ${e.trainSeconds} s, eval ${e.evalSeconds} s, checkpoint on the training path (serialize, and wait for the previous epoch's writes) `
+      + `${e.checkpointSeconds} s = ${(100 * e.share).toFixed(1)}% of the epoch`);
   }
   const save = await measureCheckpointSaves(ctx.services.store, ctx.services.keys.checkpoints(sweep, trial.id), quick ? 3 : 7);
   log(`  CheckpointStore.save of that checkpoint (${save.files} files in one object, ${(save.bytes / 1e6).toFixed(2)} MB) to s3rver: median ${save.medianMs} ms over ${save.samplesMs.length}`);

@@ -4,7 +4,8 @@
  * but do every other thing a trial does, through the product's own code: read result.json, write
  * config.json, then per epoch wait the epoch's duration (reporting progress every second), save a checkpoint (CheckpointStore,
  * one object) and prune the older ones (keep_checkpoints: best, the default),
- * rewrite metrics.jsonl and report progress; last, samples.png and result.json.
+ * rewrite metrics.jsonl and report progress, those writes running while the next epoch does
+ * (BackgroundWrites, as in the product's epoch loop); last, samples.png and result.json.
  *
  *   node --import tsx bench/scale-worker.ts CONFIG_JSON
  *
@@ -14,7 +15,7 @@
 import type { EpochRecord, QueueJobData, TrainJobData, TrialResult } from '@denoise-sweep/shared';
 import { ArtifactKeys, QUEUE_NAME, QUEUE_PREFIX, readJson, writeTrialConfig } from '@denoise-sweep/shared';
 import { S3ObjectStore } from '@denoise-sweep/shared/s3';
-import { CheckpointStore, checkpointName, pruneCheckpoints } from '@denoise-sweep/worker';
+import { BackgroundWrites, CheckpointStore, checkpointName, pruneCheckpoints } from '@denoise-sweep/worker';
 import { Worker } from 'bullmq';
 import { countingStore } from './counting-store.js';
 import { wallClockMs } from './stats.js';
@@ -62,6 +63,7 @@ async function runTrial(data: TrainJobData, report: (p: object) => Promise<void>
   await writeTrialConfig(counted, keys, sweep, trial);
   const checkpoints = new CheckpointStore(counted, keys.checkpoints(sweep, trial.id));
   const history: EpochRecord[] = [];
+  const writes = new BackgroundWrites();
   for (let epoch = 1; epoch <= trial.params.epochs; epoch++) {
     // Training: progress at most once a second, as the product's worker reports it.
     const until = Date.now() + config.epochSeconds * 1000;
@@ -71,17 +73,21 @@ async function runTrial(data: TrainJobData, report: (p: object) => Promise<void>
     }
     // Improving every epoch, as trials mostly do: the newest checkpoint is the best one.
     history.push({ epoch, train_loss: 0.05, val_loss: 0.04 / epoch, psnr: 15 + epoch, ssim: 0.4, noisy_psnr: 9, train_seconds: config.epochSeconds, eval_seconds: 0, images_per_sec: 0 });
-    await checkpoints.save(checkpointName(epoch), {
-      'model.json': small('{"synthetic":true}'),
-      'weights.bin': weights,
-      'optimizer.json': small('{}'),
-      'optimizer.bin': small(''),
-      'trainer-state.json': small(`{"epoch":${epoch}}`),
+    const records = [...history];
+    await writes.start(async () => {
+      await checkpoints.save(checkpointName(epoch), {
+        'model.json': small('{"synthetic":true}'),
+        'weights.bin': weights,
+        'optimizer.json': small('{}'),
+        'optimizer.bin': small(''),
+        'trainer-state.json': small(`{"epoch":${epoch}}`),
+      });
+      await pruneCheckpoints(checkpoints, { keep: 'best', metric: { name: 'psnr', goal: 'maximize' } }, records);
+      await counted.put(keys.metrics(sweep, trial.id), records.map((r) => JSON.stringify(r)).join('\n') + '\n');
     });
-    await pruneCheckpoints(checkpoints, { keep: 'best', metric: { name: 'psnr', goal: 'maximize' } }, history);
-    await counted.put(keys.metrics(sweep, trial.id), history.map((r) => JSON.stringify(r)).join('\n') + '\n');
     await report({ epoch, phase: 'uploading' });
   }
+  await writes.settle();
   await counted.put(keys.samples(sweep, trial.id), small('synthetic'));
   const last = history.at(-1)!;
   const seconds = trial.params.epochs * config.epochSeconds;

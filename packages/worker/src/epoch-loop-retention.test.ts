@@ -94,7 +94,7 @@ describe('trainEpochs with checkpoint retention', () => {
       data: small,
       checkpoints: retained.checkpoints(),
       retention: { keep: 'latest', metric: best.metric },
-      onEpoch: (m) => void (m.epoch === 2 && stop.abort('cancel')),
+      onBatch: (p) => void (p.epoch === 2 && p.batch === p.batches && stop.abort('cancel')),
       signal: stop.signal,
     });
     expect(first).toMatchObject({ status: 'stopped', epochsDone: 2 });

@@ -44,7 +44,8 @@ describe('trainEpochs', () => {
       trial,
       data: small,
       checkpoints: interrupted.checkpoints,
-      onEpoch: () => stop.abort('cancel'),
+      // At the end of epoch 1's last batch: the loop checkpoints and stops before epoch 2's first.
+      onBatch: (p) => void (p.batch === p.batches && stop.abort('cancel')),
       signal: stop.signal,
     });
     expect(first).toMatchObject({ status: 'stopped', stopReason: 'cancel', epochsDone: 1 });
@@ -88,9 +89,8 @@ describe('trainEpochs', () => {
   it('skips a corrupt newest checkpoint with a warning and resumes exactly from the previous one', async () => {
     const straight = storeAt('straight'); // trained by the first test
     const damaged = storeAt('damaged');
-    let epochs = 0;
     const stop = new AbortController();
-    await trainEpochs({ trial, data: small, checkpoints: damaged.checkpoints, onEpoch: () => void (++epochs === 2 && stop.abort('shutdown')), signal: stop.signal });
+    await trainEpochs({ trial, data: small, checkpoints: damaged.checkpoints, onBatch: (p) => void (p.epoch === 2 && p.batch === p.batches && stop.abort('shutdown')), signal: stop.signal });
     // One byte of the packed epoch-2 checkpoint's weights flipped: they no longer match its header.
     const packed = Buffer.from((await damaged.objects.get('checkpoints/epoch-0002.ckpt'))!);
     const headerEnd = packed.indexOf(0x0a);
@@ -118,6 +118,54 @@ describe('trainEpochs', () => {
     await trainEpochs({ trial: trialOf({ ...trial.params, epochs: 1, seed: 5 }, trial.dataset), data: small });
     expect(afterOne).toBe(before);
     expect(tf.memory().numTensors).toBe(before);
+  });
+
+  it('writes an epoch\'s checkpoint while the next epoch trains, and has it saved before it ends', async () => {
+    const slow = storeAt('slow-store');
+    const events: string[] = [];
+    let release: () => void = () => {};
+    const held = new Promise<void>((resolve) => {
+      release = resolve;
+    });
+    const put = slow.objects.put.bind(slow.objects);
+    // The epoch-1 checkpoint's upload waits until epoch 2 has trained a batch.
+    slow.objects.put = async (key, body) => {
+      if (key.endsWith('epoch-0001.ckpt')) {
+        events.push('upload 1 started');
+        await held;
+        events.push('upload 1 done');
+      }
+      return put(key, body);
+    };
+    const outcome = await trainEpochs({
+      trial,
+      data: small,
+      checkpoints: slow.checkpoints,
+      onBatch: (p) => {
+        if (p.epoch === 2 && p.batch === 1) {
+          events.push('epoch 2 batch 1');
+          release();
+        }
+      },
+      onEpoch: (r) => void events.push(`epoch ${r.epoch} recorded`),
+    });
+    expect(outcome.status).toBe('completed');
+    expect(events.slice(0, 4)).toEqual(['upload 1 started', 'epoch 2 batch 1', 'upload 1 done', 'epoch 1 recorded']);
+    expect(await slow.checkpoints.names()).toEqual(['epoch-0001', 'epoch-0002', 'epoch-0003']);
+  });
+
+  it('fails with the error of a checkpoint written in the background, once the writes are settled', async () => {
+    const broken = storeAt('broken-store');
+    const put = broken.objects.put.bind(broken.objects);
+    broken.objects.put = async (key, body) => {
+      if (key.endsWith('epoch-0002.ckpt')) throw new Error('disk full');
+      return put(key, body);
+    };
+    const epochs: number[] = [];
+    await expect(trainEpochs({ trial, data: small, checkpoints: broken.checkpoints, onEpoch: (r) => void epochs.push(r.epoch) })).rejects.toThrow(/disk full/);
+    // Epoch 2's record is never reported without its checkpoint; epoch 3 never starts its own.
+    expect(epochs).toEqual([1]);
+    expect(await broken.checkpoints.names()).toEqual(['epoch-0001']);
   });
 
   it('refuses a checkpoint of another trial', async () => {

@@ -3,6 +3,7 @@ import type { CheckpointRetention, EpochRecord, StopReason, Trial } from '@denoi
 import { stopReasonOf } from '@denoise-sweep/shared';
 import type { CheckpointStore } from './checkpoint-store.js';
 import { checkpointName } from './checkpoint-store.js';
+import { BackgroundWrites } from './background-writes.js';
 import { pruneCheckpoints } from './checkpoint-retention.js';
 import type { FashionMnist } from './fashion-mnist.js';
 import { denoiseAll, evaluateDenoiser } from './evaluation.js';
@@ -39,7 +40,15 @@ export interface EpochLoopOptions {
   checkpoints?: CheckpointStore;
   /** Which checkpoints to keep once a newer one is saved (the job's checkpointRetentionOf); none: keep all. */
   retention?: CheckpointRetention;
-  /** After each epoch's checkpoint is saved: its record, and every epoch's so far (those before a resume included). */
+  /**
+   * When an epoch's checkpoint is taken and its writes have started (they run while the next
+   * epoch trains): its record. On the training path, so keep it short (a progress report).
+   */
+  onEpochEnd?: (record: EpochRecord) => void;
+  /**
+   * After each epoch's checkpoint is saved: its record, and every epoch's so far (those before a
+   * resume included). It runs, after the save, while the next epoch trains.
+   */
   onEpoch?: (record: EpochRecord, history: readonly EpochRecord[]) => void | Promise<void>;
   /** Called after every batch; a returned promise is awaited before the next one. */
   onBatch?: (progress: BatchProgress) => void | Promise<void>;
@@ -131,6 +140,10 @@ export async function trainEpochs(options: EpochLoopOptions): Promise<EpochLoopO
   const named = model.trainableWeights.map((w) => ({ name: w.originalName, variable: w.read() as tf.Variable }));
   const variables = named.map((v) => v.variable);
   const adam = new ResumableAdam(named, { learningRate: params.learning_rate });
+  // An epoch's checkpoint, pruning and record (onEpoch) go to the store while the next epoch
+  // trains, so the store's latency is off the training's path; they are settled before whatever
+  // needs them durable: a rung decision, a stop's checkpoint, a milestone, the end.
+  const writes = new BackgroundWrites();
   try {
     const trainNoisy = addGaussianNoise(data.train.images, params.noise_factor, Rng.from(params.seed, 'noise', 'train'));
     const testNoisy = addGaussianNoise(data.test.images, params.noise_factor, Rng.from(params.seed, 'noise', 'test'));
@@ -178,10 +191,11 @@ export async function trainEpochs(options: EpochLoopOptions): Promise<EpochLoopO
         [TRAINER_STATE_FILE]: Buffer.from(JSON.stringify(state)),
       };
     };
-    const saveCheckpoint = async () => {
+    /** Saves the checkpoint taken at `name` and prunes by `history` (the state then: `state` changes in place within an epoch). */
+    const storeCheckpoint = async (name: string, files: CheckpointFiles, history: readonly EpochRecord[]) => {
       if (!options.checkpoints) return;
-      await options.checkpoints.save(checkpointName(state.epochsDone, state.batchesIntoEpoch), await checkpointFiles());
-      if (options.retention) await pruneCheckpoints(options.checkpoints, options.retention, state.history, log);
+      await options.checkpoints.save(name, files);
+      if (options.retention) await pruneCheckpoints(options.checkpoints, options.retention, history, log);
     };
 
     const n = data.train.count;
@@ -199,6 +213,7 @@ export async function trainEpochs(options: EpochLoopOptions): Promise<EpochLoopO
     };
     while (state.epochsDone < params.epochs) {
       if (state.epochsDone > 0 && state.batchesIntoEpoch === 0 && options.atEpochBoundary) {
+        await writes.settle();
         const cut = await options.atEpochBoundary(state.epochsDone, state.history);
         if (cut !== undefined) {
           log(`${cut === 'pause' ? 'paused' : 'stopped early'} at epoch ${state.epochsDone} by early termination`);
@@ -216,7 +231,8 @@ export async function trainEpochs(options: EpochLoopOptions): Promise<EpochLoopO
       for (let b = state.batchesIntoEpoch; b < batches; b++) {
         if (options.signal?.aborted) {
           state.secondsIntoEpoch = (performance.now() - started) / 1000;
-          await saveCheckpoint();
+          await writes.settle();
+          if (options.checkpoints) await storeCheckpoint(checkpointName(state.epochsDone, state.batchesIntoEpoch), await checkpointFiles(), state.history);
           log(`stopped at epoch ${epoch}, batch ${b} of ${batches}; checkpoint saved`);
           return { status: 'stopped', stopReason: stopReasonOf(options.signal), epochsDone: state.epochsDone, history: state.history, resumedFrom, paramCount: model.countParams() };
         }
@@ -258,14 +274,27 @@ export async function trainEpochs(options: EpochLoopOptions): Promise<EpochLoopO
         images_per_sec: n / trainSeconds,
       };
       state = { ...state, epochsDone: epoch, batchesIntoEpoch: 0, lossSumIntoEpoch: 0, secondsIntoEpoch: 0, history: [...state.history, record] };
-      await saveCheckpoint();
-      await options.onEpoch?.(record, state.history);
-      if (options.milestones?.includes(epoch) && options.onMilestone) {
-        await options.onMilestone({ epoch, history: state.history, files: await checkpointFiles(), samples: await samplesNow(), paramCount: model.countParams() });
+      const milestone = options.milestones?.includes(epoch) && options.onMilestone;
+      // Taken now, before the next epoch's first step changes the weights.
+      const files = options.checkpoints || milestone ? await checkpointFiles() : undefined;
+      const { history } = state;
+      await writes.start(async () => {
+        if (files) await storeCheckpoint(checkpointName(epoch, 0), files, history);
+        await options.onEpoch?.(record, history);
+      });
+      options.onEpochEnd?.(record);
+      if (milestone && files) {
+        await writes.settle();
+        await milestone({ epoch, history, files, samples: await samplesNow(), paramCount: model.countParams() });
       }
     }
 
+    await writes.settle();
     return { status: 'completed', epochsDone: state.epochsDone, history: state.history, resumedFrom, paramCount: model.countParams(), samples: await samplesNow() };
+  } catch (error) {
+    // Training failed: the writes in flight finish (or fail) before the caller closes the store.
+    await writes.drain();
+    throw error;
   } finally {
     adam.dispose();
     model.dispose();

@@ -4,6 +4,7 @@
  */
 ;
 export { CheckpointStore, checkpointName } from './checkpoint-store.js';
+export { BackgroundWrites } from './background-writes.js';
 export { pruneCheckpoints } from './checkpoint-retention.js';
 export { loadFashionMnist } from './fashion-mnist.js';
 ;

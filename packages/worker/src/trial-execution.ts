@@ -21,7 +21,8 @@ export interface ExecuteTrialOptions {
   /** Directory of the Fashion-MNIST IDX files. */
   datasetDir: string;
   log?: (message: string) => void;
-  onEpoch?: (record: EpochRecord) => void | Promise<void>;
+  /** When an epoch ends, its checkpoint taken: the record; the checkpoint and metrics.jsonl are written while the next epoch trains. */
+  onEpoch?: (record: EpochRecord) => void;
   onBatch?: (progress: BatchProgress) => void | Promise<void>;
   /** Aborted to stop the trial after a checkpoint, for the signal's reason. */
   signal?: AbortSignal;
@@ -79,10 +80,10 @@ export async function executeTrial(options: ExecuteTrialOptions): Promise<TrialO
     signal: options.signal,
     atEpochBoundary: options.atEpochBoundary,
     retention: options.retention,
-    onEpoch: async (record, history) => {
+    onEpochEnd: options.onEpoch,
+    onEpoch: async (_record, history) => {
       // The history includes the epochs done before a resume: all of it, every epoch.
       await store.put(keys.metrics(sweep, trial.id), jsonl(history));
-      await options.onEpoch?.(record);
     },
   });
   // An early-stopped trial is done too: it gets its samples and a result, with status 'stopped'.

@@ -195,7 +195,7 @@ describe.runIf(probe.adapter !== undefined)('the webgpu engine', () => {
     const straight = await trainEpochs({ trial: TINY_TRIAL, data });
     const checkpoints = new CheckpointStore(new FileObjectStore(join(root, 'across')), 'checkpoints');
     const stop = new AbortController();
-    const first = await trainEpochs({ trial: TINY_TRIAL, data, checkpoints, onEpoch: () => stop.abort('cancel'), signal: stop.signal });
+    const first = await trainEpochs({ trial: TINY_TRIAL, data, checkpoints, onBatch: (p) => void (p.batch === p.batches && stop.abort('cancel')), signal: stop.signal });
     expect(first).toMatchObject({ status: 'stopped', epochsDone: 1 });
     await selectEngine('webgpu');
     const resumed = await trainEpochs({ trial: TINY_TRIAL, data, checkpoints });
@@ -210,7 +210,7 @@ describe.runIf(probe.adapter !== undefined)('the webgpu engine', () => {
       const checkpoints = new CheckpointStore(objects, 'checkpoints');
       if (stopAfterFirst) {
         const stop = new AbortController();
-        await trainEpochs({ trial: TINY_TRIAL, data, checkpoints, onEpoch: () => stop.abort('cancel'), signal: stop.signal });
+        await trainEpochs({ trial: TINY_TRIAL, data, checkpoints, onBatch: (p) => void (p.batch === p.batches && stop.abort('cancel')), signal: stop.signal });
       }
       const outcome = await trainEpochs({ trial: TINY_TRIAL, data, checkpoints });
       const { files } = await checkpoints.load('epoch-0003');
