@@ -7,7 +7,8 @@
  * time before its next job, and job added -> started for the first wave), Redis commands and
  * memory per 1,000 trials, store requests per trial, and the exporter's scrape time
  * (SweepExporter over the same Redis and store, scraped every SCRAPE_SECONDS during the run;
- * the deployed Prometheus scrapes it every 30 s).
+ * the deployed Prometheus scrapes it every 30 s). 64 workers run three times, the target is
+ * read on the median.
  */
 import { spawn, type ChildProcess } from 'node:child_process';
 import { readFileSync } from 'node:fs';
@@ -27,6 +28,11 @@ const WORKER_ENTRY = fileURLToPath(new URL('./scale-worker.ts', import.meta.url)
 /** Issue 14's target at 64 workers. */
 const TARGET_EFFICIENCY = 0.9;
 const WORKERS_PER_PROCESS = 16;
+/**
+ * Runs at 64 workers (not quick), each on fresh services: this shared machine's speed drifts by
+ * more than the target's margin within minutes, so the target is read on their median.
+ */
+const RUNS_AT_64 = 3;
 const SCRAPE_SECONDS = 10;
 
 interface ScaleRun {
@@ -68,7 +74,9 @@ interface ScaleRun {
 export interface ScaleSectionResult {
   quick: boolean;
   runs: ScaleRun[];
-  /** Efficiency at 64 workers >= TARGET_EFFICIENCY; null when 64 was not run (quick). */
+  /** Each run's efficiency at 64 workers and their median; null when 64 was not run (quick). */
+  efficiencyAt64: { runs: number[]; median: number } | null;
+  /** Median efficiency at 64 workers >= TARGET_EFFICIENCY; null when 64 was not run (quick). */
   targetMet: boolean | null;
 }
 
@@ -261,7 +269,7 @@ export async function runScaleSection(quick: boolean, log: (line: string) => voi
   log(`synthetic workers (${WORKERS_PER_PROCESS} per process, the product's queue options and store code, no training) against one redis-server and one s3rver; `
     + `${trialsPerWorker} trials per worker, ${epochs} epochs of ${epochSeconds} s, each epoch a checkpoint (CheckpointStore) with retention 'best', metrics.jsonl and a progress report`);
   const runs: ScaleRun[] = [];
-  for (const workers of sizes) {
+  for (const workers of sizes.flatMap((w) => Array.from({ length: w === 64 ? RUNS_AT_64 : 1 }, () => w))) {
     const services = await startBenchServices();
     const tq = await openTrialQueue(services.redis.url).catch(async (error: unknown) => {
       await services.stop();
@@ -277,8 +285,10 @@ export async function runScaleSection(quick: boolean, log: (line: string) => voi
       await services.stop();
     }
   }
-  const at64 = runs.find((r) => r.workers === 64);
-  const targetMet = at64 === undefined ? null : at64.efficiency >= TARGET_EFFICIENCY;
-  log(`target, efficiency >= ${TARGET_EFFICIENCY} at 64 workers: ${targetMet === null ? 'not measured (quick)' : targetMet ? 'met' : 'NOT met'}`);
-  return { quick, runs, targetMet };
+  const at64 = runs.filter((r) => r.workers === 64).map((r) => r.efficiency);
+  const efficiencyAt64 = at64.length === 0 ? null : { runs: at64, median: round(median(at64), 3) };
+  const targetMet = efficiencyAt64 === null ? null : efficiencyAt64.median >= TARGET_EFFICIENCY;
+  if (efficiencyAt64) log(`64 workers, ${at64.length} runs: efficiency ${at64.join(', ')}; median ${efficiencyAt64.median}`);
+  log(`target, efficiency >= ${TARGET_EFFICIENCY} at 64 workers (median): ${targetMet === null ? 'not measured (quick)' : targetMet ? 'met' : 'NOT met'}`);
+  return { quick, runs, efficiencyAt64, targetMet };
 }
