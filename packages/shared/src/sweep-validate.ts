@@ -99,7 +99,8 @@ function checkStrictBudget(spec: SweepSpec): string | undefined {
   const et = spec.early_terminate;
   if (et?.type !== 'asha' || !et.strict) return undefined;
   const size = searchSpaceSize(spec);
-  const trials = spec.method === 'grid' ? Math.min(size, spec.run_cap ?? size) : (spec.run_cap ?? size);
+  // run_cap of the other methods is at most the space's size (checkSweepSize).
+  const trials = Math.min(size, spec.run_cap ?? size);
   const epochs = largestEpochs(spec.parameters);
   const rungs = rungsOf(et, epochs)[0]?.length ?? 0;
   if (strictFinishers(et, trials, rungs) >= 1) return undefined;

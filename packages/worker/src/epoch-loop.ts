@@ -192,10 +192,9 @@ export async function trainEpochs(options: EpochLoopOptions): Promise<EpochLoopO
       };
     };
     /** Saves the checkpoint taken at `name` and prunes by `history` (the state then: `state` changes in place within an epoch). */
-    const storeCheckpoint = async (name: string, files: CheckpointFiles, history: readonly EpochRecord[]) => {
-      if (!options.checkpoints) return;
-      await options.checkpoints.save(name, files);
-      if (options.retention) await pruneCheckpoints(options.checkpoints, options.retention, history, log);
+    const storeCheckpoint = async (checkpoints: CheckpointStore, name: string, files: CheckpointFiles, history: readonly EpochRecord[]) => {
+      await checkpoints.save(name, files);
+      if (options.retention) await pruneCheckpoints(checkpoints, options.retention, history, log);
     };
 
     const n = data.train.count;
@@ -232,7 +231,7 @@ export async function trainEpochs(options: EpochLoopOptions): Promise<EpochLoopO
         if (options.signal?.aborted) {
           state.secondsIntoEpoch = (performance.now() - started) / 1000;
           await writes.settle();
-          if (options.checkpoints) await storeCheckpoint(checkpointName(state.epochsDone, state.batchesIntoEpoch), await checkpointFiles(), state.history);
+          if (options.checkpoints) await storeCheckpoint(options.checkpoints, checkpointName(state.epochsDone, state.batchesIntoEpoch), await checkpointFiles(), state.history);
           log(`stopped at epoch ${epoch}, batch ${b} of ${batches}; checkpoint saved`);
           return { status: 'stopped', stopReason: stopReasonOf(options.signal), epochsDone: state.epochsDone, history: state.history, resumedFrom, paramCount: model.countParams() };
         }
@@ -279,7 +278,7 @@ export async function trainEpochs(options: EpochLoopOptions): Promise<EpochLoopO
       const files = options.checkpoints || milestone ? await checkpointFiles() : undefined;
       const { history } = state;
       await writes.start(async () => {
-        if (files) await storeCheckpoint(checkpointName(epoch, 0), files, history);
+        if (files && options.checkpoints) await storeCheckpoint(options.checkpoints, checkpointName(epoch, 0), files, history);
         await options.onEpoch?.(record, history);
       });
       options.onEpochEnd?.(record);

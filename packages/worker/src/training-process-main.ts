@@ -90,7 +90,7 @@ async function train(message: Extract<ToChild, { type: 'train' }>, engine: Await
         }
         return faults.afterBatch(trial.id, p);
       },
-      onEpoch: (r) => {
+      onEpochEnd: (r) => {
         flushBatches();
         send({ type: 'epoch', trainSeconds: r.train_seconds, trainLoss: r.train_loss, valLoss: r.val_loss });
         last = { val_loss: r.val_loss, psnr: r.psnr, epoch: r.epoch };

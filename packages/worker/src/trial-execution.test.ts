@@ -26,7 +26,7 @@ describe('executeTrial', () => {
     const dataset = { train_limit: 256, test_limit: 32 };
     const trial = { id: trialId(params, dataset), params, dataset };
     const epochs: EpochRecord[] = [];
-    const outcome = await executeTrial({ store, keys, sweep: 'demo', trial, engine, datasetDir: DEBIAN_FASHION_MNIST_DIR, onEpoch: (r) => void epochs.push(r) });
+    const outcome = await executeTrial({ store, keys, sweep: 'demo', trial, engine, datasetDir: DEBIAN_FASHION_MNIST_DIR, onEpochEnd: (r) => void epochs.push(r) });
     expect(outcome.status).toBe('completed');
     expect(epochs.map((e) => e.epoch)).toEqual([1, 2]);
 

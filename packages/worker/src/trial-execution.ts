@@ -21,8 +21,8 @@ export interface ExecuteTrialOptions {
   /** Directory of the Fashion-MNIST IDX files. */
   datasetDir: string;
   log?: (message: string) => void;
-  /** When an epoch ends, its checkpoint taken: the record; the checkpoint and metrics.jsonl are written while the next epoch trains. */
-  onEpoch?: (record: EpochRecord) => void;
+  /** As EpochLoopOptions.onEpochEnd; the checkpoint and metrics.jsonl are written while the next epoch trains. */
+  onEpochEnd?: EpochLoopOptions['onEpochEnd'];
   onBatch?: (progress: BatchProgress) => void | Promise<void>;
   /** Aborted to stop the trial after a checkpoint, for the signal's reason. */
   signal?: AbortSignal;
@@ -80,7 +80,7 @@ export async function executeTrial(options: ExecuteTrialOptions): Promise<TrialO
     signal: options.signal,
     atEpochBoundary: options.atEpochBoundary,
     retention: options.retention,
-    onEpochEnd: options.onEpoch,
+    onEpochEnd: options.onEpochEnd,
     onEpoch: async (_record, history) => {
       // The history includes the epochs done before a resume: all of it, every epoch.
       await store.put(keys.metrics(sweep, trial.id), jsonl(history));

@@ -132,7 +132,7 @@ export async function trainFromFlags(options: TrainCommandOptions): Promise<void
         say(m);
       },
       onBatch: (p) => bar.update(p.batch, p.batches, `epoch ${p.epoch}/${trial.params.epochs}`, `loss ${p.loss.toFixed(4)}`),
-      onEpoch: (r) => {
+      onEpochEnd: (r) => {
         bar.clear();
         say(formatEpoch(r, trial.params.epochs));
       },
