@@ -74,6 +74,28 @@ describe('S3ObjectStore against s3rver', () => {
     expect(sha256(largeBack!)).toBe(sha256(large));
   });
 
+  it('a read while the object is rewritten sees one whole version, never a partial one (S3 replaces objects atomically)', async () => {
+    const store = await services.newStore();
+    const versions = Array.from({ length: 4 }, (_, i) => JSON.stringify({ version: i, pad: 'x'.repeat(1_000_000 + i * 1_000) }));
+    await store.put('race/result.json', versions[0]!);
+    let writing = true;
+    const writer = (async () => {
+      for (let round = 0; round < 10; round++) for (const v of versions) await store.put('race/result.json', v);
+      writing = false;
+    })();
+    const reader = async () => {
+      const lengths: number[] = [];
+      while (writing) lengths.push(text(await store.get('race/result.json'))!.length);
+      return lengths;
+    };
+    const lengths = (await Promise.all([reader(), reader(), reader()])).flat();
+    await writer;
+    const whole = new Set(versions.map((v) => v.length));
+    expect(lengths.filter((n) => !whole.has(n)), 'lengths of reads that were not one whole version').toEqual([]);
+    expect(lengths.length).toBeGreaterThan(0);
+    expect(await store.list('race/')).toEqual(['race/result.json']);
+  });
+
   it('fails after its bounded attempts with a message naming the endpoint, the object and the fix', async () => {
     const port = await findFreePort();
     const store = new S3ObjectStore({

@@ -8,6 +8,7 @@ import { mkdirSync } from 'node:fs';
 import { createRequire } from 'node:module';
 import type { Server } from 'node:http';
 import type { ServiceMessage } from '@denoise-sweep/orchestrator/local';
+import { makeS3rverWritesAtomic } from './s3rver-atomic.js';
 
 interface S3rverOptions {
   address: string;
@@ -37,6 +38,7 @@ function send(message: ServiceMessage): void {
 async function main(): Promise<void> {
   const config = JSON.parse(process.argv[2] ?? '{}') as S3rverMainConfig;
   mkdirSync(config.dir, { recursive: true });
+  makeS3rverWritesAtomic();
   const S3rver = createRequire(import.meta.url)('s3rver') as new (options: S3rverOptions) => S3rverInstance;
   const server = new S3rver({
     address: config.host,
