@@ -84,8 +84,8 @@ const SEARCH = z.strictObject({
   parameters: z.record(z.string(), z.unknown()),
   metric: METRIC,
   dataset: DATASET_LIMITS,
-  search_seed: bounded(PARAM_BOUNDS.seed),
-}, { error: 'must be a mapping {method, parameters, metric, dataset, search_seed}' }).superRefine((search, ctx) => {
+  search_seed: bounded(PARAM_BOUNDS.seed).optional(),
+}, { error: 'must be a mapping {method, parameters, metric, dataset, search_seed?}' }).superRefine((search, ctx) => {
   const issues = new IssueList();
   checkParameters(search.parameters, search.method, issues);
   for (const issue of issues.items) ctx.addIssue({ code: 'custom', path: issue.path.slice(), message: issue.message });

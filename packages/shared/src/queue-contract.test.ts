@@ -103,5 +103,9 @@ describe('validateTrainJobData and validateSlotJobData: adaptive search and shar
     const bad = { ...slot, search: { ...search, parameters: { learning_rate: { distribution: 'log_uniform_values', min: 0, max: 0.01 } } } };
     expect(() => validateSlotJobData(bad)).toThrow(/search\.parameters\.learning_rate\.min: must be a number greater than 0/);
     expect(() => validateSlotJobData({ ...slot, search: { ...search, method: 'grid' } })).toThrow(/search\.method: must be one of bayes, tpe/);
+    // search_seed is carried only when sweep.yaml has one; jobs enqueued before wrote 0 either way.
+    const { search_seed: _, ...unseeded } = search;
+    expect(validateSlotJobData({ ...slot, search: unseeded }).search).not.toHaveProperty('search_seed');
+    expect(() => validateSlotJobData({ ...slot, search: { ...search, search_seed: -1 } })).toThrow(/search\.search_seed/);
   });
 });

@@ -1,4 +1,7 @@
 import { describe, expect, it } from 'vitest';
+import { unitPointOf, searchSpaceOf } from './search/search-space.js';
+import { expandSweep } from './sweep-expand.js';
+import { sweepId } from './sweep-id.js';
 import { parseSweepText } from './sweep-parse.js';
 import {
   computeSuggestion, outcomeAfterRung, searchPayloadOf, searchPolicyOf, seenOf, type SeenTrial, type SuggestionEntry,
@@ -82,5 +85,53 @@ describe('computeSuggestion with trials running past a rung', () => {
     const next = (s: SeenTrial[]) => computeSuggestion(policyOf('bayes'), 'rung-knowledge', entries, s);
     expect(next(seen.running)).toEqual(next(seen.pending));
     expect(next(seen.running)).not.toEqual(next(seen.paused));
+  });
+});
+
+describe('computeSuggestion before the model takes over', () => {
+  const ALL_KINDS = [
+    'parameters:',
+    '  learning_rate: {distribution: log_uniform_values, min: 0.0001, max: 0.1}',
+    '  batch_size: {distribution: q_uniform, min: 32, max: 256, q: 32}',
+    '  noise_factor: {distribution: uniform, min: 0.1, max: 0.7}',
+    '  epochs: {distribution: int_uniform, min: 1, max: 9}',
+    '  filters: {values: [[8, 16], [16, 32], [32, 64]]}',
+    '  seed: {values: [0, 1, 2]}',
+  ];
+  const file = (method: string, seed: string) => [`name: startup ${seed ? 'seeded' : 'default'}`, `method: ${method}`, 'metric: {name: psnr, goal: maximize}', 'run_cap: 12', seed, ...ALL_KINDS, ''].join('\n');
+  /** n suggestions in a row, each seeing the earlier ones still running (the model never starts). */
+  function firstSuggestions(method: 'tpe' | 'bayes', seed: string, n: number) {
+    const spec = parseSweepText(file(method, seed), 's.yaml');
+    const policy = searchPolicyOf(searchPayloadOf(spec), 'test');
+    const entries: SuggestionEntry[] = [];
+    for (let i = 0; i < n; i++) {
+      const seen = entries.map((e) => seenOf(e.trial.id, undefined, PSNR));
+      entries.push({ index: i, slot: i, trial: computeSuggestion(policy, sweepId(spec), entries, seen)!, seen, at: '' });
+    }
+    return { policy, trials: entries.map((e) => e.trial) };
+  }
+
+  it('tpe and bayes begin with random search\'s trials of the same sweep and search_seed (given or not), inside their own space', () => {
+    for (const seed of ['', 'search_seed: 7']) {
+      const random = expandSweep(parseSweepText(file('random', seed), 's.yaml'));
+      for (const method of ['tpe', 'bayes'] as const) {
+        const { policy, trials } = firstSuggestions(method, seed, 10);
+        expect(trials, `${method} ${seed || 'without search_seed'}`).toEqual(random.slice(0, 10));
+        const space = searchSpaceOf(policy.parameters);
+        for (const t of trials) expect(unitPointOf(space, t.params), JSON.stringify(t.params)).toBeDefined();
+      }
+    }
+    // Another search_seed, other trials.
+    expect(firstSuggestions('tpe', 'search_seed: 8', 3).trials).not.toEqual(firstSuggestions('tpe', 'search_seed: 7', 3).trials);
+  });
+
+  it('a random search trial already taken by the model is not suggested twice: a fresh draw replaces it', () => {
+    const spec = parseSweepText(file('tpe', ''), 's.yaml');
+    const policy = searchPolicyOf(searchPayloadOf(spec), 'test');
+    const random = expandSweep(parseSweepText(file('random', ''), 's.yaml'));
+    // Suggestion 1 of the record is random search's trial 2; suggestion 2 would be it again.
+    const entries: SuggestionEntry[] = [random[0]!, random[2]!].map((trial, i) => ({ index: i, slot: i, trial, seen: [], at: '' }));
+    const next = computeSuggestion(policy, sweepId(spec), entries, entries.map((e) => seenOf(e.trial.id, undefined, PSNR)))!;
+    expect([random[0]!.id, random[2]!.id]).not.toContain(next.id);
   });
 });

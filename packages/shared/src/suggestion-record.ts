@@ -4,6 +4,7 @@ import { SeededRandom } from './seeded-random.js';
 import { configKey, searchSpaceOf, suggestBayes, suggestTpe, type Observation, type Sampler } from './search/index.js';
 import { IssueList } from './issue-list.js';
 import type { RungDecision } from './rung-table.js';
+import { randomSearchParams } from './sweep-expand.js';
 import { checkParameters, parametersAsWritten } from './sweep-parameters.js';
 import { isAdaptiveMethod, type AdaptiveMethod, type SweepMetric, type SweepParameters, type SweepSpec } from './sweep-spec.js';
 import type { DatasetLimits, Trial } from './trial.js';
@@ -29,8 +30,8 @@ export interface SearchPolicy {
   parameters: SweepParameters;
   metric: SweepMetric;
   dataset: DatasetLimits;
-  /** @defaultValue 0 */
-  search_seed: number;
+  /** Absent when sweep.yaml has none: random search's stream is then that of earlier versions (see randomSearchParams). */
+  search_seed?: number;
 }
 
 /** The search as a job carries it: parameters as sweep.yaml writes them (parametersAsWritten). */
@@ -39,7 +40,7 @@ export type SearchPayload = Omit<SearchPolicy, 'parameters'> & { parameters: Rec
 /** The search of a sweep, for its slot jobs. */
 export function searchPayloadOf(spec: SweepSpec): SearchPayload {
   if (!isAdaptiveMethod(spec.method)) throw new Error(`internal: a ${spec.method} sweep has no search to suggest from`);
-  return { method: spec.method, parameters: parametersAsWritten(spec.parameters), metric: { ...spec.metric }, dataset: { ...spec.dataset }, search_seed: spec.search_seed ?? 0 };
+  return { method: spec.method, parameters: parametersAsWritten(spec.parameters), metric: { ...spec.metric }, dataset: { ...spec.dataset }, ...(spec.search_seed === undefined ? {} : { search_seed: spec.search_seed }) };
 }
 
 /**
@@ -144,9 +145,10 @@ export function computeSuggestion(policy: SearchPolicy, sweep: string, earlier: 
     if (s?.pruned_at !== undefined) o.prunedAt = s.pruned_at;
     return o;
   });
-  const rng = new SeededRandom(`denoise-sweep/${policy.method}/${sweep}/${policy.search_seed}/${earlier.length}`);
+  const rng = new SeededRandom(`denoise-sweep/${policy.method}/${sweep}/${policy.search_seed ?? 0}/${earlier.length}`);
   const taken = new Set(earlier.map((e) => configKey(e.trial.params)));
-  const params = SAMPLERS[policy.method]({ space, observations, rng, taken });
+  const startup = randomSearchParams(policy.parameters, sweep, policy.search_seed, earlier.length);
+  const params = SAMPLERS[policy.method]({ space, observations, rng, taken, ...(startup === undefined ? {} : { startup }) });
   if (!params) return undefined;
   const dataset = { ...policy.dataset };
   return { id: trialId(params, dataset), params, dataset };

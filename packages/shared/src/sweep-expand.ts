@@ -4,7 +4,7 @@ import { SweepSpecError } from './errors.js';
 import type { PathIssue } from './issue-list.js';
 import { SeededRandom } from './seeded-random.js';
 import { sweepId } from './sweep-id.js';
-import { MAX_TRIALS, isAdaptiveMethod, type SweepSpec } from './sweep-spec.js';
+import { MAX_TRIALS, isAdaptiveMethod, type SweepParameters, type SweepSpec } from './sweep-spec.js';
 import { PARAM_NAMES, type ParamName, type Trial, type TrialParams } from './trial.js';
 import { trialId } from './trial-id.js';
 
@@ -101,14 +101,18 @@ function specError(spec: SweepSpec, issue: PathIssue): SweepSpecError {
   return new SweepSpecError([{ source: `sweep "${spec.name}"`, path: issue.path, message: issue.message }]);
 }
 
-function makeTrial(spec: SweepSpec, settings: readonly Setting[]): Trial {
+function paramsOfSettings(settings: readonly Setting[]): TrialParams {
   const params = {} as Record<ParamName, Setting>;
   PARAM_NAMES.forEach((name, i) => {
     const s = settings[i];
     if (s === undefined) throw new Error(`internal: no setting for ${name}`);
     params[name] = Array.isArray(s) ? [...s] : s;
   });
-  const trialParams = params as unknown as TrialParams;
+  return params as unknown as TrialParams;
+}
+
+function makeTrial(spec: SweepSpec, settings: readonly Setting[]): Trial {
+  const trialParams = paramsOfSettings(settings);
   const dataset = { ...spec.dataset };
   return { id: trialId(trialParams, dataset), params: trialParams, dataset };
 }
@@ -136,8 +140,8 @@ function expandGrid(spec: SweepSpec): Trial[] {
   return trials;
 }
 
-function samplerFor(spec: SweepSpec, name: ParamName): Sampler {
-  const domain = spec.parameters[name];
+function samplerFor(parameters: SweepParameters, name: ParamName): Sampler {
+  const domain = parameters[name];
   if (domain.kind === 'distribution') return (rng) => sampleDistribution(domain, rng);
   const values = distinctValues<Setting>(domain.values);
   const only = values[0];
@@ -145,26 +149,48 @@ function samplerFor(spec: SweepSpec, name: ParamName): Sampler {
   return (rng) => values[rng.nextInt(0, values.length - 1)] as Setting;
 }
 
-function sampleRandom(spec: SweepSpec): Trial[] {
-  const runCap = spec.run_cap ?? 0;
-  const samplers = PARAM_NAMES.map((name) => samplerFor(spec, name));
-  // search_seed, when given, starts another stream; without it the stream of earlier versions.
-  const rng = new SeededRandom(`denoise-sweep/random/${sweepId(spec)}${spec.search_seed === undefined ? '' : `/${spec.search_seed}`}`);
+/** Draws before random search gives up on finding `count` distinct trials (coupon collector). */
+const maxRandomDraws = (count: number) => 1000 + 100 * count;
+
+/**
+ * The first `count` distinct settings of random search's stream (fewer when the draws run
+ * out). search_seed, when given, starts another stream; without it, the stream of earlier
+ * versions.
+ */
+function randomSettings(parameters: SweepParameters, sweep: string, searchSeed: number | undefined, count: number): Setting[][] {
+  const samplers = PARAM_NAMES.map((name) => samplerFor(parameters, name));
+  const rng = new SeededRandom(`denoise-sweep/random/${sweep}${searchSeed === undefined ? '' : `/${searchSeed}`}`);
   const seen = new Set<string>();
-  const trials: Trial[] = [];
-  // Enough draws to fill any space bigger than run_cap with near certainty (coupon collector).
-  const maxDraws = 1000 + 100 * runCap;
-  for (let draw = 0; draw < maxDraws && trials.length < runCap; draw++) {
+  const found: Setting[][] = [];
+  const maxDraws = maxRandomDraws(count);
+  for (let draw = 0; draw < maxDraws && found.length < count; draw++) {
     const settings = samplers.map((sample) => sample(rng));
     const key = canonicalJson(settings);
     if (seen.has(key)) continue;
     seen.add(key);
-    trials.push(makeTrial(spec, settings));
+    found.push(settings);
   }
+  return found;
+}
+
+/**
+ * What random search tries at position `index` (from 0) of a sweep with these parameters, id
+ * and search_seed: bayes and tpe start with these, so that they and random search share their
+ * first trials (as Optuna's TPESampler(seed) shares its startup trials with RandomSampler(seed)).
+ * Undefined when the stream runs out of distinct draws first.
+ */
+export function randomSearchParams(parameters: SweepParameters, sweep: string, searchSeed: number | undefined, index: number): TrialParams | undefined {
+  const settings = randomSettings(parameters, sweep, searchSeed, index + 1)[index];
+  return settings === undefined ? undefined : paramsOfSettings(settings);
+}
+
+function sampleRandom(spec: SweepSpec): Trial[] {
+  const runCap = spec.run_cap ?? 0;
+  const trials = randomSettings(spec.parameters, sweepId(spec), spec.search_seed, runCap).map((settings) => makeTrial(spec, settings));
   if (trials.length < runCap) {
     throw specError(spec, {
       path: ['run_cap'],
-      message: `asks for ${runCap} distinct trials but only ${trials.length} were found in ${fmt(maxDraws)} draws `
+      message: `asks for ${runCap} distinct trials but only ${trials.length} were found in ${fmt(maxRandomDraws(runCap))} draws `
         + '(sampled reals are rounded to 4 significant digits): lower run_cap or widen the ranges',
     });
   }

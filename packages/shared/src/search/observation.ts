@@ -38,6 +38,13 @@ export interface SuggestContext {
   rng: SeededRandom;
   /** configKey of every configuration already suggested in this sweep: never suggest one of these. */
   taken: ReadonlySet<string>;
+  /**
+   * What random search tries at this position of the same sweep (same id and search_seed).
+   * A sampler's random draws take it first when it is not taken, so bayes and tpe begin with
+   * random search's trials: a comparison between methods on one seed starts from the same
+   * points, as Optuna's samplers with one seed do.
+   */
+  startup?: TrialParams;
 }
 
 /** Suggests the next configuration; undefined only when every configuration of the space is taken. */

@@ -42,9 +42,13 @@ function untakenConfigs(space: SearchSpace, taken: ReadonlySet<string>): TrialPa
   return free;
 }
 
-/** A uniform draw from the prior that is not taken; undefined when the space is exhausted. */
+/**
+ * Random search's trial for this position (ctx.startup) when it is not taken, else a uniform
+ * draw from the prior that is not taken; undefined when the space is exhausted.
+ */
 export function suggestRandom(ctx: SuggestContext): TrialParams | undefined {
-  const { space, rng, taken } = ctx;
+  const { space, rng, taken, startup } = ctx;
+  if (startup !== undefined && !taken.has(configKey(startup))) return startup;
   const size = spaceSize(space);
   const listable = size <= MAX_LISTED;
   const draws = listable ? DRAWS_BEFORE_LISTING : MAX_DRAWS;
