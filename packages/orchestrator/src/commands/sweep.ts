@@ -272,8 +272,8 @@ function earlyTerminationLines(spec: SweepSpec): string[] {
 /** An adaptive sweep's dry run: its trials are not known yet, so say how they will be chosen. */
 function formatAdaptiveDryRun(spec: SweepSpec): string {
   const sampler = spec.method === 'bayes'
-    ? 'a Gaussian process (Matern 3/2) with expected improvement over 1,000 candidates; running trials count at the predicted mean'
-    : 'Optuna\'s TPE: 10 random trials, then the best of 24 candidates by l(x)/g(x); running trials count as bad (constant liar)';
+    ? 'a Gaussian process (Matern 3/2) with expected improvement over 1,000 candidates, after random search\'s first trials of this sweep and search_seed until a result comes; running trials count at the predicted mean'
+    : 'Optuna\'s TPE: 10 random trials (those random search of this sweep and search_seed starts with), then the best of 24 candidates by l(x)/g(x); running trials count as bad (constant liar)';
   const space = PARAM_NAMES.flatMap((name) => {
     const d = spec.parameters[name];
     if (d.kind === 'distribution') return [`  ${name}: ${d.distribution} from ${d.min} to ${d.max}${d.distribution === 'q_uniform' ? ` in steps of ${d.q}` : ''}`];
