@@ -147,8 +147,8 @@ export function computeSuggestion(policy: SearchPolicy, sweep: string, earlier: 
   });
   const rng = new SeededRandom(`denoise-sweep/${policy.method}/${sweep}/${policy.search_seed ?? 0}/${earlier.length}`);
   const taken = new Set(earlier.map((e) => configKey(e.trial.params)));
-  const startup = randomSearchParams(policy.parameters, sweep, policy.search_seed, earlier.length);
-  const params = SAMPLERS[policy.method]({ space, observations, rng, taken, ...(startup === undefined ? {} : { startup }) });
+  const startup = () => randomSearchParams(policy.parameters, sweep, policy.search_seed, earlier.length);
+  const params = SAMPLERS[policy.method]({ space, observations, rng, taken, startup });
   if (!params) return undefined;
   const dataset = { ...policy.dataset };
   return { id: trialId(params, dataset), params, dataset };

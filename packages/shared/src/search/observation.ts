@@ -42,9 +42,10 @@ export interface SuggestContext {
    * What random search tries at this position of the same sweep (same id and search_seed).
    * A sampler's random draws take it first when it is not taken, so bayes and tpe begin with
    * random search's trials: a comparison between methods on one seed starts from the same
-   * points, as Optuna's samplers with one seed do.
+   * points, as Optuna's samplers with one seed do. A function, since finding it replays random
+   * search's stream up to this position and most suggestions never need it.
    */
-  startup?: TrialParams;
+  startup?: () => TrialParams | undefined;
 }
 
 /** Suggests the next configuration; undefined only when every configuration of the space is taken. */

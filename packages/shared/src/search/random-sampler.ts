@@ -47,7 +47,8 @@ function untakenConfigs(space: SearchSpace, taken: ReadonlySet<string>): TrialPa
  * draw from the prior that is not taken; undefined when the space is exhausted.
  */
 export function suggestRandom(ctx: SuggestContext): TrialParams | undefined {
-  const { space, rng, taken, startup } = ctx;
+  const { space, rng, taken } = ctx;
+  const startup = ctx.startup?.();
   if (startup !== undefined && !taken.has(configKey(startup))) return startup;
   const size = spaceSize(space);
   const listable = size <= MAX_LISTED;
