@@ -13,7 +13,7 @@
  * (ScaleWorkerReport).
  */
 import type { EpochRecord, QueueJobData, TrainJobData, TrialResult } from '@denoise-sweep/shared';
-import { ArtifactKeys, QUEUE_NAME, QUEUE_PREFIX, readJson, writeTrialConfig } from '@denoise-sweep/shared';
+import { ArtifactKeys, QUEUE_NAME, QUEUE_PREFIX, readJson, writeTrialConfig, writeTrialMetrics } from '@denoise-sweep/shared';
 import { S3ObjectStore } from '@denoise-sweep/shared/s3';
 import { BackgroundWrites, CheckpointStore, checkpointName, pruneCheckpoints } from '@denoise-sweep/worker';
 import { Worker } from 'bullmq';
@@ -83,7 +83,7 @@ async function runTrial(data: TrainJobData, report: (p: object) => Promise<void>
         'trainer-state.json': small(`{"epoch":${epoch}}`),
       });
       await pruneCheckpoints(checkpoints, { keep: 'best', metric: { name: 'psnr', goal: 'maximize' } }, records);
-      await counted.put(keys.metrics(sweep, trial.id), records.map((r) => JSON.stringify(r)).join('\n') + '\n');
+      await writeTrialMetrics(counted, keys, sweep, trial.id, records);
     });
     await report({ epoch, phase: 'uploading' });
   }

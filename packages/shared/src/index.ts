@@ -24,6 +24,7 @@ export {
 } from './trial.js';
 export { groupByRun, runId, trialId } from './trial-id.js';
 export { writeTrialConfig } from './trial-config.js';
+export { writeTrialMetrics } from './trial-metrics.js';
 export { PACKED_CHECKPOINT_SUFFIX, packCheckpoint, unpackCheckpoint } from './checkpoint-pack.js';
 export { stopReasonOf, type StopReason } from './trial-stop.js';
 export { validateDatasetLimits, validateTrialParams } from './trial-validate.js';

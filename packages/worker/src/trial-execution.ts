@@ -1,5 +1,5 @@
 import type { ArtifactKeys, CheckpointRetention, EpochRecord, ObjectStore, RunShares, StopReason, Trial, TrialResult } from '@denoise-sweep/shared';
-import { writeTrialConfig } from '@denoise-sweep/shared';
+import { writeTrialConfig, writeTrialMetrics } from '@denoise-sweep/shared';
 import type { SelectedEngine } from './backend.js';
 import type { CheckpointStoreOptions } from './checkpoint-store.js';
 import { CheckpointStore, checkpointName } from './checkpoint-store.js';
@@ -47,8 +47,6 @@ export interface TrialOutcome {
   epochsDone: number;
 }
 
-const jsonl = (history: readonly EpochRecord[]) => history.map((r) => JSON.stringify(r)).join('\n') + '\n';
-
 /**
  * Runs one trial against an object store: resumes from its newest complete checkpoint,
  * checkpoints and rewrites metrics.jsonl after every epoch (object stores cannot append), and
@@ -83,7 +81,7 @@ export async function executeTrial(options: ExecuteTrialOptions): Promise<TrialO
     onEpochEnd: options.onEpochEnd,
     onEpoch: async (_record, history) => {
       // The history includes the epochs done before a resume: all of it, every epoch.
-      await store.put(keys.metrics(sweep, trial.id), jsonl(history));
+      await writeTrialMetrics(store, keys, sweep, trial.id, history);
     },
   });
   // An early-stopped trial is done too: it gets its samples and a result, with status 'stopped'.
@@ -164,7 +162,7 @@ async function finishMilestone(options: ExecuteTrialOptions, sibling: Trial, mil
   await writeTrialConfig(store, keys, sweep, sibling);
   const checkpoints = new CheckpointStore(store, keys.checkpoints(sweep, sibling.id), { onWarning: options.log });
   await checkpoints.save(checkpointName(milestone.epoch), filesFor(milestone.files, sibling));
-  await store.put(keys.metrics(sweep, sibling.id), jsonl(milestone.history));
+  await writeTrialMetrics(store, keys, sweep, sibling.id, milestone.history);
   await writeResult(options, sibling, {
     history: milestone.history, samples: milestone.samples, paramCount: milestone.paramCount, resumedFrom: null,
     wallSeconds: (performance.now() - started) / 1000,
