@@ -3,7 +3,8 @@
  * store. 64 and 128 synthetic workers (bench/scale-worker.ts: the product's queue options and
  * store code, trials of fixed duration that checkpoint and report every epoch but train
  * nothing), in several processes, take a sweep enqueued by enqueueSweep. Reported per size:
- * scaling efficiency (ideal makespan over measured), dispatch latency (a free worker's idle
+ * scaling efficiency (ideal makespan over measured), where a trial's time beyond its epochs
+ * went (before, between, after them; alone and at scale), dispatch latency (a free worker's idle
  * time before its next job, and job added -> started for the first wave), Redis commands and
  * memory per 1,000 trials, store requests per trial, and the exporter's scrape time
  * (SweepExporter over the same Redis and store, scraped every SCRAPE_SECONDS during the run;
@@ -19,7 +20,7 @@ import { publishDataset, fashionMnistDir, QUEUE_NAME, QUEUE_PREFIX } from '@deno
 import type { Redis } from 'ioredis';
 import { startBenchServices, type BenchServices } from './bench-services.js';
 import { benchSweep } from './bench-sweep.js';
-import type { ScaleJobRecord, ScaleWorkerConfig, ScaleWorkerReport } from './scale-worker.js';
+import type { ScaleJobRecord, ScaleWorkerConfig, ScaleWorkerReport, TrialPhases } from './scale-worker.js';
 import { median, percentile, round, wallClockMs } from './stats.js';
 import { openTrialQueue, type TrialQueue } from './trial-queue.js';
 import { S3RVER_CREDENTIALS } from '../test/helpers/s3-server.js';
@@ -67,6 +68,9 @@ interface ScaleRun {
   exporterSeriesPerTrial: number;
   /** Median trial duration (started -> finished) in this run. */
   trialSeconds: number;
+  /** Where a trial's time beyond its epochs went (TrialPhases), ms, p50 and p95 over the run's trials; and for the trials alone. */
+  phasesMs: Record<keyof TrialPhases, { p50: number; p95: number }>;
+  phasesAloneMs: Record<keyof TrialPhases, { p50: number; p95: number }> | null;
   /** CPU seconds during the run, by component, and the machine's core-seconds over the same time. */
   cpuSeconds: { workers: number; s3rver: number; redis: number; benchProcess: number; machine: number };
 }
@@ -151,7 +155,21 @@ interface SweepShape {
   epochSeconds: number;
 }
 
-async function scaleRun(services: BenchServices, tq: TrialQueue, shape: SweepShape, trialAloneSeconds: number, log: (line: string) => void): Promise<ScaleRun> {
+function phaseStats(jobs: ScaleJobRecord[]): ScaleRun['phasesMs'] {
+  const stat = (values: number[]) => ({ p50: round(percentile(values, 50), 1), p95: round(percentile(values, 95), 1) });
+  return {
+    startMs: stat(jobs.map((j) => j.phases.startMs)),
+    epochsOverMs: stat(jobs.map((j) => j.phases.epochsOverMs)),
+    endMs: stat(jobs.map((j) => j.phases.endMs)),
+  };
+}
+
+const formatPhases = (p: ScaleRun['phasesMs']) =>
+  `before the first epoch ${p.startMs.p50} / ${p.startMs.p95}, epochs beyond their duration ${p.epochsOverMs.p50} / ${p.epochsOverMs.p95}, after the last epoch ${p.endMs.p50} / ${p.endMs.p95} ms (p50 / p95)`;
+
+/** A sweep of `shape` on fresh workers; `alone` is the run of one worker its ideal makespan comes from. */
+async function scaleRun(services: BenchServices, tq: TrialQueue, shape: SweepShape, alone: ScaleRun | null, log: (line: string) => void): Promise<ScaleRun> {
+  const trialAloneSeconds = alone?.trialSeconds ?? Number.NaN;
   const { workers, trialsPerWorker, epochs, epochSeconds } = shape;
   const name = `bench-scale-${workers}-${Date.now()}`;
   const trials = workers * trialsPerWorker;
@@ -237,6 +255,8 @@ async function scaleRun(services: BenchServices, tq: TrialQueue, shape: SweepSha
       exporterSeries: series.length,
       exporterSeriesPerTrial: round(trialSeries / trials, 2),
       trialSeconds: round(median(jobs.map((j) => (j.finishedAt - j.startedAt) / 1000)), 3),
+      phasesMs: phaseStats(jobs),
+      phasesAloneMs: alone?.phasesMs ?? null,
       cpuSeconds: {
         workers: round(reports.reduce((a, r) => a + r.cpuSeconds, 0), 1),
         s3rver: round(s3Cpu, 1),
@@ -247,6 +267,7 @@ async function scaleRun(services: BenchServices, tq: TrialQueue, shape: SweepSha
     };
     log(`  ${workers} workers (${processes} processes), ${trials} trials of ${epochs} x ${epochSeconds} s: makespan ${result.makespanSeconds} s, ideal ${result.idealSeconds} s (${trialsPerWorker} x ${result.trialAloneSeconds} s, a trial alone), `
       + `efficiency ${result.efficiency}; a trial took ${result.trialSeconds} s (median)`);
+    log(`    a trial beyond its epochs: ${formatPhases(result.phasesMs)}; alone: ${result.phasesAloneMs ? formatPhases(result.phasesAloneMs) : 'not measured'}`);
     log(`    idle gap before a worker's next job p50 ${result.idleGapMs.p50} / p95 ${result.idleGapMs.p95} / max ${result.idleGapMs.max} ms; `
       + `first wave added -> started p50 ${result.firstStartMs.p50} / p95 ${result.firstStartMs.p95} ms`);
     log(`    Redis ${result.redisCommandsPer1000Trials} commands per 1,000 trials (${result.redisCommandsPerSecond}/s during the run), `
@@ -277,9 +298,8 @@ export async function runScaleSection(quick: boolean, log: (line: string) => voi
     });
     try {
       // A trial alone on the system first: one worker, 3 trials, the median duration.
-      const alone = await scaleRun(services, tq, { workers: 1, trialsPerWorker: 3, epochs, epochSeconds }, Number.NaN, () => {});
-      const trialAloneSeconds = alone.trialSeconds;
-      runs.push(await scaleRun(services, tq, { workers, trialsPerWorker, epochs, epochSeconds }, trialAloneSeconds, log));
+      const alone = await scaleRun(services, tq, { workers: 1, trialsPerWorker: 3, epochs, epochSeconds }, null, () => {});
+      runs.push(await scaleRun(services, tq, { workers, trialsPerWorker, epochs, epochSeconds }, alone, log));
     } finally {
       await tq.close();
       await services.stop();

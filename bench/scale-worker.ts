@@ -2,10 +2,12 @@
  * Synthetic workers for the scale benchmark: K BullMQ workers in one process, each with its own
  * Redis connection and the queue options of the product's worker, whose trials train nothing
  * but do every other thing a trial does, through the product's own code: read result.json, write
- * config.json, then per epoch wait the epoch's duration (reporting progress every second), save a checkpoint (CheckpointStore,
- * one object) and prune the older ones (keep_checkpoints: best, the default),
- * rewrite metrics.jsonl and report progress, those writes running while the next epoch does
- * (BackgroundWrites, as in the product's epoch loop); last, samples.png and result.json.
+ * config.json, look for a checkpoint to resume from, then per epoch wait the epoch's duration
+ * (reporting progress every second), save a checkpoint (CheckpointStore, one object) and prune
+ * the older ones (keep_checkpoints: best, the default), rewrite metrics.jsonl and report
+ * progress, those writes running while the next epoch does (BackgroundWrites, as in the
+ * product's epoch loop); last, samples.png and result.json. Each trial's record says where its
+ * time beyond its epochs went (TrialPhases).
  *
  *   node --import tsx bench/scale-worker.ts CONFIG_JSON
  *
@@ -39,6 +41,19 @@ export interface ScaleJobRecord {
   finishedAt: number;
   /** When this worker finished its previous job (null for its first). */
   previousFinishedAt: number | null;
+  phases: TrialPhases;
+}
+
+/**
+ * Where a trial's time beyond its epochs went, ms: before its first epoch (result.json read,
+ * config.json, the checkpoint listing), its epochs beyond their set duration (late timers,
+ * progress reports, waiting for the previous epoch's writes), after its last epoch (its last
+ * writes, samples.png, result.json).
+ */
+export interface TrialPhases {
+  startMs: number;
+  epochsOverMs: number;
+  endMs: number;
 }
 
 export interface ScaleWorkerReport {
@@ -57,11 +72,17 @@ const jobs: ScaleJobRecord[] = [];
 const weights = new Uint8Array(config.checkpointBytes);
 const small = (text: string) => new TextEncoder().encode(text);
 
-async function runTrial(data: TrainJobData, report: (p: object) => Promise<void>): Promise<void> {
+async function runTrial(data: TrainJobData, report: (p: object) => Promise<void>): Promise<TrialPhases> {
   const { sweep, trial } = data;
-  if (await readJson<TrialResult>(counted, keys.result(sweep, trial.id))) return;
+  const t0 = performance.now();
+  const phases: TrialPhases = { startMs: 0, epochsOverMs: 0, endMs: 0 };
+  if (await readJson<TrialResult>(counted, keys.result(sweep, trial.id))) return phases;
   await writeTrialConfig(counted, keys, sweep, trial);
   const checkpoints = new CheckpointStore(counted, keys.checkpoints(sweep, trial.id));
+  // The epoch loop's resume check: nothing to resume here, yet the store is listed as the product lists it.
+  await checkpoints.latest();
+  const t1 = performance.now();
+  phases.startMs = t1 - t0;
   const history: EpochRecord[] = [];
   const writes = new BackgroundWrites();
   for (let epoch = 1; epoch <= trial.params.epochs; epoch++) {
@@ -87,6 +108,8 @@ async function runTrial(data: TrainJobData, report: (p: object) => Promise<void>
     });
     await report({ epoch, phase: 'uploading' });
   }
+  const t2 = performance.now();
+  phases.epochsOverMs = t2 - t1 - trial.params.epochs * config.epochSeconds * 1000;
   await writes.settle();
   await counted.put(keys.samples(sweep, trial.id), small('synthetic'));
   const last = history.at(-1)!;
@@ -109,6 +132,8 @@ async function runTrial(data: TrainJobData, report: (p: object) => Promise<void>
     finished_at: new Date().toISOString(),
   };
   await counted.put(keys.result(sweep, trial.id), JSON.stringify(result, null, 2));
+  phases.endMs = performance.now() - t2;
+  return phases;
 }
 
 const workers = Array.from({ length: config.workers }, (_, i) => {
@@ -116,9 +141,9 @@ const workers = Array.from({ length: config.workers }, (_, i) => {
   let previousFinishedAt: number | null = null;
   const worker = new Worker<QueueJobData>(QUEUE_NAME, async (job) => {
     const startedAt = wallClockMs();
-    await runTrial(job.data as TrainJobData, (p) => job.updateProgress(p));
+    const phases = await runTrial(job.data as TrainJobData, (p) => job.updateProgress(p));
     const finishedAt = wallClockMs();
-    jobs.push({ worker: name, job: job.id ?? '', addedAt: job.timestamp, startedAt, finishedAt, previousFinishedAt });
+    jobs.push({ worker: name, job: job.id ?? '', addedAt: job.timestamp, startedAt, finishedAt, previousFinishedAt, phases });
     previousFinishedAt = finishedAt;
   }, {
     connection: { url: config.redisUrl, maxRetriesPerRequest: null },

@@ -170,6 +170,35 @@ describe('CheckpointStore', () => {
     expect([gets, lists]).toEqual([1, 2]);
   });
 
+  it('starts pruning from the listing latest() took when it resumed: one listing per run of a trial', async () => {
+    const objects = new FileObjectStore(join(root, 'prune-after-resume'));
+    let lists = 0;
+    const counting: ObjectStore = Object.assign(Object.create(objects) as ObjectStore, {
+      list: async (prefix: string) => {
+        lists += 1;
+        return objects.list(prefix);
+      },
+    });
+    const first = new CheckpointStore(objects, 'ck');
+    await first.save('epoch-0001', { 'weights.bin': bytes('one') });
+    await first.save('epoch-0002', { 'weights.bin': bytes('two') });
+    // A fresh trial: nothing to resume, and nothing listed again when its first checkpoint is pruned.
+    const fresh = new CheckpointStore(counting, 'fresh');
+    expect(await fresh.latest()).toBeUndefined();
+    await fresh.save('epoch-0001', { 'weights.bin': bytes('one') });
+    expect(await fresh.prune('latest')).toEqual({ kept: ['epoch-0001'], removed: [] });
+    expect(lists).toBe(1);
+    // A resumed trial: latest() lists, then each epoch's prune deletes what the listing and the saves since hold.
+    const resumed = new CheckpointStore(counting, 'ck');
+    expect((await resumed.latest())?.name).toBe('epoch-0002');
+    await resumed.save('epoch-0003', { 'weights.bin': bytes('three') });
+    expect(await resumed.prune('latest')).toEqual({ kept: ['epoch-0003'], removed: ['epoch-0001', 'epoch-0002'] });
+    await resumed.save('epoch-0004', { 'weights.bin': bytes('four') });
+    expect(await resumed.prune('best', 'epoch-0003')).toEqual({ kept: ['epoch-0003', 'epoch-0004'], removed: [] });
+    expect(lists).toBe(2);
+    expect(await objects.list('ck/')).toEqual(['ck/epoch-0003.ckpt', 'ck/epoch-0004.ckpt']);
+  });
+
   it('prunes nothing in an empty store or one with only an unfinished save', async () => {
     const objects = new FileObjectStore(join(root, 'prune-empty'));
     const store = new CheckpointStore(objects, 'ck');

@@ -65,9 +65,9 @@ export class CheckpointStore {
   /** Checkpoints this instance saved: pruning trusts them without reading them back. */
   private readonly saved = new Set<string>();
   /**
-   * What the store holds, as the first prune listed it and every save and prune since changed
-   * it: one trial's checkpoints have one writer (the worker holding its job), so later prunes
-   * need no listing.
+   * What the store holds, as latest() or the first prune listed it and every save and prune
+   * since changed it: one trial's checkpoints have one writer (the worker holding its job), so
+   * a resume's listing serves the prunes that follow, and they need no listing of their own.
    */
   private known: Listing | undefined;
 
@@ -172,8 +172,8 @@ export class CheckpointStore {
    * known whole (its one PUT succeeded); any other is read back and checked first. Files-layout
    * checkpoints lose their manifest before their files, so one deleted half-way never counts
    * as complete; their files that never got a manifest (an interrupted save or prune) go too.
-   * Nothing at or after the newest checkpoint is touched. The first prune lists the store;
-   * later ones know what it holds from this instance's saves and prunes.
+   * Nothing at or after the newest checkpoint is touched. The first prune lists the store
+   * unless latest() did; later ones know what it holds from this instance's saves and prunes.
    */
   async prune(keep: KeepCheckpoints, best?: string): Promise<PruneOutcome> {
     if (keep === 'all') return { kept: await this.names(), removed: [] };
@@ -214,9 +214,14 @@ export class CheckpointStore {
     return { kept: manifested.filter((name) => kept.has(name)), removed };
   }
 
-  /** The newest checkpoint that verifies; broken newer ones are skipped with a warning. */
+  /**
+   * The newest checkpoint that verifies; broken newer ones are skipped with a warning. Its
+   * listing is what later prunes start from (a broken newest one stays until a newer save).
+   */
   async latest(): Promise<Checkpoint | undefined> {
-    const names = await this.names();
+    const listing = await this.listing();
+    this.known = listing;
+    const names = [...listing.complete.keys()].sort();
     for (const name of names.reverse()) {
       try {
         return await this.load(name);
