@@ -47,7 +47,7 @@ export interface ScaleJobRecord {
 /**
  * Where a trial's time beyond its epochs went, ms: before its first epoch (result.json read,
  * config.json, the checkpoint listing), its epochs beyond their set duration (late timers,
- * progress reports, waiting for the previous epoch's writes), after its last epoch (its last
+ * waiting for the previous epoch's writes), after its last epoch (its last
  * writes, samples.png, result.json).
  */
 export interface TrialPhases {
@@ -72,7 +72,7 @@ const jobs: ScaleJobRecord[] = [];
 const weights = new Uint8Array(config.checkpointBytes);
 const small = (text: string) => new TextEncoder().encode(text);
 
-async function runTrial(data: TrainJobData, report: (p: object) => Promise<void>): Promise<TrialPhases> {
+async function runTrial(data: TrainJobData, report: (p: object) => void): Promise<TrialPhases> {
   const { sweep, trial } = data;
   const t0 = performance.now();
   const phases: TrialPhases = { startMs: 0, epochsOverMs: 0, endMs: 0 };
@@ -90,7 +90,7 @@ async function runTrial(data: TrainJobData, report: (p: object) => Promise<void>
     const until = Date.now() + config.epochSeconds * 1000;
     for (let left = until - Date.now(); left > 0; left = until - Date.now()) {
       await new Promise((resolve) => setTimeout(resolve, Math.min(1000, left)));
-      if (Date.now() < until) await report({ epoch: epoch - 1, phase: 'training' });
+      if (Date.now() < until) report({ epoch: epoch - 1, phase: 'training' });
     }
     // Improving every epoch, as trials mostly do: the newest checkpoint is the best one.
     history.push({ epoch, train_loss: 0.05, val_loss: 0.04 / epoch, psnr: 15 + epoch, ssim: 0.4, noisy_psnr: 9, train_seconds: config.epochSeconds, eval_seconds: 0, images_per_sec: 0 });
@@ -106,7 +106,7 @@ async function runTrial(data: TrainJobData, report: (p: object) => Promise<void>
       await pruneCheckpoints(checkpoints, { keep: 'best', metric: { name: 'psnr', goal: 'maximize' } }, records);
       await writeTrialMetrics(counted, keys, sweep, trial.id, records);
     });
-    await report({ epoch, phase: 'uploading' });
+    report({ epoch, phase: 'uploading' });
   }
   const t2 = performance.now();
   phases.epochsOverMs = t2 - t1 - trial.params.epochs * config.epochSeconds * 1000;
@@ -141,7 +141,11 @@ const workers = Array.from({ length: config.workers }, (_, i) => {
   let previousFinishedAt: number | null = null;
   const worker = new Worker<QueueJobData>(QUEUE_NAME, async (job) => {
     const startedAt = wallClockMs();
-    const phases = await runTrial(job.data as TrainJobData, (p) => job.updateProgress(p));
+    // Progress goes out without waiting for Redis, as the product's worker reports it.
+    const report = (p: object) => {
+      job.updateProgress(p).catch((err: Error) => process.stderr.write(`scale worker ${name}: progress: ${err.message}\n`));
+    };
+    const phases = await runTrial(job.data as TrainJobData, report);
     const finishedAt = wallClockMs();
     jobs.push({ worker: name, job: job.id ?? '', addedAt: job.timestamp, startedAt, finishedAt, previousFinishedAt, phases });
     previousFinishedAt = finishedAt;
