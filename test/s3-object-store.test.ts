@@ -1,4 +1,5 @@
 import { createHash, randomBytes } from 'node:crypto';
+import { createServer, type AddressInfo } from 'node:net';
 import { Readable } from 'node:stream';
 import { ObjectStoreError } from '@denoise-sweep/shared';
 import { findFreePort } from '@denoise-sweep/orchestrator/local';
@@ -134,6 +135,45 @@ describe('S3ObjectStore against s3rver', () => {
     } finally {
       store.close();
     }
+  });
+
+  it('check() passes on a usable store and fails within seconds, saying what to fix, on one that is not', async () => {
+    const good = await services.newStore({ keyPrefix: 'team-a' });
+    await good.check();
+    good.close();
+    // Refused connections: 3 quick attempts, not the 10 with backoff up to 30 s that ride out an outage.
+    const port = await findFreePort();
+    const refused = new S3ObjectStore({ endpoint: `http://127.0.0.1:${port}`, bucket: 'b', region: 'us-east-1', credentials: { ...S3RVER_CREDENTIALS } });
+    const started = Date.now();
+    const error = await refused.check().then(() => undefined, (e: unknown) => e as ObjectStoreError);
+    refused.close();
+    expect(error?.message).toMatch(new RegExp(`^S3 endpoint http://127\\.0\\.0\\.1:${port} unreachable \\(ECONNREFUSED\\) after 3 attempts .*during check s3://b: check S3_ENDPOINT`));
+    expect(Date.now() - started).toBeLessThan(10_000);
+    // An endpoint that accepts connections and never answers.
+    const silent = createServer(() => {});
+    await new Promise<void>((resolve) => silent.listen(0, '127.0.0.1', resolve));
+    const sink = new S3ObjectStore({ endpoint: `http://127.0.0.1:${(silent.address() as AddressInfo).port}`, bucket: 'b', region: 'us-east-1', credentials: { ...S3RVER_CREDENTIALS } });
+    try {
+      const timeout = await sink.check(300).then(() => undefined, (e: unknown) => e as ObjectStoreError);
+      expect(timeout?.message).toMatch(/unreachable \(TimeoutError: no answer within 0\.3 s\) after 3 attempts/);
+      expect(timeout?.details).toMatchObject({ operation: 'check', attempts: 3, transient: true });
+    } finally {
+      sink.close();
+      silent.close();
+    }
+    // No such bucket: at once, without retrying.
+    const missing = new S3ObjectStore(services.s3Config('no-such-bucket-either'));
+    const noBucket = await missing.check().then(() => undefined, (e: unknown) => e as ObjectStoreError);
+    missing.close();
+    expect(noBucket?.message).toMatch(/S3 bucket 'no-such-bucket-either' does not exist/);
+    expect(noBucket?.details).toMatchObject({ attempts: 1, transient: false });
+    // Credentials the store refuses.
+    const theirs = await services.newStore();
+    const stranger = new S3ObjectStore({ ...services.s3Config(theirs.bucket), credentials: { accessKeyId: 'NOT-A-KEY', secretAccessKey: 'wrong' } });
+    const refusedKey = await stranger.check().then(() => undefined, (e: unknown) => e as ObjectStoreError);
+    stranger.close();
+    theirs.close();
+    expect(refusedKey?.message).toMatch(/refused check s3:\/\/.*\(InvalidAccessKeyId\): check the credentials/);
   });
 
   it('rides out a server that comes up while it retries', async () => {

@@ -1,5 +1,6 @@
 import { execFile } from 'node:child_process';
 import { existsSync, mkdtempSync, readFileSync, readdirSync } from 'node:fs';
+import { createServer, type AddressInfo } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -16,9 +17,14 @@ const corpus = `${root}test/fixtures/sweeps/`;
 interface Run { code: number; stdout: string; stderr: string }
 
 function run(...args: string[]): Promise<Run> {
+  return runWith({}, ...args);
+}
+
+/** As run(), with these environment variables set on top of the test's. */
+function runWith(env: Record<string, string>, ...args: string[]): Promise<Run> {
   if (!existsSync(bin)) throw new Error(`${bin} is missing: run \`npx tsc -b\` first`);
   return new Promise((resolve) => {
-    execFile(process.execPath, [bin, ...args], { cwd: root, maxBuffer: 64 * 1024 * 1024 }, (error, stdout, stderr) => {
+    execFile(process.execPath, [bin, ...args], { cwd: root, env: { ...process.env, ...env }, maxBuffer: 64 * 1024 * 1024 }, (error, stdout, stderr) => {
       const code = error === null ? 0 : typeof error.code === 'number' ? error.code : -1;
       resolve({ code, stdout, stderr });
     });
@@ -137,5 +143,27 @@ describe('the invalid sweep corpus through the binary', () => {
     expect(code).toBe(2);
     expect(stdout).toBe('');
     expect(existsSync(stateDir)).toBe(false);
+  });
+});
+
+describe('a deployment whose store cannot be reached', () => {
+  it('fails within a few attempts, naming the endpoint and what to check, before any work', async () => {
+    // A port nothing listens on.
+    const server = createServer();
+    await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+    const port = (server.address() as AddressInfo).port;
+    await new Promise((resolve) => server.close(resolve));
+    const env = {
+      REDIS_URL: 'redis://127.0.0.1:1', STORE_URL: 's3://sweeps/team-a', S3_ENDPOINT: `http://127.0.0.1:${port}`,
+      AWS_ACCESS_KEY_ID: 'AKIDEXAMPLE', AWS_SECRET_ACCESS_KEY: 'not-a-real-secret',
+    };
+    for (const args of [['status', 'example'], ['results', 'example'], ['sweep', 'examples/sweep.yaml', '--detach']]) {
+      const { code, stdout, stderr } = await runWith(env, ...args);
+      expect(code, args.join(' ')).toBe(1);
+      expect(stdout).toBe('');
+      // 3 attempts (about a second), not the 10 over minutes that a running sweep rides an outage out with.
+      expect(stderr).toMatch(new RegExp(`^orchestrator: S3 endpoint http://127\\.0\\.0\\.1:${port} unreachable \\(ECONNREFUSED\\) after 3 attempts .*during check s3://sweeps/team-a/: check S3_ENDPOINT and that the server is running`));
+      expect(stderr).not.toContain('not-a-real-secret');
+    }
   });
 });

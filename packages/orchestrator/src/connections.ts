@@ -37,6 +37,13 @@ export async function connectRedis(url: string): Promise<Redis> {
 
 export async function openConnections(config: { redisUrl?: string; store: StoreConfig }, options: { queue: boolean }): Promise<Connections> {
   const store = await openStore(config.store);
+  try {
+    // Within seconds, not after the long retries that ride out an outage during a run.
+    await store.check?.();
+  } catch (error) {
+    store.close();
+    throw error;
+  }
   const keys = new ArtifactKeys();
   let redis: Redis | undefined;
   let queue: Queue<QueueJobData> | undefined;

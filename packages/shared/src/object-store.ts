@@ -32,6 +32,11 @@ export interface ObjectStore {
   uri(key: string): string;
   /** Releases connections; the store is not used afterwards. */
   close(): void;
+  /**
+   * Network stores: fails within seconds, with what to fix, when the store cannot be used
+   * (unreachable, no bucket, refused credentials). Commands call it before their work.
+   */
+  check?(): Promise<void>;
 }
 
 /** An object's JSON, parsed, or undefined when there is no such key. */

@@ -38,6 +38,9 @@ export interface S3ObjectStoreConfig {
 const ignore = (): void => undefined;
 const SILENT_LOGGER = { trace: ignore, debug: ignore, info: ignore, warn: ignore, error: ignore };
 
+/** Attempts of check(): enough to ride out a dropped connection, few enough to answer within seconds. */
+const CHECK_ATTEMPTS = 3;
+
 /** Multipart part size for uploads of unknown length (S3's minimum is 5 MiB). */
 const PART_SIZE_BYTES = 8 * 1024 * 1024;
 
@@ -183,6 +186,34 @@ export class S3ObjectStore implements ObjectStore {
     await this.run('delete', this.uri(key), () => this.client.send(new DeleteObjectCommand({ Bucket: this.bucket, Key })));
   }
 
+  /**
+   * Fails within seconds when this store cannot be used, with the message its operations would
+   * give after all their retries: the endpoint unreachable or silent, the bucket missing, the
+   * credentials refused. One listing of at most one key under the store's prefix (what a
+   * prefix-scoped policy allows), CHECK_ATTEMPTS tries of at most `timeoutMs` each.
+   */
+  async check(timeoutMs = 5_000): Promise<void> {
+    const uri = `s3://${this.bucket}${this.prefix ? `/${this.prefix}/` : ''}`;
+    const started = Date.now();
+    try {
+      await withRetry(async () => {
+        try {
+          await this.client.send(
+            new ListObjectsV2Command({ Bucket: this.bucket, Prefix: this.prefix ? `${this.prefix}/` : undefined, MaxKeys: 1 }),
+            { abortSignal: AbortSignal.timeout(timeoutMs) },
+          );
+        } catch (err) {
+          // An endpoint that accepts connections and never answers: a timeout, as the socket's own would be.
+          if ((err as Error).name === 'AbortError') throw Object.assign(new Error(`no answer within ${timeoutMs / 1000} s`), { name: 'TimeoutError' });
+          throw err;
+        }
+      }, { ...this.retry, maxAttempts: CHECK_ATTEMPTS, maxDelayMs: Math.min(this.retry.maxDelayMs, 2_000) }, isRetryableS3Error);
+    } catch (err) {
+      if (err instanceof RetryExhaustedError) throw this.describe('check', uri, err.lastError, err.attempts, Date.now() - started);
+      throw err;
+    }
+  }
+
   /** Creates the bucket if it does not exist (local mode, tests); an existing bucket of ours is fine. */
   async ensureBucket(): Promise<void> {
     const uri = `s3://${this.bucket}`;
@@ -239,7 +270,9 @@ export class S3ObjectStore implements ObjectStore {
       const fix = this.config.endpoint === undefined
         ? 'check network access to AWS, or set S3_ENDPOINT for MinIO or another S3-compatible store'
         : 'check S3_ENDPOINT and that the server is running';
-      message = `${this.where} unreachable (${code ?? 'network error'}) ${tries}, during ${what}: ${fix}`;
+      // A timeout says how long it waited (the SDK's and check()'s messages do).
+      const reason = code === 'TimeoutError' && error instanceof Error && error.message ? `${code}: ${error.message}` : code ?? 'network error';
+      message = `${this.where} unreachable (${reason}) ${tries}, during ${what}: ${fix}`;
     } else if (isNoSuchBucket(error)) {
       message = `S3 bucket '${this.bucket}' does not exist at ${this.where} (${what}): create it, or name an existing bucket in STORE_URL (s3://bucket/prefix)`;
     } else if (isCredentialError(error)) {
