@@ -10,10 +10,12 @@ import type { DatasetRef, QueueJobData, TrainJobData, TrialResult } from '@denoi
 import { QUEUE_NAME, QUEUE_PREFIX, fashionMnistDir, jobIdFor, publishDataset } from '@denoise-sweep/shared';
 import type { S3ObjectStore } from '@denoise-sweep/shared/s3';
 import { connectRedis, enqueueSweep } from '@denoise-sweep/orchestrator';
+import { findFreePort } from '@denoise-sweep/orchestrator/local';
 import { Queue } from 'bullmq';
 import type { Redis } from 'ioredis';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import * as h from './helpers/sweep-harness.js';
+import { startS3Server } from './helpers/s3-server.js';
 import { useLocalServices } from './helpers/services.js';
 
 const { exited, keys, until } = h;
@@ -147,6 +149,38 @@ describe('worker lifecycle', () => {
     worker.kill('SIGTERM');
     worker.kill('SIGINT');
     expect(await exited(worker)).toBe(130);
+  });
+
+  it('waits for a store that does not answer before taking any trial, starts once it does, and stops at a missing bucket', async () => {
+    const logOf = (w: ChildProcess & { log: string[] }) => w.log.join('');
+    const port = await findFreePort();
+    const late = { S3_ENDPOINT: `http://127.0.0.1:${port}`, STORE_URL: 's3://late' };
+    const waiting = h.startWorker(h.serviceEnv(services, store, late));
+    workers.push(waiting);
+    await until('the worker to wait for its store', async () => (logOf(waiting).includes('store unreachable: waiting for it before taking any trial') ? true : undefined), 60_000);
+    expect(logOf(waiting)).toContain('ECONNREFUSED');
+    expect(logOf(waiting)).not.toContain('worker started');
+    const server = await startS3Server({ dir: join(services.dir, 'late-s3'), port, bucket: 'late' });
+    try {
+      await h.workerReady(waiting);
+      expect(logOf(waiting)).toContain('store answers: taking trials');
+      waiting.kill('SIGTERM');
+      expect(await exited(waiting)).toBe(0);
+    } finally {
+      await server.stop();
+    }
+    // A signal while it waits ends it at once, having taken nothing.
+    const stopped = h.startWorker(h.serviceEnv(services, store, late));
+    workers.push(stopped);
+    await until('the worker to wait again', async () => (logOf(stopped).includes('store unreachable') ? true : undefined), 60_000);
+    stopped.kill('SIGTERM');
+    expect(await exited(stopped)).toBe(0);
+    expect(logOf(stopped)).toContain('worker stopped before taking any trial');
+    // A bucket that does not exist is no reason to wait: exit 1, saying so.
+    const lost = h.startWorker(h.serviceEnv(services, store, { STORE_URL: 's3://no-such-bucket-anywhere' }));
+    workers.push(lost);
+    expect(await exited(lost)).toBe(1);
+    expect(logOf(lost)).toMatch(/S3 bucket 'no-such-bucket-anywhere' does not exist/);
   });
 });
 

@@ -1,8 +1,8 @@
-import type { SettingKey } from '@denoise-sweep/shared';
-import { environmentHelp, openStore, readRuntimeSettings, readSettings, redactUrl, RUNTIME_SETTINGS, serveMetrics, settingFlags, storeConfigOf, UsageError } from '@denoise-sweep/shared';
+import type { ObjectStore, SettingKey } from '@denoise-sweep/shared';
+import { environmentHelp, ObjectStoreError, openStore, readRuntimeSettings, readSettings, redactUrl, RUNTIME_SETTINGS, serveMetrics, settingFlags, storeConfigOf, UsageError } from '@denoise-sweep/shared';
 import { Command } from 'commander';
 import { faultPlan } from '../fault-injection.js';
-import { createLogger } from '../logger.js';
+import { createLogger, type Logger } from '../logger.js';
 import { packageVersion } from '../package-version.js';
 import { QueueWorker } from '../queue-worker.js';
 import { WorkerMetrics } from '../worker-metrics.js';
@@ -24,6 +24,9 @@ AWS credentials for s3:// stores come from the AWS SDK's usual chain (AWS_ACCESS
 AWS_SECRET_ACCESS_KEY, profiles, instance roles). The log line "training child ready" names
 the engine and kernels in use.
 
+Before taking any trial the worker checks its store, and waits (saying so) while the store
+does not answer; a missing bucket or refused credentials end it with exit 1.
+
 Signals: the first SIGTERM or SIGINT makes running trials finish their batch, checkpoint and
 go back to the queue at once, where another worker resumes them; a second one exits now.`;
 
@@ -39,6 +42,46 @@ export function runCommand(): Command {
     .action(async (options: RunCommandOptions) => {
       await runWorker(options);
     });
+}
+
+/** Between two checks of a store that does not answer. */
+const STORE_WAIT_MS = 5_000;
+
+/**
+ * Waits until the store answers before the worker takes any trial: a worker that cannot reach
+ * it would spend each trial's attempts on store retries. A store that does not answer is waited
+ * for (services start in any order), said once and then every 10th check; a missing bucket or
+ * refused credentials end the worker with their message. False when a signal (or, under local
+ * mode, the orchestrator going away) stopped the wait.
+ */
+async function untilStoreAnswers(store: ObjectStore, log: Logger): Promise<boolean> {
+  if (!store.check) return true;
+  const stop = new AbortController();
+  const onStop = () => stop.abort();
+  const events = ['SIGTERM', 'SIGINT', ...(process.channel ? ['disconnect'] : [])] as const;
+  for (const event of events) process.once(event, onStop);
+  try {
+    for (let checks = 1; !stop.signal.aborted; checks++) {
+      try {
+        await store.check();
+        if (checks > 1) log.info('store answers: taking trials');
+        return true;
+      } catch (error) {
+        if (!(error instanceof ObjectStoreError) || !error.details.transient) throw error;
+        if (checks === 1 || checks % 10 === 0) log.warn('store unreachable: waiting for it before taking any trial', { error: error.message, checks });
+      }
+      await new Promise<void>((resolve) => {
+        const timer = setTimeout(resolve, STORE_WAIT_MS);
+        stop.signal.addEventListener('abort', () => {
+          clearTimeout(timer);
+          resolve();
+        }, { once: true });
+      });
+    }
+    return false;
+  } finally {
+    for (const event of events) process.off(event, onStop);
+  }
 }
 
 async function runWorker(options: RunCommandOptions): Promise<void> {
@@ -67,6 +110,20 @@ async function runWorker(options: RunCommandOptions): Promise<void> {
     ? await serveMetrics({ host: settings.metricsHost, port: settings.metricsPort, render: () => metrics.render() })
     : undefined;
   if (metricsServer) log.info('metrics server listening', { url: metricsServer.url });
+  let ready: boolean;
+  try {
+    ready = await untilStoreAnswers(store, log);
+  } catch (error) {
+    await metricsServer?.close();
+    store.close();
+    throw error;
+  }
+  if (!ready) {
+    await metricsServer?.close();
+    store.close();
+    log.info('worker stopped before taking any trial');
+    return;
+  }
   let signals = 0;
   const stopped = new Promise<void>((resolve) => {
     const onSignal = (signal: NodeJS.Signals) => {
