@@ -89,6 +89,13 @@ export function headline(sections: BenchReport['sections']): Record<string, numb
     }
     h.queue_enqueue_redis_only_seconds = q.enqueue.redisOnlySeconds;
     h.queue_enqueue_under_2s_target_met = q.enqueue.targetMet;
+    h.queue_status_trials = q.status.trials;
+    h.queue_status_waiting_jobs = q.status.waitingJobs;
+    h.queue_status_seconds = q.status.oneRead.seconds;
+    h.queue_status_redis_cpu_seconds = q.status.oneRead.redisCpuSeconds;
+    h.queue_status_get_state_per_job_seconds = q.status.getStatePerJob.seconds;
+    h.queue_status_get_state_per_job_redis_cpu_seconds = q.status.getStatePerJob.redisCpuSeconds;
+    h.queue_status_scrape_seconds = q.status.scrapeSeconds;
     h.queue_dispatch_workers = q.dispatch.workers;
     h.queue_dispatch_p50_ms = q.dispatch.p50Ms;
     h.queue_dispatch_p95_ms = q.dispatch.p95Ms;

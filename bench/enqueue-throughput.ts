@@ -39,6 +39,8 @@ interface StoreEnqueue {
 
 export interface EnqueueThroughputResult {
   trials: number;
+  /** The sweep enqueued on s3rver, left in the queue (waiting) with the others. */
+  s3SweepId: string;
   /** Parsing and expanding the sweep file (what `orchestrator sweep` does before enqueueing). */
   expandSeconds: number;
   stores: StoreEnqueue[];
@@ -123,6 +125,7 @@ export async function measureEnqueue(services: BenchServices, tq: TrialQueue, da
   const usedBytes = Number(/used_memory:(\d+)/.exec(info)?.[1] ?? Number.NaN);
   return {
     trials,
+    s3SweepId: sweepId(s3Sweep.spec),
     expandSeconds: round(expandSeconds, 3),
     stores,
     redisOnlySeconds: round(redisOnlySeconds, 3),

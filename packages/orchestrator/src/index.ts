@@ -4,3 +4,4 @@ export { sweepRecord } from './sweep-record.js';
 export { type ResultRow } from './results-report.js';
 export { connectRedis } from './connections.js';
 export { SweepExporter } from './sweep-exporter.js';
+export { jobStates, readSweepStatus } from './sweep-state.js';

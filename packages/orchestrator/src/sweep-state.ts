@@ -4,7 +4,7 @@ import {
   groupByRun, readJson, readSuggestions, runId, slotJobId,
 } from '@denoise-sweep/shared';
 import type { Redis } from 'ioredis';
-import type { Queue } from 'bullmq';
+import type { Job, JobState, Queue } from 'bullmq';
 import type { SweepRecord } from './sweep-record.js';
 
 /**
@@ -62,6 +62,9 @@ export async function readSweepStatus(
   const promoting = new Set(redis && paused.size > 0 ? await pendingPromotions(redis) : []);
   const promotions = redis && record.spec.early_terminate ? await promotionsOf(redis, sweep) : new Map<string, number[]>();
   const members = await membersOf(record, redis);
+  const states = queue && redis ? await jobStates(redis, queue) : undefined;
+  // A job the snapshot does not hold was added after it: ask for that one alone.
+  const stateOf = async (job: Job<QueueJobData>) => states?.get(job.id ?? '') ?? job.getState();
   // One listing of the sweep's keys instead of a read per unfinished trial. A result written
   // after it is looked for again when the job says the trial is over (completed, or gone).
   const listed = new Set(await store.list(`${keys.sweepDir(sweep)}/trials/`));
@@ -78,7 +81,7 @@ export async function readSweepStatus(
     if (params === undefined) {
       // A slot of an adaptive sweep: waiting for a worker to suggest its trial.
       const job = queue ? await queue.getJob(jobId) : undefined;
-      const state = job ? await job.getState() : 'unknown';
+      const state = job ? await stateOf(job) : 'unknown';
       return { id, state: state === 'failed' ? 'failed' : cancelled ? 'cancelled' : 'waiting', attempts: job?.attemptsMade ?? 0, failedReason: job?.failedReason || undefined };
     }
     const key = keys.result(sweep, id);
@@ -93,7 +96,7 @@ export async function readSweepStatus(
       if (cancelled) return { id, params, state: 'cancelled', attempts: 0 };
       return failure ? { id, params, state: 'failed', failedReason: failure.reason, attempts: failure.attempt } : { id, params, state: 'missing', attempts: 0 };
     }
-    const jobState = await job.getState();
+    const jobState = await stateOf(job);
     const progress = isProgress(job.progress) ? job.progress : undefined;
     const base = { id, params, progress, attempts: job.attemptsMade, failedReason: job.failedReason || undefined };
     switch (jobState) {
@@ -155,6 +158,42 @@ async function membersOf(record: SweepRecord, redis: Redis | undefined): Promise
 }
 
 /** The first of these jobs that exists. */
+/** BullMQ's job lists and sets, in the order its getState looks a job up (the first that holds it wins). */
+const STATE_KEYS: readonly { key: string; state: JobState; list: boolean }[] = [
+  { key: 'completed', state: 'completed', list: false },
+  { key: 'failed', state: 'failed', list: false },
+  { key: 'delayed', state: 'delayed', list: false },
+  { key: 'prioritized', state: 'prioritized', list: false },
+  { key: 'active', state: 'active', list: true },
+  { key: 'wait', state: 'waiting', list: true },
+  { key: 'paused', state: 'waiting', list: true },
+  { key: 'waiting-children', state: 'waiting-children', list: false },
+];
+
+/**
+ * The state of every job in the queue, from one atomic read of its lists and sets (MULTI).
+ * BullMQ's job.getState() finds a job in the waiting list with LPOS, a scan of that list, so
+ * asking it for each trial of a sweep costs Redis O(trials x waiting jobs): seconds of its one
+ * thread per status or scrape at 30,000 waiting jobs, and it grows with the square. This is one
+ * pass over the ids.
+ */
+export async function jobStates(redis: Redis, queue: Queue<QueueJobData>): Promise<Map<string, JobState>> {
+  const multi = redis.multi();
+  for (const { key, list } of STATE_KEYS) {
+    if (list) multi.lrange(queue.toKey(key), 0, -1);
+    else multi.zrange(queue.toKey(key), 0, -1);
+  }
+  const replies = (await multi.exec()) ?? [];
+  const states = new Map<string, JobState>();
+  // Backwards, so that a job in two places (never, in one snapshot) gets the state getState would give.
+  for (let i = STATE_KEYS.length - 1; i >= 0; i--) {
+    const [error, ids] = replies[i] ?? [new Error('no reply'), undefined];
+    if (error) throw error;
+    for (const id of ids as string[]) states.set(id, STATE_KEYS[i]!.state);
+  }
+  return states;
+}
+
 async function firstJob(queue: Queue<QueueJobData>, ids: readonly string[]) {
   for (const id of ids) {
     const job = await queue.getJob(id);
