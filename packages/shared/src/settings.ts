@@ -103,7 +103,7 @@ export const SETTINGS = {
   }),
   refresh: setting<number>({
     flag: '--refresh <seconds>', programs: ORCHESTRATOR, parse: positiveNumber, default: () => 1, defaultText: '1',
-    help: 'seconds between refreshes of the progress view',
+    help: 'seconds between refreshes of the progress view (longer for a big sweep, so that reading it takes at most a tenth of the time)',
   }),
   exporterPort: setting<number>({
     flag: '--port <port>', env: ['EXPORTER_PORT'], programs: ORCHESTRATOR, parse: integer(0, 65535), default: () => 9465, defaultText: '9465',
