@@ -4,4 +4,5 @@ export { sweepRecord } from './sweep-record.js';
 export { type ResultRow } from './results-report.js';
 export { connectRedis } from './connections.js';
 export { SweepExporter } from './sweep-exporter.js';
-export { jobStates, readSweepStatus } from './sweep-state.js';
+export { jobStates } from './job-states.js';
+export { readSweepStatus } from './sweep-state.js';

@@ -4,8 +4,9 @@ import type {
 import {
   JOB_NAME, QUEUE_PREFIX, cancelKey, jobIdFor, mapLimit, groupByRun, readJson, readSuggestions, restoreRecord, searchPayloadOf, slotJobId, sweepId,
 } from '@denoise-sweep/shared';
-import type { JobsOptions, Queue } from 'bullmq';
+import type { JobState, JobsOptions, Queue } from 'bullmq';
 import type { Redis } from 'ioredis';
+import { jobStates } from './job-states.js';
 import { touchSweep } from './sweep-index.js';
 import { sweepRecord } from './sweep-record.js';
 
@@ -95,9 +96,10 @@ export async function enqueueSweep(options: EnqueueOptions): Promise<EnqueueOutc
     else open.push(trial);
   }
   const existing = await existingJobs(queue, redis, open.map((t) => jobIdFor(sweep, t.id)));
+  const states = await statesIfAny(redis, queue, existing);
   await mapLimit(open, 64, async (trial) => {
     const jobId = jobIdFor(sweep, trial.id);
-    if (!existing.has(jobId) || (await requeue(queue, jobId, outcome))) toAdd.push(trial);
+    if (!existing.has(jobId) || (await requeue(queue, jobId, outcome, states))) toAdd.push(trial);
   });
 
   // In the sweep's own order, whatever order the checks above finished in: with one worker,
@@ -141,12 +143,29 @@ async function existingJobs(queue: Queue<QueueJobData>, redis: Redis, ids: reado
   return found;
 }
 
+/** Job states enqueueing leaves alone: the job will run, or runs. */
+const LEFT_ALONE: ReadonlySet<string> = new Set<JobState>(['waiting', 'delayed', 'prioritized', 'active', 'waiting-children']);
+
+/**
+ * The states of the queue's jobs when some of `ids` already have one (one read, see jobStates),
+ * else an empty map.
+ */
+async function statesIfAny(redis: Redis, queue: Queue<QueueJobData>, existing: ReadonlySet<string>): Promise<ReadonlyMap<string, JobState>> {
+  return existing.size > 0 ? jobStates(redis, queue) : new Map();
+}
+
 /**
  * Puts an unfinished trial's job back in shape: a failed or cancelled one is retried, one
  * waiting, delayed (retrying, paused) or active is left alone; true when it must be added
  * (no job, or a completed one whose result the store lost, removed here).
  */
-async function requeue(queue: Queue<QueueJobData>, jobId: string, outcome: EnqueueOutcome): Promise<boolean> {
+async function requeue(queue: Queue<QueueJobData>, jobId: string, outcome: EnqueueOutcome, states: ReadonlyMap<string, JobState>): Promise<boolean> {
+  // A job the snapshot saw waiting or running is left alone without another look; any other
+  // is looked at again now, just before acting on it.
+  if (LEFT_ALONE.has(states.get(jobId) ?? 'unknown')) {
+    outcome.alreadyQueued += 1;
+    return false;
+  }
   const job = await queue.getJob(jobId);
   const state = job ? await job.getState() : 'unknown';
   if (!job || state === 'unknown') return true;
@@ -187,10 +206,11 @@ export async function enqueueSlots(options: Omit<EnqueueOptions, 'trials'>): Pro
     else open.push(slot);
   }
   const existing = await existingJobs(queue, redis, open.map((slot) => slotJobId(sweep, slot)));
+  const states = await statesIfAny(redis, queue, existing);
   const toAdd: number[] = [];
   await mapLimit(open, 64, async (slot) => {
     const jobId = slotJobId(sweep, slot);
-    if (!existing.has(jobId) || (await requeue(queue, jobId, outcome))) toAdd.push(slot);
+    if (!existing.has(jobId) || (await requeue(queue, jobId, outcome, states))) toAdd.push(slot);
   });
   toAdd.sort((a, b) => a - b);
   const search = searchPayloadOf(spec);

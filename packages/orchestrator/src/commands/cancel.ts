@@ -2,6 +2,7 @@ import { QUEUE_PREFIX, cancelKey, mapLimit } from '@denoise-sweep/shared';
 import { Command } from 'commander';
 import type { CliIo } from '../cli-io.js';
 import { loadSweepRecord, sweepJobIds } from '../sweep-record.js';
+import { jobStates } from '../job-states.js';
 import type { RuntimeOptions } from './runtime-options.js';
 import { addSettingOptions, RUNTIME_HELP, withConnections } from './runtime-options.js';
 
@@ -19,10 +20,12 @@ export function cancelCommand(io: CliIo): Command {
         await redis!.set(cancelKey(QUEUE_PREFIX, sweep), new Date().toISOString());
         let removed = 0;
         let running = 0;
+        // Every state from one read (a job added since is asked for alone).
+        const states = await jobStates(redis!, queue!);
         await mapLimit(sweepJobIds(record), 16, async (id) => {
           const job = await queue!.getJob(id);
           if (!job) return;
-          const state = await job.getState();
+          const state = states.get(id) ?? await job.getState();
           if (state === 'waiting' || state === 'delayed' || state === 'prioritized' || state === 'waiting-children') {
             try {
               await job.remove();
