@@ -64,12 +64,15 @@ async function untilStoreAnswers(store: ObjectStore, log: Logger): Promise<boole
     for (let checks = 1; !stop.signal.aborted; checks++) {
       try {
         await store.check();
+        // A stop that came during the check still stops.
+        if (stop.signal.aborted) break;
         if (checks > 1) log.info('store answers: taking trials');
         return true;
       } catch (error) {
         if (!(error instanceof ObjectStoreError) || !error.details.transient) throw error;
         if (checks === 1 || checks % 10 === 0) log.warn('store unreachable: waiting for it before taking any trial', { error: error.message, checks });
       }
+      if (stop.signal.aborted) break;
       await new Promise<void>((resolve) => {
         const timer = setTimeout(resolve, STORE_WAIT_MS);
         stop.signal.addEventListener('abort', () => {
