@@ -4,6 +4,7 @@ import { EXPORTER_METRICS as M, TRIAL_RESULT_LABELS, readJson } from '@denoise-s
 import type { Queue } from 'bullmq';
 import type { Redis } from 'ioredis';
 import { Gauge, Histogram, Registry, collectDefaultMetrics, exponentialBuckets } from 'prom-client';
+import { jobStates } from './job-states.js';
 import { sweepFraction } from './sweep-state.js';
 import { recentSweeps } from './sweep-index.js';
 import type { SweepRecord } from './sweep-record.js';
@@ -102,10 +103,12 @@ export class SweepExporter {
     this.sweepPlanned.reset();
     this.sweepProgress.reset();
     for (const g of Object.values(this.trialGauges)) g.reset();
+    // One read of every job's state serves all the sweeps.
+    const states = await jobStates(this.options.redis, queue);
     for (const sweep of await this.sweepIds()) {
       const record = await readJson<SweepRecord>(store, keys.sweepJson(sweep));
       if (!record) continue;
-      const status = await readSweepStatus(record, store, keys, queue, this.results, this.options.redis);
+      const status = await readSweepStatus(record, store, keys, queue, this.results, this.options.redis, states);
       for (const state of TRIAL_STATES) this.sweepTrials.set({ sweep, state }, status.counts[state]);
       this.sweepPlanned.set({ sweep }, status.trials.length);
       this.sweepProgress.set({ sweep }, sweepFraction(status));

@@ -4,7 +4,7 @@ import {
   groupByRun, readJson, readSuggestions, runId, slotJobId,
 } from '@denoise-sweep/shared';
 import type { Redis } from 'ioredis';
-import type { Job, Queue } from 'bullmq';
+import type { Job, JobState, Queue } from 'bullmq';
 import { jobStates } from './job-states.js';
 import type { SweepRecord } from './sweep-record.js';
 
@@ -54,6 +54,8 @@ export async function readSweepStatus(
   resultCache?: Map<string, TrialResult>,
   /** For the sweep's cancel mark and its paused trials. */
   redis?: Redis,
+  /** The queue's job states (jobStates), when the caller reads several sweeps at once; else read here. */
+  queueStates?: ReadonlyMap<string, JobState>,
 ): Promise<SweepStatus> {
   const sweep = record.id;
   // Cancelled: trials without a job were removed by the cancel.
@@ -63,7 +65,7 @@ export async function readSweepStatus(
   const promoting = new Set(redis && paused.size > 0 ? await pendingPromotions(redis) : []);
   const promotions = redis && record.spec.early_terminate ? await promotionsOf(redis, sweep) : new Map<string, number[]>();
   const members = await membersOf(record, redis);
-  const states = queue && redis ? await jobStates(redis, queue) : undefined;
+  const states = queueStates ?? (queue && redis ? await jobStates(redis, queue) : undefined);
   // A job the snapshot does not hold was added after it: ask for that one alone.
   const stateOf = async (job: Job<QueueJobData>) => states?.get(job.id ?? '') ?? job.getState();
   // One listing of the sweep's keys instead of a read per unfinished trial. A result written
