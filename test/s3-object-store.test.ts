@@ -154,9 +154,16 @@ describe('S3ObjectStore against s3rver', () => {
     await new Promise<void>((resolve) => silent.listen(0, '127.0.0.1', resolve));
     const sink = new S3ObjectStore({ endpoint: `http://127.0.0.1:${(silent.address() as AddressInfo).port}`, bucket: 'b', region: 'us-east-1', credentials: { ...S3RVER_CREDENTIALS } });
     try {
-      const timeout = await sink.check(300).then(() => undefined, (e: unknown) => e as ObjectStoreError);
+      const timeout = await sink.check({ timeoutMs: 300 }).then(() => undefined, (e: unknown) => e as ObjectStoreError);
       expect(timeout?.message).toMatch(/unreachable \(TimeoutError: no answer within 0\.3 s\) after 3 attempts/);
       expect(timeout?.details).toMatchObject({ operation: 'check', attempts: 3, transient: true });
+      // Abandoned: at once, with the abort's reason, not after its timeouts.
+      const stop = new AbortController();
+      const abandoned = sink.check({ signal: stop.signal }).then(() => undefined, (e: unknown) => e);
+      setTimeout(() => stop.abort(new Error('stopping')), 100);
+      const at = Date.now();
+      expect(await abandoned).toEqual(new Error('stopping'));
+      expect(Date.now() - at).toBeLessThan(10_000); // its 3 attempts would take 15 s
     } finally {
       sink.close();
       silent.close();

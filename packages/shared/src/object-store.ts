@@ -34,9 +34,10 @@ export interface ObjectStore {
   close(): void;
   /**
    * Network stores: fails within seconds, with what to fix, when the store cannot be used
-   * (unreachable, no bucket, refused credentials). Commands call it before their work.
+   * (unreachable, no bucket, refused credentials). Commands call it before their work;
+   * `signal` abandons it.
    */
-  check?(): Promise<void>;
+  check?(options?: { signal?: AbortSignal }): Promise<void>;
 }
 
 /** An object's JSON, parsed, or undefined when there is no such key. */

@@ -190,9 +190,11 @@ export class S3ObjectStore implements ObjectStore {
    * Fails within seconds when this store cannot be used, with the message its operations would
    * give after all their retries: the endpoint unreachable or silent, the bucket missing, the
    * credentials refused. One listing of at most one key under the store's prefix (what a
-   * prefix-scoped policy allows), CHECK_ATTEMPTS tries of at most `timeoutMs` each.
+   * prefix-scoped policy allows), CHECK_ATTEMPTS tries of at most `timeoutMs` each. `signal`
+   * abandons it at once (its error then is the abort's).
    */
-  async check(timeoutMs = 5_000): Promise<void> {
+  async check(options: { timeoutMs?: number; signal?: AbortSignal } = {}): Promise<void> {
+    const { timeoutMs = 5_000, signal } = options;
     const uri = `s3://${this.bucket}${this.prefix ? `/${this.prefix}/` : ''}`;
     const started = Date.now();
     try {
@@ -200,15 +202,17 @@ export class S3ObjectStore implements ObjectStore {
         try {
           await this.client.send(
             new ListObjectsV2Command({ Bucket: this.bucket, Prefix: this.prefix ? `${this.prefix}/` : undefined, MaxKeys: 1 }),
-            { abortSignal: AbortSignal.timeout(timeoutMs) },
+            { abortSignal: signal ? AbortSignal.any([signal, AbortSignal.timeout(timeoutMs)]) : AbortSignal.timeout(timeoutMs) },
           );
         } catch (err) {
+          if (signal?.aborted) throw signal.reason;
           // An endpoint that accepts connections and never answers: a timeout, as the socket's own would be.
           if ((err as Error).name === 'AbortError') throw Object.assign(new Error(`no answer within ${timeoutMs / 1000} s`), { name: 'TimeoutError' });
           throw err;
         }
-      }, { ...this.retry, maxAttempts: CHECK_ATTEMPTS, maxDelayMs: Math.min(this.retry.maxDelayMs, 2_000) }, isRetryableS3Error);
+      }, { ...this.retry, maxAttempts: CHECK_ATTEMPTS, maxDelayMs: Math.min(this.retry.maxDelayMs, 2_000) }, (err) => !signal?.aborted && isRetryableS3Error(err));
     } catch (err) {
+      if (signal?.aborted) throw signal.reason;
       if (err instanceof RetryExhaustedError) throw this.describe('check', uri, err.lastError, err.attempts, Date.now() - started);
       throw err;
     }

@@ -63,12 +63,13 @@ async function untilStoreAnswers(store: ObjectStore, log: Logger): Promise<boole
   try {
     for (let checks = 1; !stop.signal.aborted; checks++) {
       try {
-        await store.check();
+        await store.check({ signal: stop.signal });
         // A stop that came during the check still stops.
         if (stop.signal.aborted) break;
         if (checks > 1) log.info('store answers: taking trials');
         return true;
       } catch (error) {
+        if (stop.signal.aborted) break;
         if (!(error instanceof ObjectStoreError) || !error.details.transient) throw error;
         if (checks === 1 || checks % 10 === 0) log.warn('store unreachable: waiting for it before taking any trial', { error: error.message, checks });
       }
