@@ -1,10 +1,15 @@
 /**
  * jobStates, the one read of the queue's lists and sets that status, results, report and the
  * exporter take every job's state from, against a real Redis and BullMQ: each job gets the state
- * BullMQ's own job.getState() gives it.
+ * BullMQ's own job.getState() gives it. And readSweepStatus's store reads: a trial's job says
+ * when it is over, the store is asked about the others, listed only when they are many.
  */
-import { jobStates } from '@denoise-sweep/orchestrator';
-import type { QueueJobData } from '@denoise-sweep/shared';
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { enqueueSweep, jobStates, readSweepStatus, sweepRecord } from '@denoise-sweep/orchestrator';
+import type { ObjectStore, QueueJobData, TrialResult } from '@denoise-sweep/shared';
+import { ArtifactKeys, FileObjectStore, jobIdFor, parseSweepText, expandSweep } from '@denoise-sweep/shared';
 import { Queue, Worker, type Job } from 'bullmq';
 import { Redis } from 'ioredis';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -49,5 +54,54 @@ describe('jobStates', () => {
     // Every state a trial can show up in, among them.
     expect(new Set(Object.values(expected))).toEqual(new Set(['waiting', 'active', 'completed', 'failed', 'delayed', 'prioritized']));
     expect(states.get('no-such-job')).toBeUndefined();
+  });
+});
+
+describe('readSweepStatus', () => {
+  it('asks the store only about trials without a job of their own, one by one while few, and lists the sweep when many', async () => {
+    const dir = mkdtempSync(join(tmpdir(), 'sweep-status-'));
+    const files = new FileObjectStore(dir);
+    let lists = 0;
+    const store: ObjectStore = Object.assign(Object.create(files) as ObjectStore, {
+      list: async (prefix: string) => {
+        lists += 1;
+        return files.list(prefix);
+      },
+    });
+    const keys = new ArtifactKeys();
+    const statusQueue = new Queue<QueueJobData>('sweep-status', { connection: redis });
+    try {
+      // 40 runs of 4 epochs; each one's 2-epoch trial is finished on the way (no job of its own).
+      const noise = Array.from({ length: 40 }, (_, i) => (i + 1) / 100);
+      const spec = parseSweepText(`name: carried\nmethod: grid\nparameters:\n  noise_factor: {values: [${noise.join(', ')}]}\n  epochs: {values: [2, 4]}\n`, 'carried.yaml');
+      const trials = expandSweep(spec);
+      const dataset = { name: 'fashion-mnist', sha256: '0'.repeat(64) };
+      const outcome = await enqueueSweep({ spec, trials, store, keys, queue: statusQueue, redis, dataset });
+      expect([outcome.enqueued, outcome.onTheWay]).toEqual([40, 40]);
+      const record = sweepRecord(spec, trials, dataset);
+      const cache = new Map<string, TrialResult>();
+      const read = () => readSweepStatus(record, store, keys, statusQueue, cache, redis);
+      lists = 0;
+      expect((await read()).counts.waiting).toBe(80);
+      expect(lists).toBe(0);
+      // A carried trial finished while its run goes on: read from the store, shown done.
+      const short = trials.find((t) => t.params.epochs === 2)!;
+      await store.put(keys.result('carried', short.id), JSON.stringify({ status: 'completed', trial: short.id, final: { val_loss: 0.1 } }));
+      const status = await read();
+      expect(status.trials.find((t) => t.id === short.id)?.state).toBe('done');
+      expect([status.counts.done, status.counts.waiting, lists]).toEqual([1, 79, 0]);
+      // 30 runs' jobs gone (a lost Redis): 39 carried trials and 30 others to ask the store about, more than a listing costs.
+      const gone = trials.filter((t) => t.params.epochs === 4).slice(0, 30);
+      for (const t of gone) await (await statusQueue.getJob(jobIdFor('carried', t.id)))!.remove();
+      const goneNoise = new Set(gone.map((t) => t.params.noise_factor));
+      const lost = await read();
+      expect(lists).toBe(1);
+      const missing = trials.filter((t) => t.id !== short.id && goneNoise.has(t.params.noise_factor)).length;
+      expect([lost.counts.done, lost.counts.missing, lost.counts.waiting]).toEqual([1, missing, 79 - missing]);
+    } finally {
+      await statusQueue.obliterate({ force: true });
+      await statusQueue.close();
+      rmSync(dir, { recursive: true, force: true });
+    }
   });
 });

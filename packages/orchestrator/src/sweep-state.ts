@@ -68,13 +68,19 @@ export async function readSweepStatus(
   const states = queueStates ?? (queue && redis ? await jobStates(redis, queue) : undefined);
   // A job the snapshot does not hold was added after it: ask for that one alone.
   const stateOf = async (job: Job<QueueJobData>) => states?.get(job.id ?? '') ?? job.getState();
-  // One listing of the sweep's keys instead of a read per unfinished trial. A result written
-  // after it is looked for again when the job says the trial is over (completed, or gone).
-  const listed = new Set(await store.list(`${keys.sweepDir(sweep)}/trials/`));
+  // A trial with a job of its own says through it when it is over (completed: its result is
+  // read then). The store is asked about the others whose result was not read before (no job,
+  // or one finished on the way by a longer trial's job): one listing of the sweep's keys when
+  // they are many (the listing grows with the sweep, about 5 objects per trial), else a read of
+  // each. A result written after the listing is looked for again when the job says the trial
+  // is over (completed, or gone).
+  const askStore = states === undefined ? undefined : new Set(members
+    .filter((m) => m.params !== undefined && !states.has(m.job) && !resultCache?.has(keys.result(sweep, m.id))).map((m) => m.id));
+  const listed = askStore === undefined || askStore.size > LIST_OVER_READS ? new Set(await store.list(`${keys.sweepDir(sweep)}/trials/`)) : undefined;
   const readResult = async (key: string, again: boolean): Promise<TrialResult | undefined> => {
     const cached = resultCache?.get(key);
     if (cached) return cached;
-    if (!listed.has(key) && !again) return undefined;
+    if (!again && !listed?.has(key)) return undefined;
     const result = await readJson<TrialResult>(store, key);
     if (result) resultCache?.set(key, result);
     return result;
@@ -88,14 +94,14 @@ export async function readSweepStatus(
       return { id, state: state === 'failed' ? 'failed' : cancelled ? 'cancelled' : 'waiting', attempts: job?.attemptsMade ?? 0, failedReason: job?.failedReason || undefined };
     }
     const key = keys.result(sweep, id);
-    const result = await readResult(key, false);
+    const result = await readResult(key, listed === undefined && askStore!.has(id));
     if (result) return done(id, params, result);
     const job = queue ? await firstJob(queue, [jobId, ...(carriers ?? [])]) : undefined;
     if (!job) {
       const late = await readResult(key, true);
       if (late) return done(id, params, late);
       // No job (a lost Redis, a removed job): the store may still say why it last failed.
-      const failure = listed.has(keys.failure(sweep, id)) ? await readJson<TrialFailure>(store, keys.failure(sweep, id)) : undefined;
+      const failure = listed === undefined || listed.has(keys.failure(sweep, id)) ? await readJson<TrialFailure>(store, keys.failure(sweep, id)) : undefined;
       if (cancelled) return { id, params, state: 'cancelled', attempts: 0 };
       return failure ? { id, params, state: 'failed', failedReason: failure.reason, attempts: failure.attempt } : { id, params, state: 'missing', attempts: 0 };
     }
@@ -131,6 +137,9 @@ export async function readSweepStatus(
   }
   return { sweep, record, trials, counts };
 }
+
+/** Trials to ask the store about one by one, beyond which one listing of the sweep's keys is cheaper. */
+const LIST_OVER_READS = 64;
 
 /** A trial of the sweep (or an adaptive sweep's slot not suggested yet) and its job. */
 interface Member {
