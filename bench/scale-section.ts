@@ -19,6 +19,7 @@ import { enqueueSweep, SweepExporter } from '@denoise-sweep/orchestrator';
 import { publishDataset, fashionMnistDir, QUEUE_NAME, QUEUE_PREFIX } from '@denoise-sweep/shared';
 import type { Redis } from 'ioredis';
 import { startBenchServices, type BenchServices } from './bench-services.js';
+import { redisInfo } from './redis-info.js';
 import { benchSweep } from './bench-sweep.js';
 import type { ScaleJobRecord, ScaleWorkerConfig, ScaleWorkerReport, TrialPhases } from './scale-worker.js';
 import { median, percentile, round, wallClockMs } from './stats.js';
@@ -82,18 +83,6 @@ export interface ScaleSectionResult {
   efficiencyAt64: { runs: number[]; median: number } | null;
   /** Median efficiency at 64 workers >= TARGET_EFFICIENCY; null when 64 was not run (quick). */
   targetMet: boolean | null;
-}
-
-async function redisInfo(redis: Redis): Promise<{ commands: number; memory: number; cpuSeconds: number }> {
-  const stats = await redis.info('stats');
-  const memory = await redis.info('memory');
-  const cpu = await redis.info('cpu');
-  const field = (text: string, name: string) => Number(new RegExp(`${name}:([0-9.]+)`).exec(text)?.[1] ?? Number.NaN);
-  return {
-    commands: field(stats, 'total_commands_processed'),
-    memory: field(memory, 'used_memory'),
-    cpuSeconds: field(cpu, 'used_cpu_user') + field(cpu, 'used_cpu_sys'),
-  };
 }
 
 /** CPU seconds (user + system) of a process, from /proc. */

@@ -8,8 +8,8 @@
  */
 import { readSweepStatus, SweepExporter } from '@denoise-sweep/orchestrator';
 import { readJson } from '@denoise-sweep/shared';
-import type { Redis } from 'ioredis';
 import type { BenchServices } from './bench-services.js';
+import { redisInfo } from './redis-info.js';
 import { median, round } from './stats.js';
 import type { TrialQueue } from './trial-queue.js';
 
@@ -31,12 +31,6 @@ export interface StatusAtScaleResult {
   scrapeSeconds: number;
 }
 
-async function redisCpuSeconds(redis: Redis): Promise<number> {
-  const cpu = await redis.info('cpu');
-  const field = (name: string) => Number(new RegExp(`${name}:([0-9.]+)`).exec(cpu)?.[1] ?? Number.NaN);
-  return field('used_cpu_user') + field('used_cpu_sys');
-}
-
 export async function measureStatusAtScale(services: BenchServices, tq: TrialQueue, sweep: string, log: (line: string) => void): Promise<StatusAtScaleResult> {
   const record = await readJson<Parameters<typeof readSweepStatus>[0]>(services.store, services.keys.sweepJson(sweep));
   if (!record) throw new Error(`sweep ${sweep} has no sweep.json`);
@@ -46,12 +40,12 @@ export async function measureStatusAtScale(services: BenchServices, tq: TrialQue
     let redisCpu = 0;
     let trials = 0;
     for (let i = 0; i < runs; i++) {
-      const cpu0 = await redisCpuSeconds(tq.redis);
+      const cpu0 = (await redisInfo(tq.redis)).cpuSeconds;
       const t0 = performance.now();
       // Without the Redis connection readSweepStatus asks BullMQ for each job's state.
       const status = await readSweepStatus(record, services.store, services.keys, tq.queue, new Map(), withRedis ? tq.redis : undefined);
       seconds.push((performance.now() - t0) / 1000);
-      redisCpu += (await redisCpuSeconds(tq.redis)) - cpu0;
+      redisCpu += ((await redisInfo(tq.redis)).cpuSeconds) - cpu0;
       trials = status.trials.length;
       if (status.counts.waiting !== trials) throw new Error(`expected every trial of ${sweep} waiting, got ${JSON.stringify(status.counts)}`);
     }

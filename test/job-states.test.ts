@@ -8,11 +8,12 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { enqueueSweep, jobStates, readSweepStatus, sweepRecord } from '@denoise-sweep/orchestrator';
-import type { ObjectStore, QueueJobData, TrialResult } from '@denoise-sweep/shared';
+import type { QueueJobData, TrialResult } from '@denoise-sweep/shared';
 import { ArtifactKeys, FileObjectStore, jobIdFor, parseSweepText, expandSweep } from '@denoise-sweep/shared';
 import { Queue, Worker, type Job } from 'bullmq';
 import { Redis } from 'ioredis';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { countingReads } from './helpers/counting-reads.js';
 import { useLocalServices } from './helpers/services.js';
 
 const services = useLocalServices({ s3: false });
@@ -61,13 +62,7 @@ describe('readSweepStatus', () => {
   it('asks the store only about trials without a job of their own, one by one while few, and lists the sweep when many', async () => {
     const dir = mkdtempSync(join(tmpdir(), 'sweep-status-'));
     const files = new FileObjectStore(dir);
-    let lists = 0;
-    const store: ObjectStore = Object.assign(Object.create(files) as ObjectStore, {
-      list: async (prefix: string) => {
-        lists += 1;
-        return files.list(prefix);
-      },
-    });
+    const { store, counts } = countingReads(files);
     const keys = new ArtifactKeys();
     const statusQueue = new Queue<QueueJobData>('sweep-status', { connection: redis });
     try {
@@ -81,21 +76,21 @@ describe('readSweepStatus', () => {
       const record = sweepRecord(spec, trials, dataset);
       const cache = new Map<string, TrialResult>();
       const read = () => readSweepStatus(record, store, keys, statusQueue, cache, redis);
-      lists = 0;
+      counts.lists = 0;
       expect((await read()).counts.waiting).toBe(80);
-      expect(lists).toBe(0);
+      expect(counts.lists).toBe(0);
       // A carried trial finished while its run goes on: read from the store, shown done.
       const short = trials.find((t) => t.params.epochs === 2)!;
       await store.put(keys.result('carried', short.id), JSON.stringify({ status: 'completed', trial: short.id, final: { val_loss: 0.1 } }));
       const status = await read();
       expect(status.trials.find((t) => t.id === short.id)?.state).toBe('done');
-      expect([status.counts.done, status.counts.waiting, lists]).toEqual([1, 79, 0]);
+      expect([status.counts.done, status.counts.waiting, counts.lists]).toEqual([1, 79, 0]);
       // 30 runs' jobs gone (a lost Redis): 39 carried trials and 30 others to ask the store about, more than a listing costs.
       const gone = trials.filter((t) => t.params.epochs === 4).slice(0, 30);
       for (const t of gone) await (await statusQueue.getJob(jobIdFor('carried', t.id)))!.remove();
       const goneNoise = new Set(gone.map((t) => t.params.noise_factor));
       const lost = await read();
-      expect(lists).toBe(1);
+      expect(counts.lists).toBe(1);
       const missing = trials.filter((t) => t.id !== short.id && goneNoise.has(t.params.noise_factor)).length;
       expect([lost.counts.done, lost.counts.missing, lost.counts.waiting]).toEqual([1, missing, 79 - missing]);
     } finally {

@@ -5,6 +5,7 @@ import { afterAll, describe, expect, it } from 'vitest';
 import { CheckpointStore, checkpointName } from './checkpoint-store.js';
 import type { ObjectStore } from '@denoise-sweep/shared';
 import { FileObjectStore } from '@denoise-sweep/shared';
+import { countingReads } from '../../../test/helpers/counting-reads.js';
 import { saveCheckpointAsFiles } from '../../../test/helpers/files-checkpoint.js';
 
 const root = mkdtempSync(join(tmpdir(), 'ckpt-'));
@@ -140,18 +141,7 @@ describe('CheckpointStore', () => {
 
   it('prunes without reading back a checkpoint it saved itself, lists the store once, and verifies any other checkpoint first', async () => {
     const objects = new FileObjectStore(join(root, 'prune-reads'));
-    let gets = 0;
-    let lists = 0;
-    const counting: ObjectStore = Object.assign(Object.create(objects) as ObjectStore, {
-      get: async (key: string) => {
-        gets += 1;
-        return objects.get(key);
-      },
-      list: async (prefix: string) => {
-        lists += 1;
-        return objects.list(prefix);
-      },
-    });
+    const { store: counting, counts } = countingReads(objects);
     const writer = new CheckpointStore(counting, 'ck');
     await writer.save('epoch-0001', { 'weights.bin': bytes('one') });
     await writer.save('epoch-0002', { 'weights.bin': bytes('two') });
@@ -161,24 +151,18 @@ describe('CheckpointStore', () => {
     await writer.save('epoch-0003-batch-000002', { 'weights.bin': bytes('three and a bit') });
     expect(await writer.prune('best', 'epoch-0003')).toEqual({ kept: ['epoch-0003', 'epoch-0003-batch-000002'], removed: ['epoch-0002'] });
     expect(await writer.prune('latest')).toEqual({ kept: ['epoch-0003-batch-000002'], removed: ['epoch-0003'] });
-    expect([gets, lists]).toEqual([0, 1]);
+    expect([counts.gets, counts.lists]).toEqual([0, 1]);
     expect(await objects.list('ck/')).toEqual(['ck/epoch-0003-batch-000002.ckpt']);
     await writer.save('epoch-0004', { 'weights.bin': bytes('four') });
     // A restarted worker did not write epoch-0005: it lists, and reads it back before deleting the older ones.
     await new CheckpointStore(objects, 'ck').save('epoch-0005', { 'weights.bin': bytes('five') });
     expect(await new CheckpointStore(counting, 'ck').prune('latest')).toEqual({ kept: ['epoch-0005'], removed: ['epoch-0003-batch-000002', 'epoch-0004'] });
-    expect([gets, lists]).toEqual([1, 2]);
+    expect([counts.gets, counts.lists]).toEqual([1, 2]);
   });
 
   it('starts pruning from the listing latest() took when it resumed: one listing per run of a trial', async () => {
     const objects = new FileObjectStore(join(root, 'prune-after-resume'));
-    let lists = 0;
-    const counting: ObjectStore = Object.assign(Object.create(objects) as ObjectStore, {
-      list: async (prefix: string) => {
-        lists += 1;
-        return objects.list(prefix);
-      },
-    });
+    const { store: counting, counts } = countingReads(objects);
     const first = new CheckpointStore(objects, 'ck');
     await first.save('epoch-0001', { 'weights.bin': bytes('one') });
     await first.save('epoch-0002', { 'weights.bin': bytes('two') });
@@ -187,7 +171,7 @@ describe('CheckpointStore', () => {
     expect(await fresh.latest()).toBeUndefined();
     await fresh.save('epoch-0001', { 'weights.bin': bytes('one') });
     expect(await fresh.prune('latest')).toEqual({ kept: ['epoch-0001'], removed: [] });
-    expect(lists).toBe(1);
+    expect(counts.lists).toBe(1);
     // A resumed trial: latest() lists, then each epoch's prune deletes what the listing and the saves since hold.
     const resumed = new CheckpointStore(counting, 'ck');
     expect((await resumed.latest())?.name).toBe('epoch-0002');
@@ -195,7 +179,7 @@ describe('CheckpointStore', () => {
     expect(await resumed.prune('latest')).toEqual({ kept: ['epoch-0003'], removed: ['epoch-0001', 'epoch-0002'] });
     await resumed.save('epoch-0004', { 'weights.bin': bytes('four') });
     expect(await resumed.prune('best', 'epoch-0003')).toEqual({ kept: ['epoch-0003', 'epoch-0004'], removed: [] });
-    expect(lists).toBe(2);
+    expect(counts.lists).toBe(2);
     expect(await objects.list('ck/')).toEqual(['ck/epoch-0003.ckpt', 'ck/epoch-0004.ckpt']);
   });
 
